@@ -1,0 +1,29 @@
+// Makes `npm start` and `npm test` work on a fresh clone: installs the
+// locked dependencies when they are missing and rebuilds dist/ when a
+// source file is newer than the last build.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+if (!existsSync('node_modules/.package-lock.json')) {
+  console.error('mcs-allocator: installing dependencies (npm ci)...');
+  execFileSync(npm, ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit' });
+}
+
+function newest(dir) {
+  let t = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    t = Math.max(t, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+const built = existsSync('dist/.built') ? statSync('dist/.built').mtimeMs : 0;
+const sources = Math.max(newest('src'), newest('proto'), statSync('tsconfig.build.json').mtimeMs, statSync('package-lock.json').mtimeMs);
+if (sources > built) {
+  console.error('mcs-allocator: building (tsc)...');
+  execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+}

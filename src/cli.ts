@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { buildServeConfig, ConfigError, DEFAULTS, type ServeOptions } from './config.js';
+import { EmbeddedRedisError } from './redis/embedded.js';
+import { StoreError } from './store/errors.js';
+import { startServer } from './server/server.js';
+
+/** Exit codes of `mcs-allocator serve`. */
+const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+function opt(flags: string, description: string, env: string, fallback?: string): Option {
+  const o = new Option(flags, description).env(env);
+  return fallback === undefined ? o : o.default(fallback);
+}
+
+const program = new Command('mcs-allocator')
+  .description('Leases unique SELinux MCS labels to container runtimes, with state in Redis.')
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('serve')
+  .description('Run the gRPC service.')
+  .addOption(opt('--listen <addr>', 'gRPC address, host:port or unix:/path', 'MCS_LISTEN', DEFAULTS.listen))
+  .addOption(opt('--redis <url>', 'redis://, rediss:// or a unix socket path; without it an embedded redis-server is started', 'MCS_REDIS_URL'))
+  .addOption(opt('--data-dir <dir>', 'directory of the embedded redis-server', 'MCS_DATA_DIR', DEFAULTS.dataDir))
+  .addOption(opt('--pool <name>', 'pool name; pools sharing a Redis are independent', 'MCS_POOL', DEFAULTS.pool))
+  .addOption(opt('--categories <range>', 'category range of the pool', 'MCS_CATEGORIES', DEFAULTS.categories))
+  .addOption(opt('--profile <name|file>', 'context profile: container, svirt, or a container_contexts file', 'MCS_PROFILE', DEFAULTS.profile))
+  .addOption(opt('--reserved <levels>', `pairs never handed out, separated by ";" or spaces, or "none" (default "${DEFAULTS.reserved}" when inside the range)`, 'MCS_RESERVED'))
+  .addOption(opt('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'MCS_LOG_LEVEL', DEFAULTS.logLevel))
+  .addOption(opt('--redis-timeout <ms>', 'longest wait for one Redis call before answering UNAVAILABLE', 'MCS_REDIS_TIMEOUT', DEFAULTS.redisTimeout))
+  .addOption(opt('--reap-interval <ms>', 'how often expired leases are reclaimed', 'MCS_REAP_INTERVAL', DEFAULTS.reapInterval))
+  .addOption(opt('--shutdown-grace <seconds>', 'time in-flight calls get to finish on SIGTERM/SIGINT', 'MCS_SHUTDOWN_GRACE', DEFAULTS.shutdownGrace))
+  .addHelpText(
+    'after',
+    `
+Examples:
+  mcs-allocator serve                                  # embedded redis-server in ./.mcs-data
+  mcs-allocator serve --redis redis://10.0.0.5:6379 --listen 0.0.0.0:50051
+  MCS_CATEGORIES=c0.c255 mcs-allocator serve --pool lab`,
+  )
+  .action(async (raw: ServeOptions) => {
+    let config;
+    try {
+      config = buildServeConfig(raw);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`mcs-allocator: ${err.message}\n`);
+        process.exit(EXIT.usage);
+      }
+      throw err;
+    }
+    const log = pino({ level: config.logLevel, base: { service: 'mcs-allocator', pool: config.pool } });
+    let server;
+    try {
+      server = await startServer(config, log);
+    } catch (err) {
+      const known = err instanceof EmbeddedRedisError || err instanceof StoreError || err instanceof Error;
+      log.fatal({ err: (err as Error).message }, 'cannot start');
+      process.stderr.write(`mcs-allocator: ${known ? (err as Error).message : String(err)}\n`);
+      process.exit(EXIT.failed);
+    }
+    let signals = 0;
+    const shutdown = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(EXIT.failed);
+      }
+      log.info({ signal }, 'shutting down');
+      server.close().then(
+        () => process.exit(EXIT.ok),
+        (err) => {
+          log.error({ err: (err as Error).message }, 'shutdown failed');
+          process.exit(EXIT.failed);
+        },
+      );
+    };
+    process.on('SIGTERM', shutdown);
+    process.on('SIGINT', shutdown);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const code = (err as { exitCode?: number; code?: string }).exitCode;
+  const c = (err as { code?: string }).code;
+  if (c === 'commander.helpDisplayed' || c === 'commander.version' || c === 'commander.help') process.exit(EXIT.ok);
+  process.exit(code === 0 ? EXIT.ok : EXIT.usage);
+}

@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { parseCategoryRange, type CategoryRange, formatCategoryRange } from './domain/categories.js';
+import { formatLevel, parseLevel, categoriesWithin, type Level } from './domain/level.js';
+import { builtinProfile, parseContextsFile, type Profile } from './domain/profile.js';
+import { LabelSyntaxError } from './domain/errors.js';
+import { isValidPoolName } from './store/keys.js';
+import { parseRedisTarget, type RedisTarget } from './redis/connection.js';
+
+/** Settings of `mcs-allocator serve`, after validation. */
+export interface ServeConfig {
+  readonly listen: string;
+  /** Undefined: start the embedded redis-server in dataDir. */
+  readonly redis: RedisTarget | undefined;
+  readonly dataDir: string;
+  readonly pool: string;
+  readonly sensitivity: string;
+  readonly categories: CategoryRange;
+  readonly profile: Profile;
+  readonly reserved: readonly Level[];
+  readonly logLevel: string;
+  readonly redisTimeoutMs: number;
+  readonly reapIntervalMs: number;
+  readonly shutdownGraceMs: number;
+}
+
+/** Raw option values as the command line (or its environment variables) gave them. */
+export interface ServeOptions {
+  listen: string;
+  redis?: string | undefined;
+  dataDir: string;
+  pool: string;
+  categories: string;
+  profile: string;
+  reserved?: string | undefined;
+  logLevel: string;
+  redisTimeout: string;
+  reapInterval: string;
+  shutdownGrace: string;
+}
+
+export const DEFAULTS = {
+  listen: '127.0.0.1:50051',
+  dataDir: './.mcs-data',
+  pool: 'default',
+  categories: 'c0.c1023',
+  profile: 'container',
+  reserved: 's0:c1022,c1023',
+  logLevel: 'info',
+  redisTimeout: '2000',
+  reapInterval: '1000',
+  shutdownGrace: '10',
+} as const;
+
+export class ConfigError extends Error {
+  constructor(option: string, rule: string) {
+    super(`${option}: ${rule}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function integer(option: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new ConfigError(option, `must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+function listenAddress(value: string): string {
+  // host:port, [v6]:port, or unix:/path (grpc-js address syntax).
+  if (value.startsWith('unix:')) return value;
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  if (!m || Number(m[2]) > 65535) throw new ConfigError('--listen', `must be host:port or unix:/path, not ${JSON.stringify(value)}`);
+  return value;
+}
+
+export function loadProfile(value: string): Profile {
+  const builtin = builtinProfile(value);
+  if (builtin) return builtin;
+  if (!value.includes('/')) throw new ConfigError('--profile', `must be "container", "svirt" or a contexts file path, not ${JSON.stringify(value)}`);
+  let text: string;
+  try {
+    text = readFileSync(value, 'utf8');
+  } catch (err) {
+    throw new ConfigError('--profile', `cannot read ${value}: ${(err as Error).message}`);
+  }
+  try {
+    return parseContextsFile(text, value);
+  } catch (err) {
+    throw new ConfigError('--profile', `${value}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Reserved pairs: levels separated by ";" or whitespace, "none" for none.
+ * The default pair (go-selinux's mount label for privileged containers) is
+ * simply not applied to a pool whose range does not contain it; a pair the
+ * operator names explicitly must lie inside the pool.
+ */
+export function parseReserved(value: string | undefined, categories: CategoryRange, sensitivity: string): Level[] {
+  const explicit = value !== undefined;
+  const text = value ?? DEFAULTS.reserved;
+  if (text.trim() === '' || text.trim() === 'none') return [];
+  const out = new Map<string, Level>();
+  for (const item of text.split(/[;\s]+/).filter(Boolean)) {
+    let level: Level;
+    try {
+      level = parseLevel(item);
+    } catch (err) {
+      throw new ConfigError('--reserved', `${item}: ${(err as LabelSyntaxError).message}`);
+    }
+    if (level.categories.length !== 2) throw new ConfigError('--reserved', `${item} is not a pair of two categories`);
+    if (`s${level.sensitivity}` !== sensitivity) throw new ConfigError('--reserved', `${item} is not at the pool's sensitivity ${sensitivity}`);
+    if (!categoriesWithin(level, categories)) {
+      if (!explicit) continue;
+      throw new ConfigError('--reserved', `${item} is outside the pool's categories ${formatCategoryRange(categories)}`);
+    }
+    out.set(formatLevel(level), level);
+  }
+  return [...out.values()];
+}
+
+export function buildServeConfig(o: ServeOptions): ServeConfig {
+  if (!isValidPoolName(o.pool)) throw new ConfigError('--pool', 'must be 1-64 letters, digits, "-" or "_"');
+  let categories: CategoryRange;
+  try {
+    categories = parseCategoryRange(o.categories);
+  } catch (err) {
+    throw new ConfigError('--categories', (err as Error).message);
+  }
+  if (!LOG_LEVELS.includes(o.logLevel)) throw new ConfigError('--log-level', `must be one of ${LOG_LEVELS.join(', ')}`);
+  let redis: RedisTarget | undefined;
+  if (o.redis !== undefined && o.redis !== '') {
+    try {
+      redis = parseRedisTarget(o.redis);
+    } catch (err) {
+      throw new ConfigError('--redis', (err as Error).message.replace(/^--redis must/, 'must'));
+    }
+  }
+  const sensitivity = 's0';
+  return {
+    listen: listenAddress(o.listen),
+    redis,
+    dataDir: o.dataDir,
+    pool: o.pool,
+    sensitivity,
+    categories,
+    profile: loadProfile(o.profile),
+    reserved: parseReserved(o.reserved, categories, sensitivity),
+    logLevel: o.logLevel,
+    redisTimeoutMs: integer('--redis-timeout', o.redisTimeout, 10, 60_000),
+    reapIntervalMs: integer('--reap-interval', o.reapInterval, 10, 3_600_000),
+    shutdownGraceMs: integer('--shutdown-grace', o.shutdownGrace, 0, 3600) * 1000,
+  };
+}

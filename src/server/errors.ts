@@ -1,0 +1,120 @@
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
+import { protoDir } from '../proto.js';
+import {
+  FencingTokenMismatchError,
+  HostMismatchError,
+  LeaseExpiredError,
+  LeaseIdCollisionError,
+  LeaseNotFoundError,
+  PoolConfigMismatchError,
+  PoolExhaustedError,
+  PoolNotInitializedError,
+  PoolStateInconsistentError,
+  RequestIdReusedError,
+  ReservedInUseError,
+  StoreError,
+  StoreUnavailableError,
+} from '../store/errors.js';
+
+export const ERROR_DOMAIN = 'mcs-allocator';
+/** Trailer with the bare reason, for clients that do not decode google.rpc.Status. */
+export const REASON_TRAILER = 'mcs-error-reason';
+
+/** An error meant for the client: a status code, a message and a machine-readable reason. */
+export class RpcError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    message: string,
+    readonly reason: string,
+    readonly metadata: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'RpcError';
+  }
+}
+
+/** A request field broke a rule; the message names the field and the rule. */
+export function invalidArgument(field: string, rule: string): RpcError {
+  return new RpcError(grpc.status.INVALID_ARGUMENT, `${field}: ${rule}`, 'INVALID_ARGUMENT', { field });
+}
+
+type StoreErrorClass = abstract new (...args: never[]) => StoreError;
+
+// AIP-193: NOT_FOUND for a missing resource, FAILED_PRECONDITION when the
+// request is fine but the resource's state refuses it, ABORTED for a
+// concurrency conflict the caller resolves by re-reading, RESOURCE_EXHAUSTED
+// when the pool is out of pairs, UNAVAILABLE for a retryable outage.
+const STORE_CODES: [StoreErrorClass, grpc.status][] = [
+  [PoolExhaustedError, grpc.status.RESOURCE_EXHAUSTED],
+  [LeaseNotFoundError, grpc.status.NOT_FOUND],
+  [LeaseExpiredError, grpc.status.NOT_FOUND],
+  [HostMismatchError, grpc.status.FAILED_PRECONDITION],
+  [FencingTokenMismatchError, grpc.status.FAILED_PRECONDITION],
+  [RequestIdReusedError, grpc.status.ALREADY_EXISTS],
+  [LeaseIdCollisionError, grpc.status.ABORTED],
+  [StoreUnavailableError, grpc.status.UNAVAILABLE],
+  [PoolNotInitializedError, grpc.status.UNAVAILABLE],
+  [PoolConfigMismatchError, grpc.status.FAILED_PRECONDITION],
+  [ReservedInUseError, grpc.status.FAILED_PRECONDITION],
+  [PoolStateInconsistentError, grpc.status.INTERNAL],
+];
+
+export function toRpcError(err: unknown): RpcError {
+  if (err instanceof RpcError) return err;
+  if (err instanceof StoreError) {
+    const code = STORE_CODES.find(([cls]) => err instanceof cls)?.[1] ?? grpc.status.INTERNAL;
+    return new RpcError(code, err.message, err.reason, err.metadata);
+  }
+  return new RpcError(grpc.status.INTERNAL, 'internal error', 'INTERNAL');
+}
+
+let statusTypes: { status: protobuf.Type; errorInfo: protobuf.Type } | undefined;
+
+function types() {
+  if (!statusTypes) {
+    const root = new protobuf.Root().loadSync(join(protoDir(), 'google', 'rpc', 'status.proto'), { keepCase: true });
+    statusTypes = {
+      status: root.lookupType('google.rpc.Status'),
+      errorInfo: root.lookupType('google.rpc.ErrorInfo'),
+    };
+  }
+  return statusTypes;
+}
+
+/**
+ * The error as grpc-js sends it: status, message, and trailers carrying a
+ * google.rpc.Status with one google.rpc.ErrorInfo (the standard rich error
+ * model) plus the reason as plain text.
+ */
+export function toServiceError(err: RpcError): Partial<grpc.StatusObject> {
+  const { status, errorInfo } = types();
+  const info = errorInfo.encode({ reason: err.reason, domain: ERROR_DOMAIN, metadata: err.metadata }).finish();
+  const details = status
+    .encode({
+      code: err.code,
+      message: err.message,
+      details: [{ type_url: 'type.googleapis.com/google.rpc.ErrorInfo', value: info }],
+    })
+    .finish();
+  const metadata = new grpc.Metadata();
+  metadata.set('grpc-status-details-bin', Buffer.from(details));
+  metadata.set(REASON_TRAILER, err.reason);
+  return { code: err.code, details: err.message, metadata };
+}
+
+/** Decodes the ErrorInfo from a client-side error (used by tests and tooling). */
+export function errorInfoOf(err: { metadata?: grpc.Metadata }): { reason: string; domain: string; metadata: Record<string, string> } | undefined {
+  const raw = err.metadata?.get('grpc-status-details-bin')[0];
+  if (!raw || typeof raw === 'string') return undefined;
+  const { status, errorInfo } = types();
+  const decoded = status.decode(raw) as unknown as { details: { type_url: string; value: Uint8Array }[] };
+  const any = decoded.details.find((d) => d.type_url.endsWith('/google.rpc.ErrorInfo'));
+  if (!any) return undefined;
+  return errorInfo.toObject(errorInfo.decode(any.value), { defaults: true }) as {
+    reason: string;
+    domain: string;
+    metadata: Record<string, string>;
+  };
+}

@@ -1,0 +1,193 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { ReflectionService } from '@grpc/reflection';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { ServeConfig } from '../config.js';
+import { loadAllocatorProto, LOADER_OPTIONS } from '../proto.js';
+import { createRedis, describeTarget } from '../redis/connection.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded.js';
+import { LeaseStore, type InitResult } from '../store/lease-store.js';
+import { PoolConfigMismatchError, PoolStateInconsistentError, ReservedInUseError, StoreUnavailableError } from '../store/errors.js';
+import { allocatorService } from './allocator-service.js';
+import { Reaper } from './reaper.js';
+
+export const SERVICE_NAME = 'mcs.v1.LabelAllocator';
+const HEALTH_INTERVAL_MS = 1000;
+
+export interface RunningServer {
+  /** The address actually bound (the port is resolved when --listen asked for :0). */
+  readonly address: string;
+  readonly port: number;
+  readonly store: LeaseStore;
+  readonly reaper: Reaper;
+  /** True while Redis answers and the pool is in place. */
+  serving(): boolean;
+  /** Stops accepting calls, lets in-flight calls finish within the grace period, closes Redis. */
+  close(): Promise<void>;
+}
+
+/** Settings that a wrong start cannot fix by waiting: the process should exit. */
+function isFatalInitError(err: unknown): boolean {
+  return err instanceof PoolConfigMismatchError || err instanceof ReservedInUseError || err instanceof PoolStateInconsistentError;
+}
+
+export async function startServer(config: ServeConfig, log: Logger): Promise<RunningServer> {
+  let embedded: EmbeddedRedis | undefined;
+  let redis: Redis;
+  if (config.redis) {
+    redis = createRedis(config.redis);
+    log.info({ redis: describeTarget(config.redis) }, 'using external redis');
+  } else {
+    embedded = await startEmbeddedRedis(config.dataDir, log);
+    redis = createRedis({ kind: 'socket', path: embedded.socketPath });
+  }
+  let lastRedisError = '';
+  redis.on('error', (err: Error) => {
+    // ioredis repeats the same error on every reconnect attempt; log changes only.
+    if (err.message !== lastRedisError) log.warn({ err: err.message }, 'redis connection error');
+    lastRedisError = err.message;
+  });
+
+  const logRecreated = (r: InitResult) => {
+    if (r.created) log.error({ pool: config.pool }, 'pool state was missing in Redis and has been created again: leases granted before are unknown to it (did Redis lose its data?)');
+  };
+  const store = new LeaseStore(
+    redis,
+    {
+      name: config.pool,
+      sensitivity: config.sensitivity,
+      categories: config.categories,
+      reserved: config.reserved,
+      profile: config.profile,
+    },
+    logRecreated,
+  );
+
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
+  let serving = false;
+  let poolReady = false;
+  const setServing = (value: boolean, why: string) => {
+    if (value === serving) return;
+    serving = value;
+    const status = value ? 'SERVING' : 'NOT_SERVING';
+    health.setStatus('', status);
+    health.setStatus(SERVICE_NAME, status);
+    (value ? log.info.bind(log) : log.warn.bind(log))({ why }, `health: ${status}`);
+  };
+
+  async function initPool(): Promise<void> {
+    const result = await store.init({ timeoutMs: config.redisTimeoutMs });
+    if (!poolReady) {
+      const stats = await store.stats({ timeoutMs: config.redisTimeoutMs });
+      log.info({ ...stats, created: result.created, reservedAdded: result.reserved, reservedRemoved: result.unreserved }, result.created ? 'pool created' : 'pool opened');
+    } else {
+      logRecreated(result);
+    }
+    poolReady = true;
+  }
+
+  // Redis first, so that a wrong --categories stops the start with a clear
+  // message. An unreachable external Redis does not: the service starts
+  // NOT_SERVING and opens the pool once Redis answers.
+  try {
+    await redis.connect();
+    await initPool();
+  } catch (err) {
+    if (isFatalInitError(err)) {
+      redis.disconnect();
+      await embedded?.stop();
+      throw err;
+    }
+    log.warn({ err: (err as Error).message }, 'redis is not reachable yet; starting NOT_SERVING');
+  }
+
+  // Reopen the pool after every reconnect: a Redis that restarted empty gets
+  // its pool back at once instead of at the next allocation.
+  redis.on('ready', () => {
+    if (poolReady) initPool().catch((err) => log.error({ err: (err as Error).message }, 'reopening the pool failed'));
+  });
+  redis.on('close', () => setServing(false, 'redis connection closed'));
+
+  let stopped = false;
+  let healthTimer: NodeJS.Timeout | undefined;
+  const checkHealth = async () => {
+    try {
+      if (!poolReady) await initPool();
+      let timer: NodeJS.Timeout | undefined;
+      const pong = await Promise.race([
+        redis.ping(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new StoreUnavailableError('ping timed out')), config.redisTimeoutMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      setServing(pong === 'PONG', 'redis answers');
+    } catch (err) {
+      if (isFatalInitError(err)) log.error({ err: (err as Error).message }, 'cannot open the pool');
+      setServing(false, (err as Error).message);
+    }
+    if (!stopped) healthTimer = setTimeout(checkHealth, HEALTH_INTERVAL_MS);
+  };
+  await checkHealth();
+
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 4 * 1024 * 1024,
+  });
+  const { definition, grpcObject } = loadAllocatorProto();
+  server.addService(grpcObject.mcs.v1.LabelAllocator.service, allocatorService({ store, log, redisTimeoutMs: config.redisTimeoutMs }));
+  health.addToServer(server);
+  const healthDefinition = protoLoader.loadSync(healthProtoPath, LOADER_OPTIONS);
+  new ReflectionService({ ...definition, ...healthDefinition }).addToServer(server);
+
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(config.listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+  } catch (err) {
+    stopped = true;
+    clearTimeout(healthTimer);
+    redis.disconnect();
+    await embedded?.stop();
+    throw new Error(`cannot listen on ${config.listen}: ${(err as Error).message}`);
+  }
+  const address = config.listen.startsWith('unix:') ? config.listen : config.listen.replace(/:\d+$/, `:${port}`);
+  log.warn('gRPC without TLS: any client that reaches this address can allocate and release leases');
+
+  const reaper = new Reaper(store, log, config.reapIntervalMs, config.redisTimeoutMs);
+  reaper.start();
+  log.info({ address, pool: config.pool, categories: store.space.range, profile: config.profile.name }, 'mcs-allocator serving');
+
+  let closing: Promise<void> | undefined;
+  return {
+    address,
+    port,
+    store,
+    reaper,
+    serving: () => serving,
+    close() {
+      closing ??= (async () => {
+        stopped = true;
+        clearTimeout(healthTimer);
+        setServing(false, 'shutting down');
+        await new Promise<void>((resolve) => {
+          const force = setTimeout(() => {
+            log.warn('grace period over: cancelling calls still in flight');
+            server.forceShutdown();
+            resolve();
+          }, config.shutdownGraceMs);
+          server.tryShutdown(() => {
+            clearTimeout(force);
+            resolve();
+          });
+        });
+        await reaper.stop();
+        await redis.quit().catch(() => redis.disconnect());
+        await embedded?.stop();
+        log.info('mcs-allocator stopped');
+      })();
+      return closing;
+    },
+  };
+}

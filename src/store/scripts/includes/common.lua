@@ -1,0 +1,46 @@
+-- Shared by every script of a pool. Included by the loader (see scripts.ts)
+-- in place of the `-- @include` line, so each script stays one atomic unit.
+--
+-- Every script receives the pool's key prefix `mcs:{<pool>}:` as ARGV[1]; the
+-- keys it builds from it (one per lease and per host) share the pool's hash
+-- tag and so live in the same cluster slot as the declared KEYS.
+
+local prefix = ARGV[1]
+
+-- Numeric error codes; src/store/errors.ts maps them to typed errors.
+local E_POOL_NOT_INITIALIZED = 1
+local E_POOL_EXHAUSTED = 2
+local E_LEASE_NOT_FOUND = 3
+local E_LEASE_EXPIRED = 4
+local E_HOST_MISMATCH = 5
+local E_FENCING_TOKEN_MISMATCH = 6
+local E_REQUEST_ID_REUSED = 7
+local E_CATEGORIES_MISMATCH = 8
+local E_RESERVED_IN_USE = 9
+local E_LEASE_ID_COLLISION = 10
+local E_POOL_STATE_INCONSISTENT = 11
+
+local function leaseKey(id)
+  return prefix .. 'lease:' .. id
+end
+
+local function hostKey(host)
+  return prefix .. 'host:' .. host
+end
+
+-- Hosts and workload ids never contain a newline (the server validates them).
+local function workloadField(host, workload)
+  return host .. '\n' .. workload
+end
+
+-- Milliseconds on the Redis clock: one clock for every replica of the service.
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- A lease whose expiry has passed is gone, even before the reaper gets to it.
+local function isExpired(expires, now)
+  local e = tonumber(expires)
+  return e ~= nil and e > 0 and e <= now
+end

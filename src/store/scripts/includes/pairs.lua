@@ -1,0 +1,75 @@
+-- The pair pool as a permutation of ranks 0..total-1 held in two packed
+-- arrays of u32 (Redis strings written with BITFIELD):
+--   slots[p] = rank stored at position p
+--   pos[r]   = position of rank r
+-- Positions below meta.free hold the free ranks; the rest are leased or
+-- reserved. Entries store value+1 so that an unwritten (zero) entry means
+-- "identity", which lets a fresh pool start without writing 2 x total
+-- entries. Taking, freeing and drawing a rank are O(1) swaps.
+-- Needs KEYS: KEY_META, KEY_SLOTS, KEY_POS set by the including script.
+
+local function slotAt(p)
+  local v = redis.call('BITFIELD', KEY_SLOTS, 'GET', 'u32', '#' .. p)[1]
+  if v == 0 then return p end
+  return v - 1
+end
+
+local function positionOf(rank)
+  local v = redis.call('BITFIELD', KEY_POS, 'GET', 'u32', '#' .. rank)[1]
+  if v == 0 then return rank end
+  return v - 1
+end
+
+local function swapPositions(p, q)
+  if p == q then return end
+  local rp, rq = slotAt(p), slotAt(q)
+  redis.call('BITFIELD', KEY_SLOTS, 'SET', 'u32', '#' .. p, rq + 1, 'SET', 'u32', '#' .. q, rp + 1)
+  redis.call('BITFIELD', KEY_POS, 'SET', 'u32', '#' .. rq, p + 1, 'SET', 'u32', '#' .. rp, q + 1)
+end
+
+local function freeCount()
+  return tonumber(redis.call('HGET', KEY_META, 'free'))
+end
+
+-- Draws a free rank uniformly: `random` is a caller-supplied integer in
+-- [0, 2^48); fmod is exact on doubles, and the modulo bias is below 2^-29.
+local function drawFreeRank(random)
+  local free = freeCount()
+  local p = math.fmod(random, free)
+  local rank = slotAt(p)
+  swapPositions(p, free - 1)
+  redis.call('HSET', KEY_META, 'free', free - 1)
+  return rank
+end
+
+-- Takes a specific rank out of the free region. Returns false when it is
+-- not free.
+local function takeRank(rank)
+  local free = freeCount()
+  local p = positionOf(rank)
+  if p >= free then return false end
+  swapPositions(p, free - 1)
+  redis.call('HSET', KEY_META, 'free', free - 1)
+  return true
+end
+
+-- Puts a rank back into the free region. Returns false when it already was
+-- free (so a double release can never duplicate a pair).
+local function freeRank(rank)
+  local free = freeCount()
+  local p = positionOf(rank)
+  if p < free then return false end
+  swapPositions(p, free)
+  redis.call('HSET', KEY_META, 'free', free + 1)
+  return true
+end
+
+-- Inverse of the combinatorial number system used by src/domain/pairs.ts:
+-- rank = j*(j-1)/2 + i with 0 <= i < j. Returns the two category numbers.
+local function pairOfRank(rank, low)
+  local j = math.floor((1 + math.sqrt(1 + 8 * rank)) / 2)
+  while j * (j - 1) / 2 > rank do j = j - 1 end
+  while (j + 1) * j / 2 <= rank do j = j + 1 end
+  local i = rank - j * (j - 1) / 2
+  return low + i, low + j
+end

@@ -1,0 +1,81 @@
+-- init_pool: create a pool, or check that an existing one matches the
+-- server's settings, and bring its reserved pairs in line with them.
+--
+-- KEYS[1..8] as in allocate.lua
+-- KEYS[9]  reserved   HASH   level -> rank of each reserved pair
+--
+-- ARGV[1] key prefix "mcs:{pool}:"
+-- ARGV[2] pool name
+-- ARGV[3] sensitivity, e.g. "s0"
+-- ARGV[4] category range, e.g. "c0.c1023"
+-- ARGV[5] lowest category number
+-- ARGV[6] number of pairs in the range
+-- ARGV[7..] reserved pairs as level, rank, level, rank, ...
+--
+-- Returns {0, created (1|0), unreserved count, newly reserved count} or
+--   {E_CATEGORIES_MISMATCH, stored sensitivity, stored categories}
+--   {E_RESERVED_IN_USE, level, lease id}
+--   {E_POOL_STATE_INCONSISTENT, what}
+-- Nothing is written unless every check passes. Safe to run from every
+-- replica at every start.
+
+local KEY_META, KEY_SLOTS, KEY_POS = KEYS[1], KEYS[2], KEYS[3]
+local KEY_WORKLOADS, KEY_LEVELS, KEY_REQUESTS = KEYS[4], KEYS[5], KEYS[6]
+local KEY_ALL, KEY_EXPIRY, KEY_RESERVED = KEYS[7], KEYS[8], KEYS[9]
+
+-- @include "common.lua"
+-- @include "pairs.lua"
+
+local pool, sensitivity, categories = ARGV[2], ARGV[3], ARGV[4]
+local low, total = tonumber(ARGV[5]), tonumber(ARGV[6])
+
+local wanted = {}
+for i = 7, #ARGV, 2 do wanted[ARGV[i]] = tonumber(ARGV[i + 1]) end
+
+local created = 0
+if redis.call('EXISTS', KEY_META) == 0 then
+  -- Without meta the permutation and counters are meaningless: refuse to
+  -- build on leftovers rather than hand out pairs that may be in use.
+  for _, k in ipairs({KEY_SLOTS, KEY_POS, KEY_LEVELS, KEY_WORKLOADS, KEY_ALL, KEY_RESERVED}) do
+    if redis.call('EXISTS', k) == 1 then return {E_POOL_STATE_INCONSISTENT, k} end
+  end
+  -- Fencing tokens start from the clock (x1000) so that they keep growing
+  -- even if the pool has to be created again after Redis lost its data.
+  redis.call('HSET', KEY_META,
+    'version', 1, 'pool', pool, 'sensitivity', sensitivity, 'categories', categories,
+    'low', low, 'total', total, 'free', total, 'token', nowMs() * 1000, 'created', nowMs())
+  created = 1
+else
+  local m = redis.call('HMGET', KEY_META, 'sensitivity', 'categories')
+  if m[1] ~= sensitivity or m[2] ~= categories then
+    return {E_CATEGORIES_MISMATCH, m[1] or '', m[2] or ''}
+  end
+end
+
+-- Check first, then write: a pair to be reserved must not be leased.
+local current = redis.call('HGETALL', KEY_RESERVED)
+local have = {}
+for i = 1, #current, 2 do have[current[i]] = tonumber(current[i + 1]) end
+for level, _ in pairs(wanted) do
+  if not have[level] then
+    local holder = redis.call('HGET', KEY_LEVELS, level)
+    if holder then return {E_RESERVED_IN_USE, level, holder} end
+  end
+end
+
+local unreserved, reserved = 0, 0
+for level, rank in pairs(have) do
+  if not wanted[level] then
+    freeRank(rank)
+    redis.call('HDEL', KEY_RESERVED, level)
+    unreserved = unreserved + 1
+  end
+end
+for level, rank in pairs(wanted) do
+  if not have[level] then
+    takeRank(rank)
+    redis.call('HSET', KEY_RESERVED, level, rank)
+    reserved = reserved + 1
+  end
+end
+return {0, created, unreserved, reserved}

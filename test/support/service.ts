@@ -1,0 +1,76 @@
+import * as grpc from '@grpc/grpc-js';
+import { pino, type Logger } from 'pino';
+import { buildServeConfig, DEFAULTS, type ServeOptions } from '../../src/config.js';
+import { loadAllocatorProto } from '../../src/proto.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import type { LabelAllocatorClient } from '../../src/generated/mcs/v1/LabelAllocator.js';
+
+/** Log lines of an in-process server, kept for assertions. */
+export class LogCapture {
+  readonly lines: Record<string, unknown>[] = [];
+  logger(level = 'info'): Logger {
+    return pino(
+      { level, base: null },
+      { write: (line: string) => void this.lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+  }
+}
+
+/** Starts the real service in this process on a free port against the given Redis. */
+export async function startService(
+  redisUrl: string,
+  options: Partial<ServeOptions> = {},
+  log: Logger = pino({ level: 'silent' }),
+): Promise<RunningServer> {
+  const config = buildServeConfig({
+    ...DEFAULTS,
+    listen: '127.0.0.1:0',
+    redis: redisUrl,
+    reserved: undefined,
+    ...options,
+  });
+  return startServer(config, log);
+}
+
+type Unary<Req, Res> = (req: Req, opts?: { deadlineMs?: number }) => Promise<Res>;
+
+type Promisified = {
+  [K in keyof LabelAllocatorClient as K extends `${Capitalize<string>}` ? K : never]: LabelAllocatorClient[K] extends {
+    (argument: infer Req, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<infer Res>): grpc.ClientUnaryCall;
+  }
+    ? Unary<Req, Res>
+    : never;
+};
+
+export type TestClient = Promisified & { raw: LabelAllocatorClient; close(): void };
+
+/** A gRPC client of the service with promise-returning methods. */
+export function connect(address: string): TestClient {
+  const { grpcObject } = loadAllocatorProto();
+  const raw = new grpcObject.mcs.v1.LabelAllocator(address, grpc.credentials.createInsecure());
+  const methods = ['Allocate', 'Release', 'Renew', 'GetLease', 'ListLeases', 'GetPoolStats'] as const;
+  const client = { raw, close: () => raw.close() } as Record<string, unknown>;
+  for (const m of methods) {
+    client[m] = (req: unknown, opts: { deadlineMs?: number } = {}) =>
+      new Promise((resolve, reject) => {
+        const deadline = new Date(Date.now() + (opts.deadlineMs ?? 10_000));
+        (raw[m] as unknown as (r: unknown, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: unknown, v: unknown) => void) => void)(
+          req,
+          new grpc.Metadata(),
+          { deadline },
+          (err, value) => (err ? reject(err) : resolve(value)),
+        );
+      });
+  }
+  return client as unknown as TestClient;
+}
+
+/** Awaits a promise that must fail with a gRPC error, and returns it. */
+export async function rpcError(p: Promise<unknown>): Promise<grpc.ServiceError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as grpc.ServiceError;
+  }
+  throw new Error('expected the call to fail');
+}
