@@ -5,6 +5,7 @@ import { ReflectionService } from '@grpc/reflection';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ServeConfig } from '../config.js';
+import { formatCategoryRange } from '../domain/categories.js';
 import { loadAllocatorProto, LOADER_OPTIONS } from '../proto.js';
 import { createRedis, describeTarget } from '../redis/connection.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded.js';
@@ -80,7 +81,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   async function initPool(): Promise<void> {
     const result = await store.init({ timeoutMs: config.redisTimeoutMs });
     if (!poolReady) {
-      const stats = await store.stats({ timeoutMs: config.redisTimeoutMs });
+      const { pool: _pool, ...stats } = await store.stats({ timeoutMs: config.redisTimeoutMs });
       log.info({ ...stats, created: result.created, reservedAdded: result.reserved, reservedRemoved: result.unreserved }, result.created ? 'pool created' : 'pool opened');
     } else {
       logRecreated(result);
@@ -157,7 +158,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
 
   const reaper = new Reaper(store, log, config.reapIntervalMs, config.redisTimeoutMs);
   reaper.start();
-  log.info({ address, pool: config.pool, categories: store.space.range, profile: config.profile.name }, 'mcs-allocator serving');
+  log.info({ address, categories: formatCategoryRange(config.categories), profile: config.profile.name }, 'mcs-allocator serving');
 
   let closing: Promise<void> | undefined;
   return {

@@ -4,6 +4,18 @@ import { buildServeConfig, DEFAULTS, type ServeOptions } from '../../src/config.
 import { loadAllocatorProto } from '../../src/proto.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import type { LabelAllocatorClient } from '../../src/generated/mcs/v1/LabelAllocator.js';
+import type { AllocateRequest } from '../../src/generated/mcs/v1/AllocateRequest.js';
+import type { AllocateResponse__Output } from '../../src/generated/mcs/v1/AllocateResponse.js';
+import type { ReleaseRequest } from '../../src/generated/mcs/v1/ReleaseRequest.js';
+import type { ReleaseResponse__Output } from '../../src/generated/mcs/v1/ReleaseResponse.js';
+import type { RenewRequest } from '../../src/generated/mcs/v1/RenewRequest.js';
+import type { RenewResponse__Output } from '../../src/generated/mcs/v1/RenewResponse.js';
+import type { GetLeaseRequest } from '../../src/generated/mcs/v1/GetLeaseRequest.js';
+import type { Lease__Output } from '../../src/generated/mcs/v1/Lease.js';
+import type { ListLeasesRequest } from '../../src/generated/mcs/v1/ListLeasesRequest.js';
+import type { ListLeasesResponse__Output } from '../../src/generated/mcs/v1/ListLeasesResponse.js';
+import type { GetPoolStatsRequest } from '../../src/generated/mcs/v1/GetPoolStatsRequest.js';
+import type { PoolStats__Output } from '../../src/generated/mcs/v1/PoolStats.js';
 
 /** Log lines of an in-process server, kept for assertions. */
 export class LogCapture {
@@ -34,15 +46,17 @@ export async function startService(
 
 type Unary<Req, Res> = (req: Req, opts?: { deadlineMs?: number }) => Promise<Res>;
 
-type Promisified = {
-  [K in keyof LabelAllocatorClient as K extends `${Capitalize<string>}` ? K : never]: LabelAllocatorClient[K] extends {
-    (argument: infer Req, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<infer Res>): grpc.ClientUnaryCall;
-  }
-    ? Unary<Req, Res>
-    : never;
-};
-
-export type TestClient = Promisified & { raw: LabelAllocatorClient; close(): void };
+/** The LabelAllocator methods, promise-returning, with the generated message types. */
+export interface TestClient {
+  Allocate: Unary<AllocateRequest, AllocateResponse__Output>;
+  Release: Unary<ReleaseRequest, ReleaseResponse__Output>;
+  Renew: Unary<RenewRequest, RenewResponse__Output>;
+  GetLease: Unary<GetLeaseRequest, Lease__Output>;
+  ListLeases: Unary<ListLeasesRequest, ListLeasesResponse__Output>;
+  GetPoolStats: Unary<GetPoolStatsRequest, PoolStats__Output>;
+  raw: LabelAllocatorClient;
+  close(): void;
+}
 
 /** A gRPC client of the service with promise-returning methods. */
 export function connect(address: string): TestClient {
