@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { LabelAllocatorHandlers } from '../generated/mcs/v1/LabelAllocator.js';
 import type { Lease as LeaseMessage } from '../generated/mcs/v1/Lease.js';
 import type { Timestamp } from '../generated/google/protobuf/Timestamp.js';
-import type { Lease, LeaseStore } from '../store/lease-store.js';
+import type { Lease, LeaseStore, ListCursor } from '../store/lease-store.js';
 import { RpcError, invalidArgument, toRpcError, toServiceError } from './errors.js';
 import {
   leaseRef,
@@ -44,31 +44,30 @@ export function leaseMessage(l: Lease): LeaseMessage {
   };
 }
 
-/** Page tokens are opaque to clients: base64url of the cursor and the filter it belongs to. */
-interface PageCursor {
-  readonly after: string;
-  readonly host: string;
+/**
+ * Page tokens are opaque to clients: base64url of the listing cursor (host
+ * and rank of the last lease seen) and the host filter it belongs to.
+ */
+export function encodePageToken(cursor: ListCursor, filter: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, f: filter, h: cursor.host, r: cursor.rank })).toString('base64url');
 }
 
-export function encodePageToken(c: PageCursor): string {
-  return Buffer.from(JSON.stringify({ v: 1, a: c.after, h: c.host })).toString('base64url');
-}
-
-export function decodePageToken(token: string, host: string): string {
-  if (token === '') return '';
-  if (token.length > LIMITS.pageToken) throw invalidArgument('page_token', 'is not a token this service issued');
+export function decodePageToken(token: string, filter: string): ListCursor | undefined {
+  if (token === '') return undefined;
+  const foreign = () => invalidArgument('page_token', 'is not a token this service issued');
+  if (token.length > LIMITS.pageToken) throw foreign();
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
   } catch {
-    throw invalidArgument('page_token', 'is not a token this service issued');
+    throw foreign();
   }
-  const p = parsed as { v?: unknown; a?: unknown; h?: unknown };
-  if (p?.v !== 1 || typeof p.a !== 'string' || !/^\d+$/.test(p.a) || typeof p.h !== 'string') {
-    throw invalidArgument('page_token', 'is not a token this service issued');
+  const p = parsed as { v?: unknown; f?: unknown; h?: unknown; r?: unknown };
+  if (p?.v !== 1 || typeof p.f !== 'string' || typeof p.h !== 'string' || !Number.isSafeInteger(p.r)) throw foreign();
+  if (p.f !== filter) {
+    throw invalidArgument('page_token', 'was issued for a different host filter (AIP-158: keep the other fields unchanged)');
   }
-  if (p.h !== host) throw invalidArgument('page_token', 'was issued for a different host filter (AIP-158: keep the other fields unchanged)');
-  return p.a;
+  return { host: p.h, rank: p.r as number };
 }
 
 type UnaryCall<Req> = grpc.ServerUnaryCall<Req, unknown>;
@@ -154,8 +153,8 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       const host = req.host === '' ? '' : requireHost(req.host);
       const limit = pageSize(req.page_size);
       const after = decodePageToken(req.page_token, host);
-      const page = await store.list({ host, afterToken: after, limit }, { timeoutMs: timeoutMs() });
-      const next = page.more ? encodePageToken({ after: page.lastToken, host }) : '';
+      const page = await store.list({ host, limit, ...(after ? { after } : {}) }, { timeoutMs: timeoutMs() });
+      const next = page.next ? encodePageToken(page.next, host) : '';
       return { response: { leases: page.leases.map(leaseMessage), next_page_token: next } };
     }),
 

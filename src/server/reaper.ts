@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { LeaseStore, ReapedLease } from '../store/lease-store.js';
+import type { Lease, LeaseStore } from '../store/lease-store.js';
 
 const BATCH = 500;
 
@@ -20,7 +20,7 @@ export class Reaper {
     private readonly log: Logger,
     private readonly intervalMs: number,
     private readonly timeoutMs: number,
-    private readonly onReaped: (lease: ReapedLease) => void = () => {},
+    private readonly onReaped: (lease: Lease) => void = () => {},
   ) {}
 
   start(): void {

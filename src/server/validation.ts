@@ -1,4 +1,5 @@
 import { invalidArgument } from './errors.js';
+import { LEASE_ID_PATTERN } from '../store/lease-id.js';
 
 /**
  * Request field rules. Each check throws an INVALID_ARGUMENT RpcError whose
@@ -10,7 +11,6 @@ export const LIMITS = {
   host: 253,
   workloadId: 256,
   requestId: 128,
-  leaseId: 64,
   pageToken: 512,
   /** Ten years: longer than any workload, short enough to stay exact in milliseconds. */
   ttlSeconds: 10 * 365 * 24 * 3600,
@@ -22,7 +22,6 @@ export const LIMITS = {
 const HOST = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 // Printable ASCII without spaces: container ids, pod uids, VM names, paths.
 const PRINTABLE = /^[\x21-\x7e]+$/;
-const LEASE_ID = /^[a-z2-7]+$/;
 
 export function requireHost(value: string, field = 'host'): string {
   if (value === '') throw invalidArgument(field, 'is required');
@@ -48,8 +47,8 @@ export function optionalRequestId(value: string): string {
 
 export function requireLeaseId(value: string, field = 'lease_id'): string {
   if (value === '') throw invalidArgument(field, 'is required');
-  if (value.length > LIMITS.leaseId || !LEASE_ID.test(value)) {
-    throw invalidArgument(field, 'is not a lease id (lowercase letters and digits 2-7, as returned by Allocate)');
+  if (!LEASE_ID_PATTERN.test(value)) {
+    throw invalidArgument(field, 'is not a lease id (16 characters a-z and 2-7, as returned by Allocate)');
   }
   return value;
 }

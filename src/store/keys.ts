@@ -9,11 +9,11 @@ export interface PoolKeys {
   readonly meta: string;
   readonly slots: string;
   readonly pos: string;
-  readonly workloads: string;
-  readonly levels: string;
+  readonly leases: string;
   readonly requests: string;
-  readonly all: string;
+  readonly hosts: string;
   readonly expiry: string;
+  readonly labels: string;
   readonly reserved: string;
 }
 
@@ -31,16 +31,21 @@ export function poolKeys(pool: string): PoolKeys {
     meta: `${prefix}meta`,
     slots: `${prefix}slots`,
     pos: `${prefix}pos`,
-    workloads: `${prefix}workloads`,
-    levels: `${prefix}levels`,
+    leases: `${prefix}leases`,
     requests: `${prefix}requests`,
-    all: `${prefix}all`,
+    hosts: `${prefix}hosts`,
     expiry: `${prefix}expiry`,
+    labels: `${prefix}labels`,
     reserved: `${prefix}reserved`,
   };
 }
 
-/** The eight keys every mutating script declares, in the order their headers document. */
-export function mutationKeys(k: PoolKeys): string[] {
-  return [k.meta, k.slots, k.pos, k.workloads, k.levels, k.requests, k.all, k.expiry];
+/** The eight keys every lease script declares, in the order their headers document. */
+export function leaseKeys(k: PoolKeys): string[] {
+  return [k.meta, k.slots, k.pos, k.leases, k.requests, k.hosts, k.expiry, k.labels];
+}
+
+/** A host's hash of workload -> rank. */
+export function hostKey(k: PoolKeys, host: string): string {
+  return `${k.prefix}host:${host}`;
 }

@@ -8,9 +8,10 @@ import { formatLevel } from '../domain/level.js';
 import { PairSpace } from '../domain/pairs.js';
 import type { Profile } from '../domain/profile.js';
 import { formatPrefix } from '../domain/context.js';
-import { mutationKeys, poolKeys, type PoolKeys } from './keys.js';
+import { leaseKeys, poolKeys, type PoolKeys } from './keys.js';
+import { newLeaseSuffix, rankOfLeaseId } from './lease-id.js';
 import { scriptCommands, type ScriptCommands, type ScriptReply } from './scripts.js';
-import { PoolNotInitializedError, StoreError, StoreUnavailableError, scriptError } from './errors.js';
+import { LeaseNotFoundError, PoolNotInitializedError, StoreError, StoreUnavailableError, scriptError } from './errors.js';
 
 export interface PoolSettings {
   readonly name: string;
@@ -55,11 +56,10 @@ export interface InitResult {
   readonly reserved: number;
 }
 
-export interface ReapedLease {
-  readonly id: string;
+/** Where a lease listing continues: after this rank of this host. */
+export interface ListCursor {
   readonly host: string;
-  readonly workloadId: string;
-  readonly level: string;
+  readonly rank: number;
 }
 
 /** Per-call options: how long to wait for Redis before answering UNAVAILABLE. */
@@ -70,46 +70,42 @@ export interface CallOptions {
 export type LeaseRef = { readonly leaseId: string } | { readonly host: string; readonly workloadId: string };
 
 const DEFAULT_TIMEOUT_MS = 2000;
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** 16 characters, 80 random bits: ids are never reused, even across pool re-creation. */
-export function newLeaseId(): string {
-  const bytes = randomBytes(10);
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
-}
-
 /** A uniform integer in [0, 2^48): the allocation script's only source of randomness. */
 function random48(): number {
   return randomBytes(6).readUIntBE(0, 6);
 }
 
-function toLease(flat: readonly unknown[]): Lease {
-  const f: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) f[String(flat[i])] = String(flat[i + 1]);
+/** Width of a lease in script replies: see leaseReply in scripts/includes/lease.lua. */
+const LEASE_FIELDS = 10;
+
+function toLease(pool: string, f: readonly unknown[]): Lease {
+  const str = (i: number) => String(f[i] ?? '');
   return {
-    id: f.id ?? '',
-    pool: f.pool ?? '',
-    host: f.host ?? '',
-    workloadId: f.workload ?? '',
-    level: f.level ?? '',
-    processLabel: f.process ?? '',
-    mountLabel: f.mount ?? '',
-    roMountLabel: f.ro ?? '',
-    fencingToken: f.token ?? '0',
-    createdAt: Number(f.created ?? 0),
-    expiresAt: Number(f.expires ?? 0),
+    id: str(0),
+    pool,
+    host: str(1),
+    workloadId: str(2),
+    level: str(3),
+    fencingToken: str(4),
+    createdAt: Number(f[5]),
+    expiresAt: Number(f[6]),
+    processLabel: str(7),
+    mountLabel: str(8),
+    roMountLabel: str(9),
   };
+}
+
+function toLeases(pool: string, flat: readonly unknown[]): Lease[] {
+  const out: Lease[] = [];
+  for (let i = 0; i + LEASE_FIELDS <= flat.length; i += LEASE_FIELDS) out.push(toLease(pool, flat.slice(i, i + LEASE_FIELDS)));
+  return out;
+}
+
+/** A lease id's rank, or LeaseNotFoundError: an id that decodes to no rank names no lease. */
+function rankOf(id: string, space: PairSpace): number {
+  const rank = rankOfLeaseId(id);
+  if (rank === undefined || rank >= space.size) throw new LeaseNotFoundError('no such lease');
+  return rank;
 }
 
 /** Errors that mean "Redis is not there right now", as opposed to a bug. */
@@ -158,7 +154,7 @@ export class LeaseStore {
       if (rank === undefined) throw new RangeError(`reserved level ${formatLevel(level)} is not a pair of this pool`);
       args.push(formatLevel(level), rank);
     }
-    const reply = await this.call('initPool', [...mutationKeys(this.keys), this.keys.reserved], args, opts);
+    const reply = await this.call('initPool', [...leaseKeys(this.keys), this.keys.reserved], args, opts);
     return { created: reply[1] === 1, unreserved: Number(reply[2]), reserved: Number(reply[3]) };
   }
 
@@ -166,8 +162,8 @@ export class LeaseStore {
     req: { host: string; workloadId: string; requestId?: string; ttlSeconds?: number },
     opts: CallOptions = {},
   ): Promise<{ lease: Lease; created: boolean }> {
-    // One id and one random draw per call: if ioredis resends this exact
-    // script after a reconnect, the script recognises its own lease.
+    // One id suffix and one random draw per call: if ioredis resends this
+    // exact script after a reconnect, the script recognises its own lease.
     const args = [
       this.keys.prefix,
       req.host,
@@ -175,11 +171,11 @@ export class LeaseStore {
       req.requestId ?? '',
       (req.ttlSeconds ?? 0) * 1000,
       random48(),
-      newLeaseId(),
+      newLeaseSuffix(),
       ...this.prefixes,
     ];
     const reply = await this.mutate('allocate', args, opts);
-    return { created: reply[1] === 1, lease: toLease(reply.slice(2)) };
+    return { created: reply[1] === 1, lease: toLease(this.settings.name, reply.slice(2)) };
   }
 
   /** Ends a lease. `released` is false when there was no live lease to end. */
@@ -187,49 +183,54 @@ export class LeaseStore {
     ref: LeaseRef & { host?: string; fencingToken?: string },
     opts: CallOptions = {},
   ): Promise<{ released: boolean; lease?: Lease }> {
-    const byId = 'leaseId' in ref;
+    let byId: [string, number | string] = ['', ''];
+    if ('leaseId' in ref) {
+      const rank = rankOfLeaseId(ref.leaseId);
+      // An id that names no rank names no lease: nothing to release.
+      if (rank === undefined || rank >= this.space.size) return { released: false };
+      byId = [ref.leaseId, rank];
+    }
     const args = [
       this.keys.prefix,
-      byId ? ref.leaseId : '',
+      ...byId,
       ref.host ?? '',
-      byId ? '' : ref.workloadId,
+      'workloadId' in ref ? ref.workloadId : '',
       ref.fencingToken ?? '',
     ];
     const reply = await this.mutate('release', args, opts);
-    const lease = reply.length > 2 ? toLease(reply.slice(2)) : undefined;
+    const lease = reply.length > 2 ? toLease(this.settings.name, reply.slice(2)) : undefined;
     return { released: reply[1] === 1, ...(lease ? { lease } : {}) };
   }
 
   async renew(leaseId: string, ttlSeconds: number, opts: CallOptions = {}): Promise<Lease> {
-    const reply = await this.mutate('renew', [this.keys.prefix, leaseId, ttlSeconds * 1000], opts);
-    return toLease(reply.slice(1));
+    const rank = rankOf(leaseId, this.space);
+    const reply = await this.mutate('renew', [this.keys.prefix, leaseId, rank, ttlSeconds * 1000], opts);
+    return toLease(this.settings.name, reply.slice(1));
   }
 
   async get(ref: LeaseRef, opts: CallOptions = {}): Promise<Lease> {
     const args =
-      'leaseId' in ref ? [this.keys.prefix, ref.leaseId, '', ''] : [this.keys.prefix, '', ref.host, ref.workloadId];
-    const reply = await this.call('getLease', [this.keys.workloads], args, opts);
-    return toLease(reply.slice(1));
+      'leaseId' in ref
+        ? [this.keys.prefix, ref.leaseId, rankOf(ref.leaseId, this.space), '', '']
+        : [this.keys.prefix, '', '', ref.host, ref.workloadId];
+    const reply = await this.call('getLease', leaseKeys(this.keys), args, opts);
+    return toLease(this.settings.name, reply.slice(1));
   }
 
-  /** One page of live leases after `afterToken` (exclusive), in grant order. */
+  /**
+   * One page of live leases in (host, rank) order, starting after `after`.
+   * `next` is where the following page starts, or undefined at the end.
+   */
   async list(
-    req: { host?: string; afterToken?: string; limit: number },
+    req: { host?: string; after?: ListCursor; limit: number },
     opts: CallOptions = {},
-  ): Promise<{ leases: Lease[]; lastToken: string; more: boolean }> {
-    const args = [this.keys.prefix, req.host ?? '', req.afterToken ?? '', req.limit];
-    const reply = await this.call('listLeases', [this.keys.all], args, opts);
-    const lastToken = String(reply[1]);
-    const more = reply[2] === 1;
-    const n = Number(reply[3]);
-    const leases: Lease[] = [];
-    let i = 4;
-    for (let k = 0; k < n; k++) {
-      const len = Number(reply[i]);
-      leases.push(toLease(reply.slice(i + 1, i + 1 + len)));
-      i += 1 + len;
-    }
-    return { leases, lastToken, more };
+  ): Promise<{ leases: Lease[]; next?: ListCursor }> {
+    const args = [this.keys.prefix, req.host ?? '', req.after?.host ?? '', req.after?.rank ?? '', req.limit];
+    const reply = await this.call('listLeases', leaseKeys(this.keys), args, opts);
+    const more = reply[1] === 1;
+    const next = { host: String(reply[2]), rank: Number(reply[3]) };
+    const leases = toLeases(this.settings.name, reply.slice(5, 5 + Number(reply[4]) * LEASE_FIELDS));
+    return { leases, ...(more ? { next } : {}) };
   }
 
   async stats(opts: CallOptions = {}): Promise<PoolStats> {
@@ -249,22 +250,13 @@ export class LeaseStore {
   }
 
   /** Reclaims up to `limit` expired leases; returns what it reclaimed. */
-  async reap(limit: number, opts: CallOptions = {}): Promise<ReapedLease[]> {
-    const reply = await this.call('reap', mutationKeys(this.keys), [this.keys.prefix, limit], opts);
-    const out: ReapedLease[] = [];
-    for (let i = 1; i + 3 < reply.length; i += 4) {
-      out.push({
-        id: String(reply[i]),
-        host: String(reply[i + 1]),
-        workloadId: String(reply[i + 2]),
-        level: String(reply[i + 3]),
-      });
-    }
-    return out;
+  async reap(limit: number, opts: CallOptions = {}): Promise<Lease[]> {
+    const reply = await this.call('reap', leaseKeys(this.keys), [this.keys.prefix, limit], opts);
+    return toLeases(this.settings.name, reply.slice(1));
   }
 
   private mutate(name: 'allocate' | 'release' | 'renew', args: (string | number)[], opts: CallOptions) {
-    return this.withPool(() => this.call(name, mutationKeys(this.keys), args, opts));
+    return this.withPool(() => this.call(name, leaseKeys(this.keys), args, opts));
   }
 
   /**

@@ -15,8 +15,8 @@ export const SCRIPTS = {
   release: { file: 'release.lua', keys: 8 },
   renew: { file: 'renew.lua', keys: 8 },
   reap: { file: 'reap.lua', keys: 8 },
-  getLease: { file: 'get_lease.lua', keys: 1 },
-  listLeases: { file: 'list_leases.lua', keys: 1 },
+  getLease: { file: 'get_lease.lua', keys: 8 },
+  listLeases: { file: 'list_leases.lua', keys: 8 },
   poolStats: { file: 'pool_stats.lua', keys: 2 },
 } as const;
 

@@ -13,6 +13,8 @@ import {
   LeaseNotFoundError,
 } from '../../src/store/errors.js';
 import { TestRedis } from '../support/redis-server.js';
+import { hostKey } from '../../src/store/keys.js';
+import { rankDigits, rankOfLeaseId } from '../../src/store/lease-id.js';
 import { chiSquareUniform } from '../support/stats.js';
 
 let redis: TestRedis;
@@ -55,24 +57,32 @@ async function checkInvariant(store: LeaseStore): Promise<void> {
   const free = Number(await raw.hget(k.meta, 'free'));
   const read = async (key: string) => {
     const buf = (await raw.getBuffer(key)) ?? Buffer.alloc(0);
-    return (i: number) => (i * 4 + 4 <= buf.length ? buf.readUInt32BE(i * 4) : 0);
+    return (i: number) => (i * 3 + 3 <= buf.length ? buf.readUIntBE(i * 3, 3) : 0);
   };
   const slots = await read(k.slots);
   const pos = await read(k.pos);
   const slotAt = (p: number) => (slots(p) === 0 ? p : slots(p) - 1);
   const posOf = (r: number) => (pos(r) === 0 ? r : pos(r) - 1);
   const taken = new Set<number>();
+  const misplaced: number[] = [];
   for (let p = 0; p < total; p++) {
     const r = slotAt(p);
-    expect(posOf(r)).toBe(p);
+    if (posOf(r) !== p) misplaced.push(p);
     if (p >= free) taken.add(r);
   }
-  const leasedLevels = Object.keys(await raw.hgetall(k.levels));
-  const reservedLevels = Object.keys(await raw.hgetall(k.reserved));
-  const expected = new Set(
-    [...leasedLevels, ...reservedLevels].map((l) => store.space.rankOfLevel(parseLevel(l))!),
-  );
-  expect(taken).toEqual(expected);
+  expect(misplaced).toEqual([]);
+  const leased = Object.keys(await raw.hgetall(k.leases)).map(Number);
+  const reserved = Object.values(await raw.hgetall(k.reserved)).map(Number);
+  expect(taken).toEqual(new Set([...leased, ...reserved]));
+  // Every lease is in its host's hash and nowhere else.
+  let indexed = 0;
+  for (const host of await raw.zrange(k.hosts, 0, -1)) {
+    const ranks = Object.values(await raw.hgetall(hostKey(k, host))).map(Number);
+    expect(ranks.length).toBeGreaterThan(0);
+    for (const r of ranks) expect(leased).toContain(r);
+    indexed += ranks.length;
+  }
+  expect(indexed).toBe(leased.length);
 }
 
 describe('pool creation', () => {
@@ -91,10 +101,12 @@ describe('pool creation', () => {
     for (let i = 0; i < 200; i++) leases.push((await store.allocate({ host: 'h', workloadId: `w${i}` })).lease);
     // Levels come from the Lua unrank: they must agree with the TypeScript rank of the same pair.
     for (const lease of leases) {
-      const rank = Number(await (store.redis as Redis).hget(`${store.keys.prefix}lease:${lease.id}`, 'rank'));
+      const rank = rankOfLeaseId(lease.id)!;
       expect(formatLevel(store.space.levelOf(rank))).toBe(lease.level);
+      expect(lease.id.slice(0, 4)).toBe(rankDigits(rank));
       expect(lease.level).not.toBe('s0:c1022,c1023');
     }
+    await checkInvariant(store);
   });
 
   it('refuses to reopen a pool with other categories, and changes nothing', async () => {
@@ -214,6 +226,7 @@ describe('expiry', () => {
     await new Promise((r) => setTimeout(r, 1100));
     await expect(store.get({ leaseId: lease.id })).rejects.toBeInstanceOf(LeaseNotFoundError);
     expect((await store.list({ limit: 10 })).leases.map((l) => l.id)).toEqual([keep.id]);
+    expect((await store.list({ limit: 10 })).next).toBeUndefined();
     const [a, b] = await Promise.all([store.reap(100), store.reap(100)]);
     expect([...a!, ...b!].map((l) => l.id)).toEqual([lease.id]);
     expect(await store.stats()).toMatchObject({ leased: 1, free: 44 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodePageToken, encodePageToken } from '../../src/server/allocator-service.js';
 import { RpcError } from '../../src/server/errors.js';
 import { leaseRef, optionalFencingToken, pageSize, requireHost, ttlSeconds } from '../../src/server/validation.js';
-import { newLeaseId } from '../../src/store/lease-store.js';
+import { newLeaseSuffix, rankDigits, rankOfLeaseId } from '../../src/store/lease-id.js';
 
 function invalid(fn: () => unknown): RpcError {
   try {
@@ -46,7 +46,7 @@ describe('request rules', () => {
   });
 
   it('a lease is named by id or by host + workload', () => {
-    expect(leaseRef({ lease_id: 'abcd', host: '', workload_id: '' })).toEqual({ leaseId: 'abcd' });
+    expect(leaseRef({ lease_id: 'abcdabcdabcdabcd', host: '', workload_id: '' })).toEqual({ leaseId: 'abcdabcdabcdabcd' });
     expect(leaseRef({ lease_id: '', host: 'h', workload_id: 'w' })).toEqual({ host: 'h', workloadId: 'w' });
     expect(invalid(() => leaseRef({ lease_id: '', host: '', workload_id: '' })).message).toMatch(/^lease_id: is required/);
   });
@@ -55,25 +55,38 @@ describe('request rules', () => {
 describe('page tokens', () => {
   it('round-trip for any cursor and filter', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 2n ** 63n }), fc.constantFrom('', 'node-1', 'h'), (after, host) => {
-        expect(decodePageToken(encodePageToken({ after: after.toString(), host }), host)).toBe(after.toString());
+      fc.property(fc.nat(523_775), fc.constantFrom('', 'node-1', 'h'), fc.constantFrom('', 'node-1', 'x.y'), (rank, host, filter) => {
+        expect(decodePageToken(encodePageToken({ host, rank }, filter), filter)).toEqual({ host, rank });
       }),
     );
   });
 
   it('are refused when forged or used with another filter', () => {
-    const t = encodePageToken({ after: '5', host: 'a' });
+    const t = encodePageToken({ host: 'a', rank: 5 }, 'a');
     expect(invalid(() => decodePageToken(t, 'b')).message).toMatch(/different host filter/);
-    for (const bad of ['x', Buffer.from('{"v":1,"a":"1;DROP","h":""}').toString('base64url'), 'A'.repeat(600)]) {
+    for (const bad of ['x', Buffer.from('{"v":1,"f":"","h":"a","r":"1;DROP"}').toString('base64url'), 'A'.repeat(600)]) {
       expect(invalid(() => decodePageToken(bad, '')).message).toMatch(/^page_token: /);
     }
+    expect(decodePageToken('', 'a')).toBeUndefined();
   });
 });
 
 describe('lease ids', () => {
-  it('are 16 base32 characters and do not repeat', () => {
-    const ids = new Set(Array.from({ length: 10_000 }, newLeaseId));
-    expect(ids.size).toBe(10_000);
-    for (const id of ids) expect(id).toMatch(/^[a-z2-7]{16}$/);
+  it('carry the rank in four base32 digits for every rank of the largest pool', () => {
+    for (let rank = 0; rank < 523_776; rank += 1) {
+      const id = rankDigits(rank) + 'aaaaaaaaaaaa';
+      if (rankOfLeaseId(id) !== rank) expect(rankOfLeaseId(id)).toBe(rank);
+    }
+    expect(rankOfLeaseId('7777' + 'a'.repeat(12))).toBe(32 ** 4 - 1);
+  });
+
+  it('refuse anything but 16 base32 characters', () => {
+    for (const bad of ['', 'abc', 'A'.repeat(16), '1'.repeat(16), 'a'.repeat(17)]) expect(rankOfLeaseId(bad)).toBeUndefined();
+  });
+
+  it('have random suffixes that do not repeat', () => {
+    const suffixes = new Set(Array.from({ length: 10_000 }, newLeaseSuffix));
+    expect(suffixes.size).toBe(10_000);
+    for (const s of suffixes) expect(s).toMatch(/^[a-z2-7]{12}$/);
   });
 });

@@ -1,27 +1,38 @@
 #!lua flags=no-writes
 -- get_lease: read one live lease.
 --
--- KEYS[1] workloads  HASH "host\nworkload" -> lease id
+-- KEYS[1] meta       HASH   pool settings, free count, fencing counter
+-- KEYS[2] slots      STRING position -> rank (u24, value+1)
+-- KEYS[3] pos        STRING rank -> position (u24, value+1)
+-- KEYS[4] leases     HASH   rank -> lease record
+-- KEYS[5] requests   HASH   request id -> rank
+-- KEYS[6] hosts      ZSET   hosts holding leases
+-- KEYS[7] expiry     ZSET   rank scored by expiry (ms)
+-- KEYS[8] labels     HASH   interned context prefixes
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] lease id ('' = find it by host + workload)
--- ARGV[3] host
--- ARGV[4] workload id
+-- ARGV[3] rank encoded in the lease id
+-- ARGV[4] host
+-- ARGV[5] workload id
 --
--- Returns {0, <lease HGETALL...>}, or {E_LEASE_NOT_FOUND} when there is no
+-- Returns {0, <lease: 10 fields>}, or {E_LEASE_NOT_FOUND} when there is no
 -- such lease or it has expired (reaped or not).
 
-local KEY_WORKLOADS = KEYS[1]
+local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 
 -- @include "common.lua"
+-- @include "pairs.lua"
+-- @include "lease.lua"
 
-local id = ARGV[2]
-if id == '' then
-  id = redis.call('HGET', KEY_WORKLOADS, workloadField(ARGV[3], ARGV[4]))
-  if not id then return {E_LEASE_NOT_FOUND} end
+local rank, r
+if ARGV[2] ~= '' then
+  rank = tonumber(ARGV[3])
+  r = recordById(rank, ARGV[2])
+else
+  rank = rankOfWorkload(ARGV[4], ARGV[5])
+  r = rank and readRecord(rank)
 end
-local fields = redis.call('HGETALL', leaseKey(id))
-if #fields == 0 then return {E_LEASE_NOT_FOUND} end
-local expires = redis.call('HGET', leaseKey(id), 'expires')
-if isExpired(expires, nowMs()) then return {E_LEASE_NOT_FOUND} end
-return {0, unpack(fields)}
+if not r or isExpired(r.expires, nowMs()) then return {E_LEASE_NOT_FOUND} end
+return {0, unpack(leaseReply(rank, r))}

@@ -1,8 +1,15 @@
 -- init_pool: create a pool, or check that an existing one matches the
 -- server's settings, and bring its reserved pairs in line with them.
 --
--- KEYS[1..8] as in allocate.lua
--- KEYS[9]  reserved   HASH   level -> rank of each reserved pair
+-- KEYS[1] meta       HASH   pool settings, free count, fencing counter
+-- KEYS[2] slots      STRING position -> rank (u24, value+1)
+-- KEYS[3] pos        STRING rank -> position (u24, value+1)
+-- KEYS[4] leases     HASH   rank -> lease record
+-- KEYS[5] requests   HASH   request id -> rank
+-- KEYS[6] hosts      ZSET   hosts holding leases
+-- KEYS[7] expiry     ZSET   rank scored by expiry (ms)
+-- KEYS[8] labels     HASH   interned context prefixes
+-- KEYS[9] reserved   HASH   level -> rank of each reserved pair
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] pool name
@@ -15,16 +22,17 @@
 -- Returns {0, created (1|0), unreserved count, newly reserved count} or
 --   {E_CATEGORIES_MISMATCH, stored sensitivity, stored categories}
 --   {E_RESERVED_IN_USE, level, lease id}
---   {E_POOL_STATE_INCONSISTENT, what}
+--   {E_POOL_STATE_INCONSISTENT, key}
 -- Nothing is written unless every check passes. Safe to run from every
--- replica at every start.
+-- replica at every start and after every reconnect.
 
-local KEY_META, KEY_SLOTS, KEY_POS = KEYS[1], KEYS[2], KEYS[3]
-local KEY_WORKLOADS, KEY_LEVELS, KEY_REQUESTS = KEYS[4], KEYS[5], KEYS[6]
-local KEY_ALL, KEY_EXPIRY, KEY_RESERVED = KEYS[7], KEYS[8], KEYS[9]
+local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local KEY_RESERVED = KEYS[9]
 
 -- @include "common.lua"
 -- @include "pairs.lua"
+-- @include "lease.lua"
 
 local pool, sensitivity, categories = ARGV[2], ARGV[3], ARGV[4]
 local low, total = tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -36,14 +44,15 @@ local created = 0
 if redis.call('EXISTS', KEY_META) == 0 then
   -- Without meta the permutation and counters are meaningless: refuse to
   -- build on leftovers rather than hand out pairs that may be in use.
-  for _, k in ipairs({KEY_SLOTS, KEY_POS, KEY_LEVELS, KEY_WORKLOADS, KEY_ALL, KEY_RESERVED}) do
+  for _, k in ipairs({KEY_SLOTS, KEY_POS, KEY_LEASES, KEY_HOSTS, KEY_RESERVED}) do
     if redis.call('EXISTS', k) == 1 then return {E_POOL_STATE_INCONSISTENT, k} end
   end
   -- Fencing tokens start from the clock (x1000) so that they keep growing
   -- even if the pool has to be created again after Redis lost its data.
+  local now = nowMs()
   redis.call('HSET', KEY_META,
     'version', 1, 'pool', pool, 'sensitivity', sensitivity, 'categories', categories,
-    'low', low, 'total', total, 'free', total, 'token', nowMs() * 1000, 'created', nowMs())
+    'low', low, 'total', total, 'free', total, 'token', now * 1000, 'created', now, 'labelseq', 0)
   created = 1
 else
   local m = redis.call('HMGET', KEY_META, 'sensitivity', 'categories')
@@ -56,10 +65,10 @@ end
 local current = redis.call('HGETALL', KEY_RESERVED)
 local have = {}
 for i = 1, #current, 2 do have[current[i]] = tonumber(current[i + 1]) end
-for level, _ in pairs(wanted) do
+for level, rank in pairs(wanted) do
   if not have[level] then
-    local holder = redis.call('HGET', KEY_LEVELS, level)
-    if holder then return {E_RESERVED_IN_USE, level, holder} end
+    local holder = readRecord(rank)
+    if holder then return {E_RESERVED_IN_USE, level, holder.id} end
   end
 end
 

@@ -1,36 +1,42 @@
 -- reap: reclaim leases whose expiry has passed, oldest first.
 --
--- KEYS[1..8] as in allocate.lua
+-- KEYS[1] meta       HASH   pool settings, free count, fencing counter
+-- KEYS[2] slots      STRING position -> rank (u24, value+1)
+-- KEYS[3] pos        STRING rank -> position (u24, value+1)
+-- KEYS[4] leases     HASH   rank -> lease record
+-- KEYS[5] requests   HASH   request id -> rank
+-- KEYS[6] hosts      ZSET   hosts holding leases
+-- KEYS[7] expiry     ZSET   rank scored by expiry (ms)
+-- KEYS[8] labels     HASH   interned context prefixes
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] most leases to reclaim in this call
 --
--- Returns {0, <id, host, workload, level>...}. Each expired lease is
--- reclaimed by exactly one call, however many replicas run the reaper: the
--- script is atomic and removes what it returns.
+-- Returns {0, <lease: 10 fields>...} for the leases it reclaimed. Each
+-- expired lease is reclaimed by exactly one call, however many replicas run
+-- the reaper: the script is atomic and removes what it returns.
 
-local KEY_META, KEY_SLOTS, KEY_POS = KEYS[1], KEYS[2], KEYS[3]
-local KEY_WORKLOADS, KEY_LEVELS, KEY_REQUESTS = KEYS[4], KEYS[5], KEYS[6]
-local KEY_ALL, KEY_EXPIRY = KEYS[7], KEYS[8]
+local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 
 -- @include "common.lua"
 -- @include "pairs.lua"
 -- @include "lease.lua"
 
-local due = redis.call('ZRANGE', KEY_EXPIRY, '-inf', nowMs(), 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[2]))
+local now = nowMs()
+local due = redis.call('ZRANGE', KEY_EXPIRY, '-inf', now, 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {0}
-for _, id in ipairs(due) do
-  local fields = dropLease(id)
-  if fields then
-    local lease = {}
-    for i = 1, #fields, 2 do lease[fields[i]] = fields[i + 1] end
-    table.insert(out, id)
-    table.insert(out, lease.host)
-    table.insert(out, lease.workload)
-    table.insert(out, lease.level)
+for _, member in ipairs(due) do
+  local rank = tonumber(member)
+  local r = readRecord(rank)
+  if r and isExpired(r.expires, now) then
+    for _, v in ipairs(dropLease(rank, r)) do table.insert(out, v) end
+  elseif r and tonumber(r.expires) > 0 then
+    -- The index lagged behind the record: repair it rather than lose the expiry.
+    redis.call('ZADD', KEY_EXPIRY, r.expires, member)
   else
-    -- An index entry without its lease: drop the entry so it cannot stall reaping.
-    redis.call('ZREM', KEY_EXPIRY, id)
+    -- An index entry that outlived its lease: drop it so it cannot stall reaping.
+    redis.call('ZREM', KEY_EXPIRY, member)
   end
 end
 return out

@@ -1,35 +1,42 @@
 -- renew: move a live lease's expiry to now + ttl.
 --
--- KEYS[1..8] as in allocate.lua
+-- KEYS[1] meta       HASH   pool settings, free count, fencing counter
+-- KEYS[2] slots      STRING position -> rank (u24, value+1)
+-- KEYS[3] pos        STRING rank -> position (u24, value+1)
+-- KEYS[4] leases     HASH   rank -> lease record
+-- KEYS[5] requests   HASH   request id -> rank
+-- KEYS[6] hosts      ZSET   hosts holding leases
+-- KEYS[7] expiry     ZSET   rank scored by expiry (ms)
+-- KEYS[8] labels     HASH   interned context prefixes
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] lease id
--- ARGV[3] ttl in ms (> 0)
+-- ARGV[3] rank encoded in the lease id
+-- ARGV[4] ttl in ms (> 0)
 --
--- Returns {0, <lease HGETALL...>} or
+-- Returns {0, <lease: 10 fields>} or
 --   {E_LEASE_NOT_FOUND}
 --   {E_LEASE_EXPIRED}  (the lease is reclaimed on the spot)
 -- Idempotent: repeating it only moves the expiry again.
 
-local KEY_META, KEY_SLOTS, KEY_POS = KEYS[1], KEYS[2], KEYS[3]
-local KEY_WORKLOADS, KEY_LEVELS, KEY_REQUESTS = KEYS[4], KEYS[5], KEYS[6]
-local KEY_ALL, KEY_EXPIRY = KEYS[7], KEYS[8]
+local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 
 -- @include "common.lua"
 -- @include "pairs.lua"
 -- @include "lease.lua"
 
-local id, ttl = ARGV[2], tonumber(ARGV[3])
-local key = leaseKey(id)
-local expires = redis.call('HGET', key, 'expires')
-if not expires then return {E_LEASE_NOT_FOUND} end
+local id, rank, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local r = recordById(rank, id)
+if not r then return {E_LEASE_NOT_FOUND} end
 
 local now = nowMs()
-if isExpired(expires, now) then
-  dropLease(id)
+if isExpired(r.expires, now) then
+  dropLease(rank, r)
   return {E_LEASE_EXPIRED}
 end
 
-redis.call('HSET', key, 'expires', now + ttl)
-redis.call('ZADD', KEY_EXPIRY, now + ttl, id)
-return {0, unpack(leaseReply(id))}
+r.expires = now + ttl
+redis.call('HSET', KEY_LEASES, rank, encodeRecord(r))
+redis.call('ZADD', KEY_EXPIRY, r.expires, rank)
+return {0, unpack(leaseReply(rank, r))}

@@ -1,9 +1,10 @@
--- Shared by every script of a pool. Included by the loader (see scripts.ts)
--- in place of the `-- @include` line, so each script stays one atomic unit.
+-- Shared by every script of a pool. The loader (src/store/scripts.ts)
+-- splices included files in place of their `-- @include` line, so each
+-- script stays one self-contained atomic unit.
 --
--- Every script receives the pool's key prefix `mcs:{<pool>}:` as ARGV[1]; the
--- keys it builds from it (one per lease and per host) share the pool's hash
--- tag and so live in the same cluster slot as the declared KEYS.
+-- Every script receives the pool's key prefix `mcs:{<pool>}:` as ARGV[1].
+-- The per-host keys it builds from it carry the pool's hash tag and so live
+-- in the same cluster slot as the declared KEYS.
 
 local prefix = ARGV[1]
 
@@ -17,20 +18,10 @@ local E_FENCING_TOKEN_MISMATCH = 6
 local E_REQUEST_ID_REUSED = 7
 local E_CATEGORIES_MISMATCH = 8
 local E_RESERVED_IN_USE = 9
-local E_LEASE_ID_COLLISION = 10
 local E_POOL_STATE_INCONSISTENT = 11
-
-local function leaseKey(id)
-  return prefix .. 'lease:' .. id
-end
 
 local function hostKey(host)
   return prefix .. 'host:' .. host
-end
-
--- Hosts and workload ids never contain a newline (the server validates them).
-local function workloadField(host, workload)
-  return host .. '\n' .. workload
 end
 
 -- Milliseconds on the Redis clock: one clock for every replica of the service.

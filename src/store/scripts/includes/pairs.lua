@@ -1,21 +1,22 @@
 -- The pair pool as a permutation of ranks 0..total-1 held in two packed
--- arrays of u32 (Redis strings written with BITFIELD):
+-- arrays of u24 (Redis strings written with BITFIELD; 523,776 pairs take
+-- 1.5 MB each):
 --   slots[p] = rank stored at position p
 --   pos[r]   = position of rank r
 -- Positions below meta.free hold the free ranks; the rest are leased or
 -- reserved. Entries store value+1 so that an unwritten (zero) entry means
--- "identity", which lets a fresh pool start without writing 2 x total
--- entries. Taking, freeing and drawing a rank are O(1) swaps.
--- Needs KEYS: KEY_META, KEY_SLOTS, KEY_POS set by the including script.
+-- "identity", which lets a fresh pool start without writing anything.
+-- Drawing, taking and freeing a rank are O(1) swaps.
+-- Needs KEY_META, KEY_SLOTS, KEY_POS set by the including script.
 
 local function slotAt(p)
-  local v = redis.call('BITFIELD', KEY_SLOTS, 'GET', 'u32', '#' .. p)[1]
+  local v = redis.call('BITFIELD', KEY_SLOTS, 'GET', 'u24', '#' .. p)[1]
   if v == 0 then return p end
   return v - 1
 end
 
 local function positionOf(rank)
-  local v = redis.call('BITFIELD', KEY_POS, 'GET', 'u32', '#' .. rank)[1]
+  local v = redis.call('BITFIELD', KEY_POS, 'GET', 'u24', '#' .. rank)[1]
   if v == 0 then return rank end
   return v - 1
 end
@@ -23,8 +24,8 @@ end
 local function swapPositions(p, q)
   if p == q then return end
   local rp, rq = slotAt(p), slotAt(q)
-  redis.call('BITFIELD', KEY_SLOTS, 'SET', 'u32', '#' .. p, rq + 1, 'SET', 'u32', '#' .. q, rp + 1)
-  redis.call('BITFIELD', KEY_POS, 'SET', 'u32', '#' .. rq, p + 1, 'SET', 'u32', '#' .. rp, q + 1)
+  redis.call('BITFIELD', KEY_SLOTS, 'SET', 'u24', '#' .. p, rq + 1, 'SET', 'u24', '#' .. q, rp + 1)
+  redis.call('BITFIELD', KEY_POS, 'SET', 'u24', '#' .. rq, p + 1, 'SET', 'u24', '#' .. rp, q + 1)
 end
 
 local function freeCount()
@@ -64,7 +65,7 @@ local function freeRank(rank)
   return true
 end
 
--- Inverse of the combinatorial number system used by src/domain/pairs.ts:
+-- Inverse of the combinatorial number system of src/domain/pairs.ts:
 -- rank = j*(j-1)/2 + i with 0 <= i < j. Returns the two category numbers.
 local function pairOfRank(rank, low)
   local j = math.floor((1 + math.sqrt(1 + 8 * rank)) / 2)
@@ -72,4 +73,10 @@ local function pairOfRank(rank, low)
   while (j + 1) * j / 2 <= rank do j = j + 1 end
   local i = rank - j * (j - 1) / 2
   return low + i, low + j
+end
+
+local function levelOfRank(rank)
+  local m = redis.call('HMGET', KEY_META, 'sensitivity', 'low')
+  local a, b = pairOfRank(rank, tonumber(m[2]))
+  return m[1] .. ':c' .. a .. ',c' .. b
 end
