@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-if (!existsSync('node_modules/.package-lock.json')) {
+const installed = 'node_modules/.package-lock.json';
+if (!existsSync(installed) || statSync('package-lock.json').mtimeMs > statSync(installed).mtimeMs) {
   console.error('mcs-allocator: installing dependencies (npm ci)...');
   execFileSync(npm, ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit' });
 }
