@@ -2,9 +2,7 @@
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { buildServeConfig, ConfigError, DEFAULTS, type ServeOptions } from './config.js';
-import { EmbeddedRedisError } from './redis/embedded.js';
-import { StoreError } from './store/errors.js';
-import { startServer } from './server/server.js';
+import { startServer, type RunningServer } from './server/server.js';
 
 /** Exit codes of `mcs-allocator serve`. */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -53,21 +51,20 @@ Examples:
       throw err;
     }
     const log = pino({ level: config.logLevel, base: { service: 'mcs-allocator', pool: config.pool } });
-    let server;
-    try {
-      server = await startServer(config, log);
-    } catch (err) {
-      const known = err instanceof EmbeddedRedisError || err instanceof StoreError || err instanceof Error;
-      log.fatal({ err: (err as Error).message }, 'cannot start');
-      process.stderr.write(`mcs-allocator: ${known ? (err as Error).message : String(err)}\n`);
-      process.exit(EXIT.failed);
-    }
+    let server: RunningServer | undefined;
     let signals = 0;
     const shutdown = (signal: NodeJS.Signals) => {
       signals += 1;
       if (signals > 1) {
         log.warn({ signal }, 'second signal: exiting now');
         process.exit(EXIT.failed);
+      }
+      if (!server) {
+        // Still starting: exit now. process.exit runs the 'exit' hooks, which
+        // stop an embedded redis-server already spawned; dying by the
+        // signal's default action would leave it running.
+        log.info({ signal }, 'signal during startup: exiting');
+        process.exit(EXIT.ok);
       }
       log.info({ signal }, 'shutting down');
       server.close().then(
@@ -78,15 +75,27 @@ Examples:
         },
       );
     };
+    // Before startServer, so that a signal during startup is handled too.
     process.on('SIGTERM', shutdown);
     process.on('SIGINT', shutdown);
+    try {
+      server = await startServer(config, log);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log.fatal({ err: message }, 'cannot start');
+      process.stderr.write(`mcs-allocator: ${message}\n`);
+      process.exit(EXIT.failed);
+    }
   });
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  const code = (err as { exitCode?: number; code?: string }).exitCode;
-  const c = (err as { code?: string }).code;
-  if (c === 'commander.helpDisplayed' || c === 'commander.version' || c === 'commander.help') process.exit(EXIT.ok);
-  process.exit(code === 0 ? EXIT.ok : EXIT.usage);
+  const { code, exitCode } = err as { code?: string; exitCode?: number };
+  if (typeof code === 'string' && code.startsWith('commander.')) {
+    // Commander already printed the help or the usage error.
+    process.exit(exitCode === 0 ? EXIT.ok : EXIT.usage);
+  }
+  process.stderr.write(`mcs-allocator: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(EXIT.failed);
 }

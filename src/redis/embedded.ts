@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { resolve, join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -29,17 +30,50 @@ const INSTALL_HINT =
   'Fedora/RHEL: dnf install redis; macOS: brew install redis) or point the service at a Redis ' +
   'with --redis redis://host:6379 (env MCS_REDIS_URL).';
 
+/**
+ * What answers on a unix socket: nothing, a ready Redis, a Redis still
+ * loading its data, or something that accepts connections but does not
+ * answer (a frozen or wedged redis-server). A raw PING with a deadline: an
+ * ioredis probe would wait forever in its ready check (INFO) on a frozen
+ * server, and reports every connect failure alike.
+ */
+type SocketState = 'absent' | 'ready' | 'loading' | 'unresponsive';
+
+const PROBE_TIMEOUT_MS = 1000;
+
+function probeSocket(path: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<SocketState> {
+  return new Promise((resolve) => {
+    let reply = '';
+    let done = false;
+    const finish = (state: SocketState) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(state);
+    };
+    // Connected or not, no answer in time means something is there but wedged.
+    const timer = setTimeout(() => finish('unresponsive'), timeoutMs);
+    const socket = createConnection(path);
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk: string) => {
+      reply += chunk;
+      if (!reply.includes('\r\n')) return;
+      if (reply.startsWith('+PONG')) finish('ready');
+      else if (reply.startsWith('-LOADING')) finish('loading');
+      else finish('unresponsive');
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // Refused or no socket file: nothing listens there.
+      finish(err.code === 'ECONNREFUSED' || err.code === 'ENOENT' ? 'absent' : 'unresponsive');
+    });
+    socket.on('close', () => finish(reply === '' ? 'absent' : 'unresponsive'));
+  });
+}
+
 async function ping(path: string): Promise<boolean> {
-  const probe = new Redis({ path, lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: 500 });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
+  return (await probeSocket(path)) === 'ready';
 }
 
 function pidAlive(pid: number): boolean {
@@ -75,17 +109,46 @@ export async function startEmbeddedRedis(dataDirInput: string, log: Logger): Pro
   // A Redis left running on this data directory: refuse if its owner is
   // alive (two writers on one AOF would corrupt it); otherwise it is an
   // orphan of a killed service, so shut it down cleanly and start our own.
-  if (existsSync(socketPath) && (await ping(socketPath))) {
-    const owner = Number(existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8').trim() : NaN);
-    if (Number.isInteger(owner) && owner !== process.pid && pidAlive(owner)) {
-      throw new EmbeddedRedisError(`data directory ${dataDir} is in use by mcs-allocator process ${owner}`);
+  // Never start a second redis-server next to one that is still there.
+  if (existsSync(socketPath)) {
+    let state = await probeSocket(socketPath);
+    // A leftover still loading its AOF answers once loaded; a frozen one may
+    // be a passing stall, so give it a few seconds before giving up.
+    const loadingUntil = Date.now() + 60_000;
+    const stuckUntil = Date.now() + 5_000;
+    while ((state === 'loading' && Date.now() < loadingUntil) || (state === 'unresponsive' && Date.now() < stuckUntil)) {
+      await new Promise((r) => setTimeout(r, 200));
+      state = await probeSocket(socketPath);
     }
-    log.warn({ socketPath }, 'embedded redis: shutting down a redis-server left running by a previous process');
-    const orphan = new Redis({ path: socketPath, lazyConnect: true, retryStrategy: () => null });
-    orphan.on('error', () => {});
-    await orphan.connect().then(() => orphan.call('SHUTDOWN')).catch(() => {});
-    orphan.disconnect();
-    await waitFor(async () => !(await ping(socketPath)), 10_000);
+    if (state === 'loading' || state === 'unresponsive') {
+      throw new EmbeddedRedisError(
+        `a process accepts connections on ${socketPath} but does not answer as Redis ` +
+          `(${state === 'loading' ? 'still loading its data' : 'no reply to PING'}); it is probably a redis-server left ` +
+          'running by a previous mcs-allocator: stop it, then start again',
+      );
+    }
+    if (state === 'ready') {
+      const owner = Number(existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8').trim() : NaN);
+      if (Number.isInteger(owner) && owner !== process.pid && pidAlive(owner)) {
+        throw new EmbeddedRedisError(`data directory ${dataDir} is in use by mcs-allocator process ${owner}`);
+      }
+      log.warn({ socketPath }, 'embedded redis: shutting down a redis-server left running by a previous process');
+      const orphan = new Redis({
+        path: socketPath,
+        lazyConnect: true,
+        enableReadyCheck: false,
+        retryStrategy: () => null,
+        commandTimeout: 10_000,
+      });
+      orphan.on('error', () => {});
+      await orphan.connect().then(() => orphan.call('SHUTDOWN')).catch(() => {});
+      orphan.disconnect();
+      if (!(await waitFor(async () => (await probeSocket(socketPath)) === 'absent', 10_000))) {
+        throw new EmbeddedRedisError(
+          `the redis-server left running on ${socketPath} did not shut down; stop it, then start again`,
+        );
+      }
+    }
   }
   rmSync(socketPath, { force: true });
 

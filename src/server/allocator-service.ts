@@ -70,6 +70,8 @@ export function decodePageToken(token: string, filter: string): ListCursor | und
   return { host: p.h, rank: p.r as number };
 }
 
+const DEADLINE_MARGIN_MS = 20;
+
 type UnaryCall<Req> = grpc.ServerUnaryCall<Req, unknown>;
 
 /**
@@ -85,7 +87,9 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
     const deadline = call.getDeadline();
     const at = deadline instanceof Date ? deadline.getTime() : Number(deadline);
     if (!Number.isFinite(at)) return deps.redisTimeoutMs;
-    const left = at - Date.now() - 5;
+    // Keep a little of the deadline for the answer to travel back, so the
+    // client sees UNAVAILABLE rather than its own DEADLINE_EXCEEDED.
+    const left = at - Date.now() - DEADLINE_MARGIN_MS;
     if (left <= 0) throw new RpcError(grpc.status.DEADLINE_EXCEEDED, 'deadline exceeded before the call reached Redis', 'DEADLINE_EXCEEDED');
     return Math.min(left, deps.redisTimeoutMs);
   }
