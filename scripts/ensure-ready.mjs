@@ -13,17 +13,28 @@ if (!existsSync(installed) || statSync('package-lock.json').mtimeMs > statSync(i
   execFileSync(npm, ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit' });
 }
 
-function newest(dir) {
+function newest(dir, skip = new Set()) {
   let t = 0;
+  if (!existsSync(dir)) return t;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
-    t = Math.max(t, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    if (skip.has(p)) continue;
+    t = Math.max(t, entry.isDirectory() ? newest(p, skip) : statSync(p).mtimeMs);
   }
   return t;
 }
 
 const built = existsSync('dist/.built') ? statSync('dist/.built').mtimeMs : 0;
-const sources = Math.max(newest('src'), newest('proto'), statSync('tsconfig.build.json').mtimeMs, statSync('package-lock.json').mtimeMs);
+// bench/ is compiled too (dist/bench, for `npm run bench`), with the two test
+// helpers it imports; its results/ folder is output, not source.
+const sources = Math.max(
+  newest('src'),
+  newest('proto'),
+  newest('bench', new Set([join('bench', 'results')])),
+  ...['test/support/stats.ts', 'test/support/redis-server.ts'].map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)),
+  statSync('tsconfig.build.json').mtimeMs,
+  statSync('package-lock.json').mtimeMs,
+);
 if (sources > built) {
   console.error('mcs-allocator: building (tsc)...');
   execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });

@@ -27,10 +27,16 @@ program
   .addOption(opt('--categories <range>', 'category range of the pool', 'MCS_CATEGORIES', DEFAULTS.categories))
   .addOption(opt('--profile <name|file>', 'context profile: container, svirt, or a container_contexts file', 'MCS_PROFILE', DEFAULTS.profile))
   .addOption(opt('--reserved <levels>', `pairs never handed out, separated by ";" or spaces, or "none" (default "${DEFAULTS.reserved}" when inside the range)`, 'MCS_RESERVED'))
+  .addOption(opt('--allowed-types <types>', 'process types options.type may name, comma-separated (default: the profiles\' process types)', 'MCS_ALLOWED_TYPES'))
+  .addOption(opt('--allowed-file-types <types>', 'file types options.filetype may name (default: the profiles\' file types)', 'MCS_ALLOWED_FILE_TYPES'))
+  .addOption(opt('--privileged-type <type>', 'process type of a disabled label (options.disable)', 'MCS_PRIVILEGED_TYPE', DEFAULTS.privilegedType))
+  .addOption(opt('--home-dirs <paths>', 'home directories never to relabel, comma- or colon-separated (beyond /root and /home/<user>)', 'MCS_HOME_DIRS'))
   .addOption(opt('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'MCS_LOG_LEVEL', DEFAULTS.logLevel))
   .addOption(opt('--redis-timeout <ms>', 'longest wait for one Redis call before answering UNAVAILABLE', 'MCS_REDIS_TIMEOUT', DEFAULTS.redisTimeout))
   .addOption(opt('--reap-interval <ms>', 'how often expired leases are reclaimed', 'MCS_REAP_INTERVAL', DEFAULTS.reapInterval))
   .addOption(opt('--shutdown-grace <seconds>', 'time in-flight calls get to finish on SIGTERM/SIGINT', 'MCS_SHUTDOWN_GRACE', DEFAULTS.shutdownGrace))
+  // Benchmark only (npm run bench): also serve mcs.bench.v1.Bench/Noop. Not in the help.
+  .addOption(new Option('--bench-noop', 'serve the benchmark no-op RPC').env('MCS_BENCH_NOOP').hideHelp())
   .addHelpText(
     'after',
     `

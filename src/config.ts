@@ -3,6 +3,8 @@ import { parseCategoryRange, type CategoryRange, formatCategoryRange } from './d
 import { formatLevel, parseLevel, categoriesWithin, type Level } from './domain/level.js';
 import { builtinProfile, parseContextsFile, type Profile } from './domain/profile.js';
 import { LabelSyntaxError } from './domain/errors.js';
+import { isIdentifier } from './domain/context.js';
+import { normalizePath } from './domain/paths.js';
 import { isValidPoolName } from './store/keys.js';
 import { parseRedisTarget, type RedisTarget } from './redis/connection.js';
 
@@ -18,9 +20,21 @@ export interface ServeConfig {
   readonly profile: Profile;
   readonly reserved: readonly Level[];
   readonly logLevel: string;
+  /** Profiles a request may name in options.profile: the built-in ones and --profile. */
+  readonly profiles: ReadonlyMap<string, Profile>;
+  /** Process types options.type may name. */
+  readonly allowedTypes: readonly string[];
+  /** Mount label types options.filetype may name. */
+  readonly allowedFileTypes: readonly string[];
+  /** Process type of a disabled label (options.disable). */
+  readonly privilegedType: string;
+  /** Home directories (exact paths) whose relabelling is refused, beyond /root and /home/<user>. */
+  readonly homeDirs: readonly string[];
   readonly redisTimeoutMs: number;
   readonly reapIntervalMs: number;
   readonly shutdownGraceMs: number;
+  /** Hidden, benchmark only: also serve mcs.bench.v1.Bench (see src/server/bench-service.ts). */
+  readonly benchNoop?: boolean;
 }
 
 /** Raw option values as the command line (or its environment variables) gave them. */
@@ -33,9 +47,15 @@ export interface ServeOptions {
   profile: string;
   reserved?: string | undefined;
   logLevel: string;
+  allowedTypes?: string | undefined;
+  allowedFileTypes?: string | undefined;
+  privilegedType: string;
+  homeDirs?: string | undefined;
   redisTimeout: string;
   reapInterval: string;
   shutdownGrace: string;
+  /** Hidden `--bench-noop` / MCS_BENCH_NOOP. */
+  benchNoop?: boolean | undefined;
 }
 
 export const DEFAULTS = {
@@ -46,6 +66,7 @@ export const DEFAULTS = {
   profile: 'container',
   reserved: 's0:c1022,c1023',
   logLevel: 'info',
+  privilegedType: 'spc_t',
   redisTimeout: '2000',
   reapInterval: '1000',
   shutdownGrace: '10',
@@ -120,6 +141,31 @@ export function parseReserved(value: string | undefined, categories: CategoryRan
   return [...out.values()];
 }
 
+/** A list option: items separated by commas or whitespace. */
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value.split(/[,\s]+/).filter(Boolean);
+}
+
+function identifiers(option: string, items: readonly string[]): string[] {
+  for (const item of items) {
+    if (!isIdentifier(item)) throw new ConfigError(option, `${JSON.stringify(item)} is not an SELinux type name`);
+  }
+  return [...new Set(items)];
+}
+
+/**
+ * The profiles a request may name: the built-in ones and the server's own.
+ * Default allowlists come from them: every process type a profile names
+ * (never spc_t), and every file type.
+ */
+function profileSet(main: Profile): Map<string, Profile> {
+  const out = new Map<string, Profile>();
+  for (const name of ['container', 'svirt']) out.set(name, builtinProfile(name)!);
+  out.set(main.name, main);
+  return out;
+}
+
 export function buildServeConfig(o: ServeOptions): ServeConfig {
   if (!isValidPoolName(o.pool)) throw new ConfigError('--pool', 'must be 1-64 letters, digits, "-" or "_"');
   let categories: CategoryRange;
@@ -138,6 +184,22 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
     }
   }
   const sensitivity = 's0';
+  const profile = loadProfile(o.profile);
+  const profiles = profileSet(profile);
+  const known = [...profiles.values()];
+  const allowedTypes = identifiers('--allowed-types', list(o.allowedTypes) ?? known.flatMap((p) => p.processTypes));
+  const allowedFileTypes = identifiers(
+    '--allowed-file-types',
+    list(o.allowedFileTypes) ?? known.flatMap((p) => [p.file.type, p.roFile.type]),
+  );
+  const [privilegedType] = identifiers('--privileged-type', [o.privilegedType]);
+  const homeDirs = (list(o.homeDirs?.replace(/:/g, ',')) ?? []).map((dir) => {
+    try {
+      return normalizePath(dir);
+    } catch (err) {
+      throw new ConfigError('--home-dirs', `${dir}: ${(err as Error).message}`);
+    }
+  });
   return {
     listen: listenAddress(o.listen),
     redis,
@@ -145,11 +207,17 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
     pool: o.pool,
     sensitivity,
     categories,
-    profile: loadProfile(o.profile),
+    profile,
+    profiles,
+    allowedTypes,
+    allowedFileTypes,
+    privilegedType: privilegedType!,
+    homeDirs,
     reserved: parseReserved(o.reserved, categories, sensitivity),
     logLevel: o.logLevel,
     redisTimeoutMs: integer('--redis-timeout', o.redisTimeout, 10, 60_000),
     reapIntervalMs: integer('--reap-interval', o.reapInterval, 10, 3_600_000),
     shutdownGraceMs: integer('--shutdown-grace', o.shutdownGrace, 0, 3600) * 1000,
+    ...(o.benchNoop ? { benchNoop: true } : {}),
   };
 }

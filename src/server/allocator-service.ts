@@ -3,8 +3,14 @@ import type { Logger } from 'pino';
 import type { LabelAllocatorHandlers } from '../generated/mcs/v1/LabelAllocator.js';
 import type { Lease as LeaseMessage } from '../generated/mcs/v1/Lease.js';
 import type { Timestamp } from '../generated/google/protobuf/Timestamp.js';
-import type { Lease, LeaseStore, ListCursor } from '../store/lease-store.js';
-import { RpcError, invalidArgument, toRpcError, toServiceError } from './errors.js';
+import type { VolumePlan } from '../generated/mcs/v1/VolumePlan.js';
+import type { Volume__Output } from '../generated/mcs/v1/Volume.js';
+import type { LabelOptions__Output } from '../generated/mcs/v1/LabelOptions.js';
+import type { Allocation, Lease, LeaseStore, ListCursor } from '../store/lease-store.js';
+import { formatLevel } from '../domain/level.js';
+import { NO_OPTIONS, OptionError, resolveLabelOptions, staticLevel, type OptionsPolicy } from '../domain/options.js';
+import { planVolumes, prepareVolumes, VolumeError, type VolumeMode, type VolumeRequest } from '../domain/volumes.js';
+import { RpcError, invalidArgument, permissionDenied, toRpcError, toServiceError } from './errors.js';
 import {
   leaseRef,
   optionalFencingToken,
@@ -22,6 +28,10 @@ export interface ServiceDeps {
   readonly log: Logger;
   /** Upper bound on one Redis call, whatever the client's deadline. */
   readonly redisTimeoutMs: number;
+  /** What label options may ask for. */
+  readonly policy: OptionsPolicy;
+  /** Configured home directories: never relabelled. */
+  readonly homeDirs: readonly string[];
 }
 
 function timestamp(ms: number): Timestamp {
@@ -41,15 +51,77 @@ export function leaseMessage(l: Lease): LeaseMessage {
     fencing_token: l.fencingToken,
     created_at: timestamp(l.createdAt),
     expires_at: l.expiresAt > 0 ? timestamp(l.expiresAt) : null,
+    members: [...l.members],
+    claims: l.claims.map((c) => ({
+      host_path: c.path,
+      mode: c.mode,
+      storage_id: c.scope.startsWith('s:') ? c.scope.slice(2) : '',
+    })),
+    kind: ({ random: 'RANDOM', static: 'STATIC', disabled: 'DISABLED' } as const)[l.kind],
   };
+}
+
+/** Volumes per request: enough for any real container, small enough to bound the claim checks. */
+const MAX_VOLUMES = 128;
+
+function requireVolumes(volumes: readonly Volume__Output[], host: string, homeDirs: readonly string[]) {
+  if (volumes.length > MAX_VOLUMES) throw invalidArgument('volumes', `at most ${MAX_VOLUMES} volumes per request`);
+  const requests: VolumeRequest[] = volumes.map((v) => ({
+    hostPath: v.host_path,
+    mode: v.mode as VolumeMode,
+    readOnly: v.read_only,
+    storageId: v.storage_id,
+    currentLabel: v.current_label,
+  }));
+  try {
+    return prepareVolumes(requests, host, homeDirs);
+  } catch (err) {
+    if (!(err instanceof VolumeError)) throw err;
+    const field = `volumes[${err.index}].${err.field}`;
+    if (err.protectedPath !== undefined) {
+      throw new RpcError(grpc.status.FAILED_PRECONDITION, err.message, 'RELABEL_NOT_ALLOWED', { field, host_path: err.protectedPath });
+    }
+    throw invalidArgument(field, err.rule);
+  }
+}
+
+/** The plan for a lease's volumes: targets come from the lease's own labels. */
+function volumePlan(lease: Lease, volumes: readonly VolumeRequest[], sensitivity: string): VolumePlan {
+  const strip = (label: string) => label.slice(0, label.length - lease.level.length - 1);
+  const actions = planVolumes(volumes, {
+    mountLabel: lease.mountLabel,
+    roMountLabel: lease.roMountLabel,
+    sharedLabel: `${strip(lease.mountLabel)}:${sensitivity}`,
+    roSharedLabel: `${strip(lease.roMountLabel)}:${sensitivity}`,
+  });
+  return {
+    actions: actions.map((a) => ({
+      host_path: a.hostPath,
+      action: a.action,
+      target_label: a.targetLabel,
+      command: [...a.command],
+      mount_option: a.mountOption,
+      reason: a.reason,
+    })),
+  };
+}
+
+function optionsInput(o: LabelOptions__Output | null): typeof NO_OPTIONS {
+  if (!o) return NO_OPTIONS;
+  return { user: o.user, role: o.role, type: o.type, level: o.level, filetype: o.filetype, disable: o.disable, profile: o.profile };
+}
+
+function optionError(err: unknown): unknown {
+  if (!(err instanceof OptionError)) return err;
+  return err.denied ? permissionDenied(err.field, err.rule) : invalidArgument(err.field, err.rule);
 }
 
 /**
  * Page tokens are opaque to clients: base64url of the listing cursor (host
- * and rank of the last lease seen) and the host filter it belongs to.
+ * and slot of the last lease seen) and the host filter it belongs to.
  */
 export function encodePageToken(cursor: ListCursor, filter: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, f: filter, h: cursor.host, r: cursor.rank })).toString('base64url');
+  return Buffer.from(JSON.stringify({ v: 1, f: filter, h: cursor.host, s: cursor.slot })).toString('base64url');
 }
 
 export function decodePageToken(token: string, filter: string): ListCursor | undefined {
@@ -62,12 +134,12 @@ export function decodePageToken(token: string, filter: string): ListCursor | und
   } catch {
     throw foreign();
   }
-  const p = parsed as { v?: unknown; f?: unknown; h?: unknown; r?: unknown };
-  if (p?.v !== 1 || typeof p.f !== 'string' || typeof p.h !== 'string' || !Number.isSafeInteger(p.r)) throw foreign();
+  const p = parsed as { v?: unknown; f?: unknown; h?: unknown; s?: unknown };
+  if (p?.v !== 1 || typeof p.f !== 'string' || typeof p.h !== 'string' || !Number.isSafeInteger(p.s)) throw foreign();
   if (p.f !== filter) {
     throw invalidArgument('page_token', 'was issued for a different host filter (AIP-158: keep the other fields unchanged)');
   }
-  return { host: p.h, rank: p.r as number };
+  return { host: p.h, slot: p.s as number };
 }
 
 const DEADLINE_MARGIN_MS = 20;
@@ -128,17 +200,67 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       const workloadId = requireWorkloadId(req.workload_id);
       const requestId = optionalRequestId(req.request_id);
       const ttl = ttlSeconds(req.ttl_seconds, 'ttl_seconds', { required: false });
-      const { lease, created } = await store.allocate({ host, workloadId, requestId, ttlSeconds: ttl }, { timeoutMs: timeoutMs() });
-      return { response: { lease: leaseMessage(lease), created }, logFields: { ...leaseLog(lease), created } };
+      const options = optionsInput(req.options);
+      let what: Allocation;
+      let prefixes = store.defaultPrefixes;
+      try {
+        if (req.share_with !== '') {
+          const leaseId = requireLeaseId(req.share_with, 'share_with');
+          const extra = (['user', 'role', 'type', 'filetype', 'profile'] as const).find((f) => options[f] !== '');
+          if (extra || options.disable) {
+            throw invalidArgument(`options.${extra ?? 'disable'}`, 'cannot be combined with share_with (the pod shares the lease\'s label)');
+          }
+          const level = options.level === '' ? '' : formatLevel(staticLevel(options.level, deps.policy));
+          what = { kind: 'join', leaseId, ...(level ? { level } : {}) };
+        } else {
+          const resolved = resolveLabelOptions(options, deps.policy);
+          prefixes = resolved.prefixes;
+          what = resolved.kind === 'random' ? { kind: 'random' } : { kind: resolved.kind, level: resolved.levelText };
+        }
+      } catch (err) {
+        throw optionError(err);
+      }
+      const { volumes, claims } = requireVolumes(req.volumes, host, deps.homeDirs);
+      const { lease, created } = await store.allocate(
+        { host, workloadId, requestId, ttlSeconds: ttl, what, prefixes, claims },
+        { timeoutMs: timeoutMs() },
+      );
+      return {
+        response: { lease: leaseMessage(lease), created, volume_plan: volumePlan(lease, volumes, store.settings.sensitivity) },
+        logFields: { ...leaseLog(lease), created, kind: lease.kind, members: lease.members.length, volumes: volumes.length },
+      };
     }),
 
     Release: unary('Release', true, async (req, timeoutMs) => {
       const fencingToken = optionalFencingToken(req.fencing_token);
-      const ref = leaseRef(req);
-      const host = 'leaseId' in ref && req.host !== '' ? requireHost(req.host) : undefined;
-      const result = await store.release({ ...ref, ...(host ? { host } : {}), fencingToken }, { timeoutMs: timeoutMs() });
-      const logFields = result.lease ? { ...leaseLog(result.lease), released: result.released } : { ...ref, released: false };
-      return { response: { released: result.released }, logFields };
+      let ref: { leaseId?: string; host?: string; workloadId?: string };
+      if (req.lease_id !== '') {
+        ref = {
+          leaseId: requireLeaseId(req.lease_id),
+          ...(req.host !== '' ? { host: requireHost(req.host) } : {}),
+          ...(req.workload_id !== '' ? { workloadId: requireWorkloadId(req.workload_id) } : {}),
+        };
+      } else {
+        if (req.host === '' && req.workload_id === '') throw invalidArgument('lease_id', 'is required (or host and workload_id)');
+        ref = { host: requireHost(req.host), workloadId: requireWorkloadId(req.workload_id) };
+      }
+      const result = await store.release({ ...ref, fencingToken }, { timeoutMs: timeoutMs() });
+      const logFields = result.lease
+        ? { ...leaseLog(result.lease), released: result.released, remaining: result.remaining, member: ref.workloadId }
+        : { ...ref, released: false };
+      return { response: { released: result.released, remaining_members: result.remaining }, logFields };
+    }),
+
+    PlanVolumes: unary('PlanVolumes', true, async (req, timeoutMs) => {
+      const leaseId = requireLeaseId(req.lease_id);
+      if (req.volumes.length === 0) throw invalidArgument('volumes', 'is required (at least one volume)');
+      // Host-scoped claims take the lease's host inside the script ("h:").
+      const { volumes, claims } = requireVolumes(req.volumes, '', deps.homeDirs);
+      const lease = await store.planVolumes(leaseId, claims, { timeoutMs: timeoutMs() });
+      return {
+        response: volumePlan(lease, volumes, store.settings.sensitivity),
+        logFields: { ...leaseLog(lease), volumes: volumes.length },
+      };
     }),
 
     Renew: unary('Renew', true, async (req, timeoutMs) => {
@@ -172,6 +294,8 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
           leased: String(s.leased),
           free: String(s.free),
           reserved: String(s.reserved),
+          blocked: String(s.blocked),
+          sensitivity: s.sensitivity,
         },
       };
     }),

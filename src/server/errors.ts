@@ -6,16 +6,22 @@ import {
   FencingTokenMismatchError,
   HostMismatchError,
   LeaseExpiredError,
-  LeaseIdCollisionError,
+  KeyedSlotsExhaustedError,
   LeaseNotFoundError,
+  LevelConflictError,
+  LevelInUseError,
+  LevelReservedError,
   PoolConfigMismatchError,
   PoolExhaustedError,
   PoolNotInitializedError,
   PoolStateInconsistentError,
   RequestIdReusedError,
   ReservedInUseError,
+  ShareMismatchError,
   StoreError,
   StoreUnavailableError,
+  VolumeConflictError,
+  WorkloadHasLeaseError,
 } from '../store/errors.js';
 
 export const ERROR_DOMAIN = 'mcs-allocator';
@@ -40,11 +46,16 @@ export function invalidArgument(field: string, rule: string): RpcError {
   return new RpcError(grpc.status.INVALID_ARGUMENT, `${field}: ${rule}`, 'INVALID_ARGUMENT', { field });
 }
 
+/** A well-formed value the server's policy does not allow (e.g. options.type spc_t). */
+export function permissionDenied(field: string, rule: string, reason = 'NOT_ALLOWED'): RpcError {
+  return new RpcError(grpc.status.PERMISSION_DENIED, `${field}: ${rule}`, reason, { field });
+}
+
 type StoreErrorClass = abstract new (...args: never[]) => StoreError;
 
 // AIP-193: NOT_FOUND for a missing resource, FAILED_PRECONDITION when the
-// request is fine but the resource's state refuses it, ABORTED for a
-// concurrency conflict the caller resolves by re-reading, RESOURCE_EXHAUSTED
+// request is fine but the resource's state refuses it, ALREADY_EXISTS when
+// the level or request id asked for is someone else's, RESOURCE_EXHAUSTED
 // when the pool is out of pairs, UNAVAILABLE for a retryable outage.
 const STORE_CODES: [StoreErrorClass, grpc.status][] = [
   [PoolExhaustedError, grpc.status.RESOURCE_EXHAUSTED],
@@ -53,7 +64,13 @@ const STORE_CODES: [StoreErrorClass, grpc.status][] = [
   [HostMismatchError, grpc.status.FAILED_PRECONDITION],
   [FencingTokenMismatchError, grpc.status.FAILED_PRECONDITION],
   [RequestIdReusedError, grpc.status.ALREADY_EXISTS],
-  [LeaseIdCollisionError, grpc.status.ABORTED],
+  [LevelInUseError, grpc.status.ALREADY_EXISTS],
+  [LevelConflictError, grpc.status.FAILED_PRECONDITION],
+  [LevelReservedError, grpc.status.FAILED_PRECONDITION],
+  [VolumeConflictError, grpc.status.FAILED_PRECONDITION],
+  [WorkloadHasLeaseError, grpc.status.FAILED_PRECONDITION],
+  [ShareMismatchError, grpc.status.FAILED_PRECONDITION],
+  [KeyedSlotsExhaustedError, grpc.status.RESOURCE_EXHAUSTED],
   [StoreUnavailableError, grpc.status.UNAVAILABLE],
   [PoolNotInitializedError, grpc.status.UNAVAILABLE],
   [PoolConfigMismatchError, grpc.status.FAILED_PRECONDITION],

@@ -136,8 +136,24 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
   });
   const { definition, grpcObject } = loadAllocatorProto();
-  server.addService(grpcObject.mcs.v1.LabelAllocator.service, allocatorService({ store, log, redisTimeoutMs: config.redisTimeoutMs }));
+  server.addService(grpcObject.mcs.v1.LabelAllocator.service, allocatorService({
+      store,
+      log,
+      redisTimeoutMs: config.redisTimeoutMs,
+      homeDirs: config.homeDirs,
+      policy: {
+        profiles: config.profiles,
+        defaultProfile: config.profile,
+        allowedTypes: new Set(config.allowedTypes),
+        allowedFileTypes: new Set(config.allowedFileTypes),
+        privilegedType: config.privilegedType,
+        sensitivity: Number(config.sensitivity.slice(1)),
+        categories: config.categories,
+      },
+    }));
   health.addToServer(server);
+  // Benchmark only: the transport-ceiling RPC, loaded only when asked for.
+  if (config.benchNoop) (await import('./bench-service.js')).addBenchService(server);
   const healthDefinition = protoLoader.loadSync(healthProtoPath, LOADER_OPTIONS);
   new ReflectionService({ ...definition, ...healthDefinition }).addToServer(server);
 

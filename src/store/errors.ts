@@ -41,8 +41,26 @@ export class PoolConfigMismatchError extends StoreError {
 export class ReservedInUseError extends StoreError {
   readonly reason = 'RESERVED_IN_USE';
 }
-export class LeaseIdCollisionError extends StoreError {
-  readonly reason = 'LEASE_ID_COLLISION';
+export class LevelInUseError extends StoreError {
+  readonly reason = 'LEVEL_IN_USE';
+}
+export class LevelConflictError extends StoreError {
+  readonly reason = 'LEVEL_DOMINANCE_CONFLICT';
+}
+export class LevelReservedError extends StoreError {
+  readonly reason = 'LEVEL_RESERVED';
+}
+export class VolumeConflictError extends StoreError {
+  readonly reason = 'VOLUME_CONFLICT';
+}
+export class WorkloadHasLeaseError extends StoreError {
+  readonly reason = 'WORKLOAD_HAS_LEASE';
+}
+export class ShareMismatchError extends StoreError {
+  readonly reason = 'SHARE_LEVEL_MISMATCH';
+}
+export class KeyedSlotsExhaustedError extends StoreError {
+  readonly reason = 'STATIC_LEASES_EXHAUSTED';
 }
 export class PoolStateInconsistentError extends StoreError {
   readonly reason = 'POOL_STATE_INCONSISTENT';
@@ -89,13 +107,47 @@ export function scriptError(code: number, values: unknown[], pool: string): Stor
         level: v[0]!,
         lease_id: v[1]!,
       });
-    case 10:
-      return new LeaseIdCollisionError('generated lease id already exists');
     case 11:
       return new PoolStateInconsistentError(
         `pool ${pool} has state in Redis (${v[0]}) but no metadata; refusing to guess which pairs are in use`,
         { key: v[0]! },
       );
+    case 12:
+      return new LevelInUseError(`level ${v[0]} is held by lease ${v[1]} (host ${v[2]}, workload ${v[3]}); join it with share_with to share it`, {
+        level: v[0]!,
+        lease_id: v[1]!,
+        host: v[2]!,
+        workload_id: v[3]!,
+      });
+    case 13:
+      return new LevelConflictError(
+        `level ${v[0]} ${v[3]} level ${v[2]} of lease ${v[1]}: one could read the other's files`,
+        { level: v[0]!, lease_id: v[1]!, lease_level: v[2]!, relation: v[3]! },
+      );
+    case 14:
+      return new LevelReservedError(
+        v[0] === v[1] ? `level ${v[0]} is reserved` : `level ${v[0]} is comparable with the reserved pair ${v[1]}`,
+        { level: v[0]!, reserved_level: v[1]! },
+      );
+    case 15: {
+      const scope = v[5]!.startsWith('s:') ? `storage ${v[5]!.slice(2)}` : `host ${v[5]!.slice(2)}`;
+      return new VolumeConflictError(
+        `volume ${v[0]} (${v[1]}) on ${scope} conflicts with lease ${v[2]}, which holds ${v[3]} (${v[4]}): ` +
+          'relabelling would cut that container off its files',
+        { host_path: v[0]!, mode: v[1]!, lease_id: v[2]!, lease_path: v[3]!, lease_mode: v[4]! },
+      );
+    }
+    case 16:
+      return new WorkloadHasLeaseError(
+        `the workload already holds lease ${v[0]} (level ${v[1]}) from a different request; release it first`,
+        { lease_id: v[0]!, level: v[1]! },
+      );
+    case 17:
+      return new ShareMismatchError(`share_with: the lease has level ${v[0]}, not the requested options.level`, {
+        lease_level: v[0]!,
+      });
+    case 18:
+      return new KeyedSlotsExhaustedError('too many static and disabled leases in this pool (524,288)');
     default:
       return new PoolStateInconsistentError(`script answered unknown status ${code}`);
   }

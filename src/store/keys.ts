@@ -14,6 +14,8 @@ export interface PoolKeys {
   readonly hosts: string;
   readonly expiry: string;
   readonly labels: string;
+  readonly blocked: string;
+  readonly kfree: string;
   readonly reserved: string;
 }
 
@@ -36,13 +38,15 @@ export function poolKeys(pool: string): PoolKeys {
     hosts: `${prefix}hosts`,
     expiry: `${prefix}expiry`,
     labels: `${prefix}labels`,
+    blocked: `${prefix}blocked`,
+    kfree: `${prefix}kfree`,
     reserved: `${prefix}reserved`,
   };
 }
 
-/** The eight keys every lease script declares, in the order their headers document. */
+/** The keys every lease script declares, in the order their headers document. */
 export function leaseKeys(k: PoolKeys): string[] {
-  return [k.meta, k.slots, k.pos, k.leases, k.requests, k.hosts, k.expiry, k.labels];
+  return [k.meta, k.slots, k.pos, k.leases, k.requests, k.hosts, k.expiry, k.labels, k.blocked, k.kfree, k.reserved];
 }
 
 /** A host's hash of workload -> rank. */

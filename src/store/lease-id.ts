@@ -1,15 +1,21 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * Lease ids: the pair's rank in four base32 digits (the allocation script
+ * Lease ids: the lease's slot in four base32 digits (the allocation script
  * writes them) followed by a 12-digit random suffix (60 bits, drawn here per
- * call). The rank makes a lease findable without an index; the suffix makes
- * ids of a pair's successive leases differ, so a stale id never matches.
+ * call). A pair lease's slot is its rank; a lease without a pair of its own
+ * (a static level of one or of three or more categories, a disabled label)
+ * has a slot from KEYED_BASE up. The slot makes a lease findable without an
+ * index; the suffix makes the ids of a slot's successive leases differ, so
+ * a stale id never matches.
  */
 export const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-export const RANK_DIGITS = 4;
+export const SLOT_DIGITS = 4;
 export const SUFFIX_DIGITS = 12;
 export const LEASE_ID_PATTERN = /^[a-z2-7]{16}$/;
+/** 16 * 32^3: above every rank of the largest pool (523,775). Same constant as lease.lua. */
+export const KEYED_BASE = 524_288;
+export const SLOT_LIMIT = 32 ** SLOT_DIGITS;
 
 export function newLeaseSuffix(): string {
   const bytes = randomBytes(SUFFIX_DIGITS);
@@ -19,19 +25,19 @@ export function newLeaseSuffix(): string {
   return out;
 }
 
-export function rankDigits(rank: number): string {
+export function slotDigits(slot: number): string {
   let out = '';
-  for (let i = 0; i < RANK_DIGITS; i++) {
-    out = BASE32[rank % 32] + out;
-    rank = Math.floor(rank / 32);
+  for (let i = 0; i < SLOT_DIGITS; i++) {
+    out = BASE32[slot % 32] + out;
+    slot = Math.floor(slot / 32);
   }
   return out;
 }
 
-/** The rank a lease id names, or undefined when it is not a lease id. */
-export function rankOfLeaseId(id: string): number | undefined {
+/** The slot a lease id names, or undefined when it is not a lease id. */
+export function slotOfLeaseId(id: string): number | undefined {
   if (!LEASE_ID_PATTERN.test(id)) return undefined;
-  let rank = 0;
-  for (let i = 0; i < RANK_DIGITS; i++) rank = rank * 32 + BASE32.indexOf(id[i]!);
-  return rank;
+  let slot = 0;
+  for (let i = 0; i < SLOT_DIGITS; i++) slot = slot * 32 + BASE32.indexOf(id[i]!);
+  return slot;
 }

@@ -9,7 +9,7 @@ import { PairSpace } from '../domain/pairs.js';
 import type { Profile } from '../domain/profile.js';
 import { formatPrefix } from '../domain/context.js';
 import { leaseKeys, poolKeys, type PoolKeys } from './keys.js';
-import { newLeaseSuffix, rankOfLeaseId } from './lease-id.js';
+import { KEYED_BASE, SLOT_LIMIT, newLeaseSuffix, slotOfLeaseId } from './lease-id.js';
 import { scriptCommands, type ScriptCommands, type ScriptReply } from './scripts.js';
 import { LeaseNotFoundError, PoolNotInitializedError, StoreError, StoreUnavailableError, scriptError } from './errors.js';
 
@@ -23,11 +23,26 @@ export interface PoolSettings {
   readonly profile: Profile;
 }
 
+export type LeaseKind = 'random' | 'static' | 'disabled';
+
+/** A volume path a lease holds, shared (z) or private (Z), per host or per shared storage. */
+export interface Claim {
+  /** `h:<host>` or `s:<storage id>`. */
+  readonly scope: string;
+  readonly path: string;
+  readonly mode: 'z' | 'Z';
+}
+
 export interface Lease {
   readonly id: string;
   readonly pool: string;
+  readonly kind: LeaseKind;
   readonly host: string;
+  /** The first member: the workload that created the lease. */
   readonly workloadId: string;
+  /** Every workload sharing the lease (a pod), creator first. */
+  readonly members: readonly string[];
+  readonly claims: readonly Claim[];
   readonly level: string;
   readonly processLabel: string;
   readonly mountLabel: string;
@@ -48,6 +63,21 @@ export interface PoolStats {
   readonly leased: number;
   readonly free: number;
   readonly reserved: number;
+  readonly blocked: number;
+}
+
+/** What an allocation asks for. Levels are canonical (formatLevel). */
+export type Allocation =
+  | { readonly kind: 'random' }
+  | { readonly kind: 'static'; readonly level: string }
+  | { readonly kind: 'disabled'; readonly level: string }
+  | { readonly kind: 'join'; readonly leaseId: string; readonly level?: string };
+
+/** Context prefixes "user:role:type" of a lease's three labels. */
+export interface LabelPrefixes {
+  readonly process: string;
+  readonly mount: string;
+  readonly ro: string;
 }
 
 export interface InitResult {
@@ -56,10 +86,10 @@ export interface InitResult {
   readonly reserved: number;
 }
 
-/** Where a lease listing continues: after this rank of this host. */
+/** Where a lease listing continues: after this slot of this host. */
 export interface ListCursor {
   readonly host: string;
-  readonly rank: number;
+  readonly slot: number;
 }
 
 /** Per-call options: how long to wait for Redis before answering UNAVAILABLE. */
@@ -69,6 +99,7 @@ export interface CallOptions {
 
 export type LeaseRef = { readonly leaseId: string } | { readonly host: string; readonly workloadId: string };
 
+
 const DEFAULT_TIMEOUT_MS = 2000;
 /** A uniform integer in [0, 2^48): the allocation script's only source of randomness. */
 function random48(): number {
@@ -76,15 +107,27 @@ function random48(): number {
 }
 
 /** Width of a lease in script replies: see leaseReply in scripts/includes/lease.lua. */
-const LEASE_FIELDS = 10;
+const LEASE_FIELDS = 12;
+const KINDS: Record<string, LeaseKind> = { '': 'random', s: 'static', d: 'disabled' };
+
+function parseClaims(text: string): Claim[] {
+  if (text === '') return [];
+  return text.split('\n').map((entry) => {
+    const [scope, path, mode] = entry.split('\0') as [string, string, 'z' | 'Z'];
+    return { scope, path, mode };
+  });
+}
 
 function toLease(pool: string, f: readonly unknown[]): Lease {
   const str = (i: number) => String(f[i] ?? '');
+  const members = str(2).split(' ').filter(Boolean);
   return {
     id: str(0),
     pool,
+    kind: KINDS[str(10)] ?? 'random',
     host: str(1),
-    workloadId: str(2),
+    workloadId: members[0] ?? '',
+    members,
     level: str(3),
     fencingToken: str(4),
     createdAt: Number(f[5]),
@@ -92,6 +135,7 @@ function toLease(pool: string, f: readonly unknown[]): Lease {
     processLabel: str(7),
     mountLabel: str(8),
     roMountLabel: str(9),
+    claims: parseClaims(str(11)),
   };
 }
 
@@ -101,11 +145,22 @@ function toLeases(pool: string, flat: readonly unknown[]): Lease[] {
   return out;
 }
 
-/** A lease id's rank, or LeaseNotFoundError: an id that decodes to no rank names no lease. */
-function rankOf(id: string, space: PairSpace): number {
-  const rank = rankOfLeaseId(id);
-  if (rank === undefined || rank >= space.size) throw new LeaseNotFoundError('no such lease');
-  return rank;
+/** The slot a lease id names in this pool, or undefined when it can name no lease here. */
+function slotIn(id: string, space: PairSpace): number | undefined {
+  const slot = slotOfLeaseId(id);
+  if (slot === undefined || (slot >= space.size && slot < KEYED_BASE) || slot >= SLOT_LIMIT) return undefined;
+  return slot;
+}
+
+/** A lease id's slot, or LeaseNotFoundError: an id that names no slot names no lease. */
+function slotOf(id: string, space: PairSpace): number {
+  const slot = slotIn(id, space);
+  if (slot === undefined) throw new LeaseNotFoundError('no such lease');
+  return slot;
+}
+
+function claimArgs(claims: readonly Claim[] = []): (string | number)[] {
+  return [claims.length, ...claims.flatMap((c) => [c.scope, c.path, c.mode])];
 }
 
 /** Errors that mean "Redis is not there right now", as opposed to a bug. */
@@ -154,14 +209,33 @@ export class LeaseStore {
       if (rank === undefined) throw new RangeError(`reserved level ${formatLevel(level)} is not a pair of this pool`);
       args.push(formatLevel(level), rank);
     }
-    const reply = await this.call('initPool', [...leaseKeys(this.keys), this.keys.reserved], args, opts);
+    const reply = await this.call('initPool', leaseKeys(this.keys), args, opts);
     return { created: reply[1] === 1, unreserved: Number(reply[2]), reserved: Number(reply[3]) };
   }
 
+  /** The profile's prefixes: what a lease gets when the request sets no label options. */
+  get defaultPrefixes(): LabelPrefixes {
+    const [process, mount, ro] = this.prefixes;
+    return { process, mount, ro };
+  }
+
   async allocate(
-    req: { host: string; workloadId: string; requestId?: string; ttlSeconds?: number },
+    req: {
+      host: string;
+      workloadId: string;
+      requestId?: string;
+      ttlSeconds?: number;
+      what?: Allocation;
+      prefixes?: LabelPrefixes;
+      claims?: readonly Claim[];
+    },
     opts: CallOptions = {},
   ): Promise<{ lease: Lease; created: boolean }> {
+    const what = req.what ?? { kind: 'random' };
+    const p = req.prefixes ?? this.defaultPrefixes;
+    let join: [string, number | string] = ['', ''];
+    if (what.kind === 'join') join = [what.leaseId, slotOf(what.leaseId, this.space)];
+    const level = what.kind === 'random' ? '' : (what.level ?? '');
     // One id suffix and one random draw per call: if ioredis resends this
     // exact script after a reconnect, the script recognises its own lease.
     const args = [
@@ -172,63 +246,74 @@ export class LeaseStore {
       (req.ttlSeconds ?? 0) * 1000,
       random48(),
       newLeaseSuffix(),
-      ...this.prefixes,
+      p.process,
+      p.mount,
+      p.ro,
+      what.kind,
+      level,
+      ...join,
+      ...claimArgs(req.claims),
     ];
     const reply = await this.mutate('allocate', args, opts);
     return { created: reply[1] === 1, lease: toLease(this.settings.name, reply.slice(2)) };
   }
 
-  /** Ends a lease. `released` is false when there was no live lease to end. */
+  /** Records the claims of volumes added to a live lease. */
+  async planVolumes(leaseId: string, claims: readonly Claim[], opts: CallOptions = {}): Promise<Lease> {
+    const args = [this.keys.prefix, leaseId, slotOf(leaseId, this.space), ...claimArgs(claims)];
+    const reply = await this.mutate('planVolumes', args, opts);
+    return toLease(this.settings.name, reply.slice(1));
+  }
+
+  /**
+   * Ends a lease (by id alone: for every member), or one member's share of
+   * it (by host + workload, or by id + workload). `released` is false when
+   * there was no live lease or member to end.
+   */
   async release(
-    ref: LeaseRef & { host?: string; fencingToken?: string },
+    ref: { leaseId?: string; host?: string; workloadId?: string; fencingToken?: string },
     opts: CallOptions = {},
-  ): Promise<{ released: boolean; lease?: Lease }> {
+  ): Promise<{ released: boolean; remaining: number; lease?: Lease }> {
     let byId: [string, number | string] = ['', ''];
-    if ('leaseId' in ref) {
-      const rank = rankOfLeaseId(ref.leaseId);
-      // An id that names no rank names no lease: nothing to release.
-      if (rank === undefined || rank >= this.space.size) return { released: false };
-      byId = [ref.leaseId, rank];
+    if (ref.leaseId !== undefined) {
+      const slot = slotIn(ref.leaseId, this.space);
+      // An id that names no slot names no lease: nothing to release.
+      if (slot === undefined) return { released: false, remaining: 0 };
+      byId = [ref.leaseId, slot];
     }
-    const args = [
-      this.keys.prefix,
-      ...byId,
-      ref.host ?? '',
-      'workloadId' in ref ? ref.workloadId : '',
-      ref.fencingToken ?? '',
-    ];
+    const args = [this.keys.prefix, ...byId, ref.host ?? '', ref.workloadId ?? '', ref.fencingToken ?? ''];
     const reply = await this.mutate('release', args, opts);
-    const lease = reply.length > 2 ? toLease(this.settings.name, reply.slice(2)) : undefined;
-    return { released: reply[1] === 1, ...(lease ? { lease } : {}) };
+    const lease = reply.length > 3 ? toLease(this.settings.name, reply.slice(3)) : undefined;
+    return { released: reply[1] === 1, remaining: Number(reply[2]), ...(lease ? { lease } : {}) };
   }
 
   async renew(leaseId: string, ttlSeconds: number, opts: CallOptions = {}): Promise<Lease> {
-    const rank = rankOf(leaseId, this.space);
-    const reply = await this.mutate('renew', [this.keys.prefix, leaseId, rank, ttlSeconds * 1000], opts);
+    const slot = slotOf(leaseId, this.space);
+    const reply = await this.mutate('renew', [this.keys.prefix, leaseId, slot, ttlSeconds * 1000], opts);
     return toLease(this.settings.name, reply.slice(1));
   }
 
   async get(ref: LeaseRef, opts: CallOptions = {}): Promise<Lease> {
     const args =
       'leaseId' in ref
-        ? [this.keys.prefix, ref.leaseId, rankOf(ref.leaseId, this.space), '', '']
+        ? [this.keys.prefix, ref.leaseId, slotOf(ref.leaseId, this.space), '', '']
         : [this.keys.prefix, '', '', ref.host, ref.workloadId];
     const reply = await this.call('getLease', leaseKeys(this.keys), args, opts);
     return toLease(this.settings.name, reply.slice(1));
   }
 
   /**
-   * One page of live leases in (host, rank) order, starting after `after`.
+   * One page of live leases in (host, slot) order, starting after `after`.
    * `next` is where the following page starts, or undefined at the end.
    */
   async list(
     req: { host?: string; after?: ListCursor; limit: number },
     opts: CallOptions = {},
   ): Promise<{ leases: Lease[]; next?: ListCursor }> {
-    const args = [this.keys.prefix, req.host ?? '', req.after?.host ?? '', req.after?.rank ?? '', req.limit];
+    const args = [this.keys.prefix, req.host ?? '', req.after?.host ?? '', req.after?.slot ?? '', req.limit];
     const reply = await this.call('listLeases', leaseKeys(this.keys), args, opts);
     const more = reply[1] === 1;
-    const next = { host: String(reply[2]), rank: Number(reply[3]) };
+    const next = { host: String(reply[2]), slot: Number(reply[3]) };
     const leases = toLeases(this.settings.name, reply.slice(5, 5 + Number(reply[4]) * LEASE_FIELDS));
     return { leases, ...(more ? { next } : {}) };
   }
@@ -237,16 +322,17 @@ export class LeaseStore {
     const reply = await this.withPool(() =>
       this.call('poolStats', [this.keys.meta, this.keys.reserved], [this.keys.prefix], opts),
     );
-    const [, pool, sensitivity, categoryRange, total, free, reserved] = reply as [
+    const [, pool, sensitivity, categoryRange, total, free, reserved, blocked] = reply as [
       number,
       string,
       string,
       string,
+      number,
       number,
       number,
       number,
     ];
-    return { pool, sensitivity, categoryRange, total, free, reserved, leased: total - free - reserved };
+    return { pool, sensitivity, categoryRange, total, free, reserved, blocked, leased: total - free - reserved - blocked };
   }
 
   /** Reclaims up to `limit` expired leases; returns what it reclaimed. */
@@ -255,7 +341,7 @@ export class LeaseStore {
     return toLeases(this.settings.name, reply.slice(1));
   }
 
-  private mutate(name: 'allocate' | 'release' | 'renew', args: (string | number)[], opts: CallOptions) {
+  private mutate(name: 'allocate' | 'release' | 'renew' | 'planVolumes', args: (string | number)[], opts: CallOptions) {
     return this.withPool(() => this.call(name, leaseKeys(this.keys), args, opts));
   }
 

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Redis, Cluster } from 'ioredis';
 
+/** Every lease script declares the same keys: see leaseKeys in keys.ts. */
+const LEASE_KEY_COUNT = 11;
+
 /**
  * The Lua scripts, one file per operation. Shared fragments live in
  * scripts/includes and are spliced in where a script says
@@ -10,13 +13,14 @@ import type { Redis, Cluster } from 'ioredis';
  * NOSCRIPT, which covers a Redis restart or failover losing the script cache.
  */
 export const SCRIPTS = {
-  initPool: { file: 'init_pool.lua', keys: 9 },
-  allocate: { file: 'allocate.lua', keys: 8 },
-  release: { file: 'release.lua', keys: 8 },
-  renew: { file: 'renew.lua', keys: 8 },
-  reap: { file: 'reap.lua', keys: 8 },
-  getLease: { file: 'get_lease.lua', keys: 8 },
-  listLeases: { file: 'list_leases.lua', keys: 8 },
+  initPool: { file: 'init_pool.lua', keys: LEASE_KEY_COUNT },
+  allocate: { file: 'allocate.lua', keys: LEASE_KEY_COUNT },
+  release: { file: 'release.lua', keys: LEASE_KEY_COUNT },
+  renew: { file: 'renew.lua', keys: LEASE_KEY_COUNT },
+  reap: { file: 'reap.lua', keys: LEASE_KEY_COUNT },
+  planVolumes: { file: 'plan_volumes.lua', keys: LEASE_KEY_COUNT },
+  getLease: { file: 'get_lease.lua', keys: LEASE_KEY_COUNT },
+  listLeases: { file: 'list_leases.lua', keys: LEASE_KEY_COUNT },
   poolStats: { file: 'pool_stats.lua', keys: 2 },
 } as const;
 

@@ -113,10 +113,10 @@ describe('Release', () => {
   it('releases by lease id, then reports released = false', async () => {
     const { lease } = await client.Allocate({ host: 'node-1', workload_id: 'rel-id' });
     const before = await stats();
-    expect(await client.Release({ lease_id: lease!.lease_id })).toEqual({ released: true });
+    expect(await client.Release({ lease_id: lease!.lease_id })).toEqual({ released: true, remaining_members: 0 });
     expect(Number((await stats()).free)).toBe(Number(before.free) + 1);
-    expect(await client.Release({ lease_id: lease!.lease_id })).toEqual({ released: false });
-    expect(await client.Release({ lease_id: 'aaaaaaaaaaaaaaaa' })).toEqual({ released: false });
+    expect(await client.Release({ lease_id: lease!.lease_id })).toEqual({ released: false, remaining_members: 0 });
+    expect(await client.Release({ lease_id: 'aaaaaaaaaaaaaaaa' })).toEqual({ released: false, remaining_members: 0 });
     expect(Number((await stats()).free)).toBe(Number(before.free) + 1);
     const err = await rpcError(client.GetLease({ lease_id: lease!.lease_id }));
     expectError(err, grpc.status.NOT_FOUND, 'LEASE_NOT_FOUND');
@@ -124,8 +124,8 @@ describe('Release', () => {
 
   it('releases by host + workload_id', async () => {
     await client.Allocate({ host: 'node-3', workload_id: 'rel-hw' });
-    expect(await client.Release({ host: 'node-3', workload_id: 'rel-hw' })).toEqual({ released: true });
-    expect(await client.Release({ host: 'node-3', workload_id: 'rel-hw' })).toEqual({ released: false });
+    expect(await client.Release({ host: 'node-3', workload_id: 'rel-hw' })).toEqual({ released: true, remaining_members: 0 });
+    expect(await client.Release({ host: 'node-3', workload_id: 'rel-hw' })).toEqual({ released: false, remaining_members: 0 });
   });
 
   it('refuses a lease id with the wrong host or fencing token, and keeps the lease', async () => {
@@ -138,13 +138,14 @@ describe('Release', () => {
     expect((await client.GetLease({ lease_id: lease!.lease_id })).level).toBe(lease!.level);
     expect(
       await client.Release({ lease_id: lease!.lease_id, host: 'node-1', fencing_token: lease!.fencing_token }),
-    ).toEqual({ released: true });
+    ).toEqual({ released: true, remaining_members: 0 });
   });
 
   it.each([
     [{}, 'lease_id: is required'],
     [{ lease_id: 'NOT-AN-ID' }, 'lease_id: is not a lease id'],
-    [{ lease_id: 'aaaaaaaaaaaaaaaa', workload_id: 'w' }, 'workload_id: must be empty'],
+    [{ lease_id: 'aaaaaaaaaaaaaaaa', workload_id: 'w x' }, 'workload_id: must be printable ASCII'],
+    [{ lease_id: 'aaaaaaaaaaaaaaaa', host: 'a b' }, 'host: must be letters'],
     [{ host: 'h' }, 'workload_id: is required'],
     [{ workload_id: 'w' }, 'host: is required'],
   ])('refuses %j with INVALID_ARGUMENT', async (req, message) => {

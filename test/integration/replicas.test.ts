@@ -74,7 +74,7 @@ describe('uniqueness', () => {
     }
     // Recovery: released pairs can be leased again, one each.
     const holders = results.flatMap((r, i) => (r.status === 'fulfilled' ? [`d-${i}`] : [])).slice(0, 10);
-    for (const w of holders) expect(await cs[0]!.Release({ host: 'h', workload_id: w })).toEqual({ released: true });
+    for (const w of holders) expect(await cs[0]!.Release({ host: 'h', workload_id: w })).toEqual({ released: true, remaining_members: 0 });
     const again = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) => cs[i % cs.length]!.Allocate({ host: 'h', workload_id: `again-${i}` })),
     );

@@ -14,7 +14,7 @@ import {
 } from '../../src/store/errors.js';
 import { TestRedis } from '../support/redis-server.js';
 import { hostKey } from '../../src/store/keys.js';
-import { rankDigits, rankOfLeaseId } from '../../src/store/lease-id.js';
+import { slotDigits, slotOfLeaseId } from '../../src/store/lease-id.js';
 import { chiSquareUniform } from '../support/stats.js';
 
 let redis: TestRedis;
@@ -96,14 +96,15 @@ describe('pool creation', () => {
       leased: 0,
       free: 523_775,
       reserved: 1,
+      blocked: 0,
     });
     const leases = [];
     for (let i = 0; i < 200; i++) leases.push((await store.allocate({ host: 'h', workloadId: `w${i}` })).lease);
     // Levels come from the Lua unrank: they must agree with the TypeScript rank of the same pair.
     for (const lease of leases) {
-      const rank = rankOfLeaseId(lease.id)!;
+      const rank = slotOfLeaseId(lease.id)!;
       expect(formatLevel(store.space.levelOf(rank))).toBe(lease.level);
-      expect(lease.id.slice(0, 4)).toBe(rankDigits(rank));
+      expect(lease.id.slice(0, 4)).toBe(slotDigits(rank));
       expect(lease.level).not.toBe('s0:c1022,c1023');
     }
     await checkInvariant(store);

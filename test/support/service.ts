@@ -16,6 +16,8 @@ import type { ListLeasesRequest } from '../../src/generated/mcs/v1/ListLeasesReq
 import type { ListLeasesResponse__Output } from '../../src/generated/mcs/v1/ListLeasesResponse.js';
 import type { GetPoolStatsRequest } from '../../src/generated/mcs/v1/GetPoolStatsRequest.js';
 import type { PoolStats__Output } from '../../src/generated/mcs/v1/PoolStats.js';
+import type { PlanVolumesRequest } from '../../src/generated/mcs/v1/PlanVolumesRequest.js';
+import type { VolumePlan__Output } from '../../src/generated/mcs/v1/VolumePlan.js';
 
 /** Log lines of an in-process server, kept for assertions. */
 export class LogCapture {
@@ -48,12 +50,14 @@ type Unary<Req, Res> = (req: Req, opts?: { deadlineMs?: number }) => Promise<Res
 
 /** The LabelAllocator methods, promise-returning, with the generated message types. */
 export interface TestClient {
-  Allocate: Unary<AllocateRequest, AllocateResponse__Output>;
+  // The server always sets these message fields; the generated types allow null.
+  Allocate: Unary<AllocateRequest, AllocateResponse__Output & { lease: Lease__Output; volume_plan: VolumePlan__Output }>;
   Release: Unary<ReleaseRequest, ReleaseResponse__Output>;
-  Renew: Unary<RenewRequest, RenewResponse__Output>;
+  Renew: Unary<RenewRequest, RenewResponse__Output & { lease: Lease__Output }>;
   GetLease: Unary<GetLeaseRequest, Lease__Output>;
   ListLeases: Unary<ListLeasesRequest, ListLeasesResponse__Output>;
   GetPoolStats: Unary<GetPoolStatsRequest, PoolStats__Output>;
+  PlanVolumes: Unary<PlanVolumesRequest, VolumePlan__Output>;
   raw: LabelAllocatorClient;
   close(): void;
 }
@@ -62,7 +66,7 @@ export interface TestClient {
 export function connect(address: string): TestClient {
   const { grpcObject } = loadAllocatorProto();
   const raw = new grpcObject.mcs.v1.LabelAllocator(address, grpc.credentials.createInsecure());
-  const methods = ['Allocate', 'Release', 'Renew', 'GetLease', 'ListLeases', 'GetPoolStats'] as const;
+  const methods = ['Allocate', 'Release', 'Renew', 'GetLease', 'ListLeases', 'GetPoolStats', 'PlanVolumes'] as const;
   const client = { raw, close: () => raw.close() } as Record<string, unknown>;
   for (const m of methods) {
     client[m] = (req: unknown, opts: { deadlineMs?: number } = {}) =>

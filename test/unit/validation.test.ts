@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodePageToken, encodePageToken } from '../../src/server/allocator-service.js';
 import { RpcError } from '../../src/server/errors.js';
 import { leaseRef, optionalFencingToken, pageSize, requireHost, ttlSeconds } from '../../src/server/validation.js';
-import { newLeaseSuffix, rankDigits, rankOfLeaseId } from '../../src/store/lease-id.js';
+import { newLeaseSuffix, slotDigits, slotOfLeaseId } from '../../src/store/lease-id.js';
 
 function invalid(fn: () => unknown): RpcError {
   try {
@@ -55,16 +55,16 @@ describe('request rules', () => {
 describe('page tokens', () => {
   it('round-trip for any cursor and filter', () => {
     fc.assert(
-      fc.property(fc.nat(523_775), fc.constantFrom('', 'node-1', 'h'), fc.constantFrom('', 'node-1', 'x.y'), (rank, host, filter) => {
-        expect(decodePageToken(encodePageToken({ host, rank }, filter), filter)).toEqual({ host, rank });
+      fc.property(fc.nat(1_048_575), fc.constantFrom('', 'node-1', 'h'), fc.constantFrom('', 'node-1', 'x.y'), (slot, host, filter) => {
+        expect(decodePageToken(encodePageToken({ host, slot }, filter), filter)).toEqual({ host, slot });
       }),
     );
   });
 
   it('are refused when forged or used with another filter', () => {
-    const t = encodePageToken({ host: 'a', rank: 5 }, 'a');
+    const t = encodePageToken({ host: 'a', slot: 5 }, 'a');
     expect(invalid(() => decodePageToken(t, 'b')).message).toMatch(/different host filter/);
-    for (const bad of ['x', Buffer.from('{"v":1,"f":"","h":"a","r":"1;DROP"}').toString('base64url'), 'A'.repeat(600)]) {
+    for (const bad of ['x', Buffer.from('{"v":1,"f":"","h":"a","s":"1;DROP"}').toString('base64url'), 'A'.repeat(600)]) {
       expect(invalid(() => decodePageToken(bad, '')).message).toMatch(/^page_token: /);
     }
     expect(decodePageToken('', 'a')).toBeUndefined();
@@ -72,16 +72,16 @@ describe('page tokens', () => {
 });
 
 describe('lease ids', () => {
-  it('carry the rank in four base32 digits for every rank of the largest pool', () => {
-    for (let rank = 0; rank < 523_776; rank += 1) {
-      const id = rankDigits(rank) + 'aaaaaaaaaaaa';
-      if (rankOfLeaseId(id) !== rank) expect(rankOfLeaseId(id)).toBe(rank);
+  it('carry the slot in four base32 digits for every slot', () => {
+    for (let slot = 0; slot < 32 ** 4; slot += 1) {
+      const id = slotDigits(slot) + 'aaaaaaaaaaaa';
+      if (slotOfLeaseId(id) !== slot) expect(slotOfLeaseId(id)).toBe(slot);
     }
-    expect(rankOfLeaseId('7777' + 'a'.repeat(12))).toBe(32 ** 4 - 1);
+    expect(slotOfLeaseId('7777' + 'a'.repeat(12))).toBe(32 ** 4 - 1);
   });
 
   it('refuse anything but 16 base32 characters', () => {
-    for (const bad of ['', 'abc', 'A'.repeat(16), '1'.repeat(16), 'a'.repeat(17)]) expect(rankOfLeaseId(bad)).toBeUndefined();
+    for (const bad of ['', 'abc', 'A'.repeat(16), '1'.repeat(16), 'a'.repeat(17)]) expect(slotOfLeaseId(bad)).toBeUndefined();
   });
 
   it('have random suffixes that do not repeat', () => {

@@ -1,13 +1,18 @@
--- allocate: lease a uniformly random free pair to (host, workload).
+-- allocate: lease a label to (host, workload): a uniformly random free
+-- pair, a static level, a disabled label, or membership of an existing
+-- lease (a pod); and record the volume claims that come with it.
 --
--- KEYS[1] meta       HASH   pool settings, free count, fencing counter
+-- KEYS[1] meta       HASH   pool settings, free count, counters
 -- KEYS[2] slots      STRING position -> rank (u24, value+1)
 -- KEYS[3] pos        STRING rank -> position (u24, value+1)
--- KEYS[4] leases     HASH   rank -> lease record
--- KEYS[5] requests   HASH   request id -> rank
+-- KEYS[4] leases     HASH   slot -> lease record
+-- KEYS[5] requests   HASH   request id -> slot
 -- KEYS[6] hosts      ZSET   hosts holding leases
--- KEYS[7] expiry     ZSET   rank scored by expiry (ms)
+-- KEYS[7] expiry     ZSET   slot scored by expiry (ms)
 -- KEYS[8] labels     HASH   interned context prefixes
+-- KEYS[9] blocked    HASH   rank -> number of static levels blocking it
+-- KEYS[10] kfree     LIST   recycled slots of leases without a pair
+-- KEYS[11] reserved  HASH   reserved level -> rank
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] host
@@ -15,74 +20,151 @@
 -- ARGV[4] request id ('' = none)
 -- ARGV[5] ttl in ms (0 = never expires)
 -- ARGV[6] random integer in [0, 2^48)
--- ARGV[7] random lease id suffix, fresh per RPC
+-- ARGV[7] random 12-character lease id suffix, fresh per RPC
 -- ARGV[8] process context prefix "user:role:type"
 -- ARGV[9] mount context prefix
 -- ARGV[10] read-only mount context prefix
+-- ARGV[11] mode: random | static | disabled | join
+-- ARGV[12] level: static: the canonical level; disabled: the bare
+--          sensitivity; join: the level the request insists on, or ''
+-- ARGV[13] join: the lease id to join
+-- ARGV[14] join: its slot
+-- ARGV[15] number of volume claims, then scope, path, mode for each
 --
--- Returns {0, created (1|0), <lease: 10 fields, see leaseReply>} or
+-- Returns {0, created (1|0), <lease: 12 fields, see leaseReply>} or
 --   {E_POOL_NOT_INITIALIZED}
 --   {E_POOL_EXHAUSTED, total}
 --   {E_REQUEST_ID_REUSED, lease id, host, workload}
--- Idempotent: the same (host, workload) or request id returns the existing
--- lease. If ioredis resends this very call after a reconnect, the lease it
--- finds carries this call's suffix (ARGV[7]) and it answers created = 1,
--- exactly as the first execution did.
+--   {E_WORKLOAD_HAS_LEASE, lease id, level}
+--   {E_LEVEL_IN_USE, level, lease id, host, workload}
+--   {E_LEVEL_CONFLICT, level, lease id, its level, relation}
+--   {E_LEVEL_RESERVED, level, reserved level}
+--   {E_VOLUME_CONFLICT, path, mode, lease id, its path, its mode, scope}
+--   {E_LEASE_NOT_FOUND} / {E_HOST_MISMATCH, host} / {E_SHARE_MISMATCH, level}  (join)
+--   {E_KEYED_EXHAUSTED}
+-- Nothing is written unless every check passes (expired leases met on the
+-- way are reclaimed). Idempotent: the same request for a (host, workload)
+-- that holds a lease, or the same request id, returns that lease. If
+-- ioredis resends this very call after a reconnect, the lease it finds
+-- carries this call's suffix and it answers created = 1, as the first
+-- execution did.
 
 local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local KEY_BLOCKED, KEY_KFREE, KEY_RESERVED = KEYS[9], KEYS[10], KEYS[11]
 
 -- @include "common.lua"
 -- @include "pairs.lua"
 -- @include "lease.lua"
+-- @include "statics.lua"
+-- @include "claims.lua"
+-- @include "drop.lua"
 
 local host, workload, requestId = ARGV[2], ARGV[3], ARGV[4]
 local ttl, random, suffix = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
+local mode, level = ARGV[11], ARGV[12]
+local claims = claimsFromArgs(15)
 
 if redis.call('EXISTS', KEY_META) == 0 then return {E_POOL_NOT_INITIALIZED} end
 local now = nowMs()
+local kind = ({random = '', static = 's', disabled = 'd'})[mode]
+
+local function isMember(r, w)
+  for _, m in ipairs(members(r)) do if m == w then return true end end
+  return false
+end
 
 -- A live lease under this request id answers the retry, but only for the
 -- same workload: AIP-155 refuses a reused request id with other parameters.
 if requestId ~= '' then
-  local rank = redis.call('HGET', KEY_REQUESTS, requestId)
-  local r = rank and readRecord(rank)
-  if r and r.request == requestId and not isExpired(r.expires, now) then
-    if r.host ~= host or r.workload ~= workload then
-      return {E_REQUEST_ID_REUSED, r.id, r.host, r.workload}
+  local slot = tonumber(redis.call('HGET', KEY_REQUESTS, requestId))
+  local r = slot and readRecord(slot)
+  if r and r.request == requestId and isLive(slot, r) then
+    if r.host ~= host or not isMember(r, workload) then
+      return {E_REQUEST_ID_REUSED, r.id, r.host, members(r)[1]}
     end
-    return {0, 1, unpack(leaseReply(tonumber(rank), r))}
+    return {0, 1, unpack(leaseReply(slot, r))}
   end
 end
 
-local existing = rankOfWorkload(host, workload)
+-- The workload holds a lease already: the same request gets it back,
+-- another request is refused rather than silently answered with it.
+local existing = slotOfWorkload(host, workload)
 if existing then
   local r = readRecord(existing)
-  if not isExpired(r.expires, now) then
+  if not r then
+    unindexMember(host, workload)
+  elseif isLive(existing, r) then
+    local same
+    if mode == 'join' then
+      same = r.id == ARGV[13]
+    else
+      same = r.kind == kind and r.labels == (labelsId(ARGV[8], ARGV[9], ARGV[10]) or '')
+        and (mode ~= 'static' or levelOf(existing, r) == level)
+    end
+    if not same then return {E_WORKLOAD_HAS_LEASE, r.id, levelOf(existing, r)} end
+    local conflict = claimConflict(claims, existing, isLive)
+    if conflict then return conflict end
+    addClaims(existing, r, claims)
+    saveRecord(existing, r)
     local created = 0
     if string.sub(r.id, 5) == suffix then created = 1 end
     return {0, created, unpack(leaseReply(existing, r))}
   end
-  -- Expired but not reaped yet: reclaim it now so its pair is drawn fairly.
-  dropLease(existing, r)
 end
 
-if freeCount() <= 0 then
-  return {E_POOL_EXHAUSTED, tonumber(redis.call('HGET', KEY_META, 'total'))}
+if mode == 'join' then
+  local slot = tonumber(ARGV[14])
+  local r = recordById(slot, ARGV[13])
+  if not r or not isLive(slot, r) then return {E_LEASE_NOT_FOUND} end
+  if r.host ~= host then return {E_HOST_MISMATCH, r.host} end
+  if level ~= '' and levelOf(slot, r) ~= level then return {E_SHARE_MISMATCH, levelOf(slot, r)} end
+  local conflict = claimConflict(claims, slot, isLive)
+  if conflict then return conflict end
+  r.workloads = r.workloads .. ' ' .. workload
+  if ttl > 0 and tonumber(r.expires) > 0 and now + ttl > tonumber(r.expires) then
+    r.expires = now + ttl
+    redis.call('ZADD', KEY_EXPIRY, r.expires, slot)
+  end
+  addClaims(slot, r, claims)
+  saveRecord(slot, r)
+  indexMember(slot, host, workload)
+  return {0, 1, unpack(leaseReply(slot, r))}
 end
 
-local rank = drawFreeRank(random)
-local expires = 0
-if ttl > 0 then expires = now + ttl end
-local lease = {
-  id = rankDigits(rank) .. suffix,
-  host = host,
-  workload = workload,
-  token = redis.call('HINCRBY', KEY_META, 'token', 1),
-  created = now,
-  expires = expires,
-  labels = internLabels(ARGV[8], ARGV[9], ARGV[10]),
-  request = requestId,
+-- A new lease: every check first.
+local cats
+if mode == 'static' then
+  cats = categoriesOf(level)
+  local conflict = staticConflict(level, cats, isLive)
+  if conflict then return conflict end
+end
+local conflict = claimConflict(claims, nil, isLive)
+if conflict then return conflict end
+
+local slot
+local record = {
+  host = host, workloads = workload, created = now, expires = 0, request = requestId, kind = kind, level = '', claims = '',
 }
-writeLease(rank, lease)
-return {0, 1, unpack(leaseReply(rank, lease))}
+if mode == 'random' then
+  if freeCount() <= 0 then
+    return {E_POOL_EXHAUSTED, tonumber(redis.call('HGET', KEY_META, 'total'))}
+  end
+  slot = drawFreeRank(random)
+elseif mode == 'static' and #cats == 2 then
+  slot = rankOfPair(cats[1], cats[2], poolRange())
+  if not takeRank(slot) then return {E_POOL_STATE_INCONSISTENT, 'static pair ' .. level .. ' is not free'} end
+else
+  slot = takeKeyedSlot()
+  if not slot then return {E_KEYED_EXHAUSTED} end
+  record.level = level
+  if mode == 'static' then holdStatic(slot, cats) end
+end
+
+record.labels = internLabels(ARGV[8], ARGV[9], ARGV[10])
+record.id = slotDigits(slot) .. suffix
+record.token = redis.call('HINCRBY', KEY_META, 'token', 1)
+if ttl > 0 then record.expires = now + ttl end
+addClaims(slot, record, claims)
+writeLease(slot, record)
+return {0, 1, unpack(leaseReply(slot, record))}

@@ -1,38 +1,42 @@
 #!lua flags=no-writes
 -- get_lease: read one live lease.
 --
--- KEYS[1] meta       HASH   pool settings, free count, fencing counter
+-- KEYS[1] meta       HASH   pool settings, free count, counters
 -- KEYS[2] slots      STRING position -> rank (u24, value+1)
 -- KEYS[3] pos        STRING rank -> position (u24, value+1)
--- KEYS[4] leases     HASH   rank -> lease record
--- KEYS[5] requests   HASH   request id -> rank
+-- KEYS[4] leases     HASH   slot -> lease record
+-- KEYS[5] requests   HASH   request id -> slot
 -- KEYS[6] hosts      ZSET   hosts holding leases
--- KEYS[7] expiry     ZSET   rank scored by expiry (ms)
+-- KEYS[7] expiry     ZSET   slot scored by expiry (ms)
 -- KEYS[8] labels     HASH   interned context prefixes
+-- KEYS[9] blocked    HASH   rank -> number of static levels blocking it
+-- KEYS[10] kfree     LIST   recycled slots of leases without a pair
+-- KEYS[11] reserved  HASH   reserved level -> rank
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] lease id ('' = find it by host + workload)
--- ARGV[3] rank encoded in the lease id
+-- ARGV[3] slot encoded in the lease id
 -- ARGV[4] host
--- ARGV[5] workload id
+-- ARGV[5] workload id (any member of the lease)
 --
--- Returns {0, <lease: 10 fields>}, or {E_LEASE_NOT_FOUND} when there is no
+-- Returns {0, <lease: 12 fields>}, or {E_LEASE_NOT_FOUND} when there is no
 -- such lease or it has expired (reaped or not).
 
 local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local KEY_BLOCKED, KEY_KFREE, KEY_RESERVED = KEYS[9], KEYS[10], KEYS[11]
 
 -- @include "common.lua"
 -- @include "pairs.lua"
 -- @include "lease.lua"
 
-local rank, r
+local slot, r
 if ARGV[2] ~= '' then
-  rank = tonumber(ARGV[3])
-  r = recordById(rank, ARGV[2])
+  slot = tonumber(ARGV[3])
+  r = recordById(slot, ARGV[2])
 else
-  rank = rankOfWorkload(ARGV[4], ARGV[5])
-  r = rank and readRecord(rank)
+  slot = slotOfWorkload(ARGV[4], ARGV[5])
+  r = slot and readRecord(slot)
 end
 if not r or isExpired(r.expires, nowMs()) then return {E_LEASE_NOT_FOUND} end
-return {0, unpack(leaseReply(rank, r))}
+return {0, unpack(leaseReply(slot, r))}

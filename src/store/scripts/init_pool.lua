@@ -1,15 +1,17 @@
 -- init_pool: create a pool, or check that an existing one matches the
 -- server's settings, and bring its reserved pairs in line with them.
 --
--- KEYS[1] meta       HASH   pool settings, free count, fencing counter
+-- KEYS[1] meta       HASH   pool settings, free count, counters
 -- KEYS[2] slots      STRING position -> rank (u24, value+1)
 -- KEYS[3] pos        STRING rank -> position (u24, value+1)
--- KEYS[4] leases     HASH   rank -> lease record
--- KEYS[5] requests   HASH   request id -> rank
+-- KEYS[4] leases     HASH   slot -> lease record
+-- KEYS[5] requests   HASH   request id -> slot
 -- KEYS[6] hosts      ZSET   hosts holding leases
--- KEYS[7] expiry     ZSET   rank scored by expiry (ms)
+-- KEYS[7] expiry     ZSET   slot scored by expiry (ms)
 -- KEYS[8] labels     HASH   interned context prefixes
--- KEYS[9] reserved   HASH   level -> rank of each reserved pair
+-- KEYS[9] blocked    HASH   rank -> number of static levels blocking it
+-- KEYS[10] kfree     LIST   recycled slots of leases without a pair
+-- KEYS[11] reserved  HASH   reserved level -> rank
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] pool name
@@ -28,7 +30,7 @@
 
 local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local KEY_RESERVED = KEYS[9]
+local KEY_BLOCKED, KEY_KFREE, KEY_RESERVED = KEYS[9], KEYS[10], KEYS[11]
 
 -- @include "common.lua"
 -- @include "pairs.lua"
@@ -44,7 +46,7 @@ local created = 0
 if redis.call('EXISTS', KEY_META) == 0 then
   -- Without meta the permutation and counters are meaningless: refuse to
   -- build on leftovers rather than hand out pairs that may be in use.
-  for _, k in ipairs({KEY_SLOTS, KEY_POS, KEY_LEASES, KEY_HOSTS, KEY_RESERVED}) do
+  for _, k in ipairs({KEY_SLOTS, KEY_POS, KEY_LEASES, KEY_HOSTS, KEY_RESERVED, KEY_BLOCKED}) do
     if redis.call('EXISTS', k) == 1 then return {E_POOL_STATE_INCONSISTENT, k} end
   end
   -- Fencing tokens start from the clock (x1000) so that they keep growing
@@ -52,7 +54,7 @@ if redis.call('EXISTS', KEY_META) == 0 then
   local now = nowMs()
   redis.call('HSET', KEY_META,
     'version', 1, 'pool', pool, 'sensitivity', sensitivity, 'categories', categories,
-    'low', low, 'total', total, 'free', total, 'token', now * 1000, 'created', now, 'labelseq', 0)
+    'low', low, 'total', total, 'free', total, 'token', now * 1000, 'created', now, 'labelseq', 0, 'keyedseq', 0, 'blocked', 0)
   created = 1
 else
   local m = redis.call('HMGET', KEY_META, 'sensitivity', 'categories')
@@ -69,6 +71,9 @@ for level, rank in pairs(wanted) do
   if not have[level] then
     local holder = readRecord(rank)
     if holder then return {E_RESERVED_IN_USE, level, holder.id} end
+    if redis.call('HEXISTS', KEY_BLOCKED, rank) == 1 then
+      return {E_RESERVED_IN_USE, level, 'a static level covering it'}
+    end
   end
 end
 

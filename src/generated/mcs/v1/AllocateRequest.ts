@@ -1,5 +1,7 @@
 // Original file: proto/mcs/v1/allocator.proto
 
+import type { LabelOptions as _mcs_v1_LabelOptions, LabelOptions__Output as _mcs_v1_LabelOptions__Output } from '../../mcs/v1/LabelOptions';
+import type { Volume as _mcs_v1_Volume, Volume__Output as _mcs_v1_Volume__Output } from '../../mcs/v1/Volume';
 
 export interface AllocateRequest {
   /**
@@ -20,6 +22,17 @@ export interface AllocateRequest {
    * 0 = no expiry; otherwise the lease expires unless renewed.
    */
   'ttl_seconds'?: (number);
+  'options'?: (_mcs_v1_LabelOptions | null);
+  /**
+   * Join this lease (a pod's shared label) instead of getting a new one.
+   * The lease must be live and on the same host; only options.level may be
+   * given with it, and must equal the lease's level.
+   */
+  'share_with'?: (string);
+  /**
+   * Volumes to plan relabels for; their claims are recorded with the lease.
+   */
+  'volumes'?: (_mcs_v1_Volume)[];
 }
 
 export interface AllocateRequest__Output {
@@ -41,4 +54,15 @@ export interface AllocateRequest__Output {
    * 0 = no expiry; otherwise the lease expires unless renewed.
    */
   'ttl_seconds': (number);
+  'options': (_mcs_v1_LabelOptions__Output | null);
+  /**
+   * Join this lease (a pod's shared label) instead of getting a new one.
+   * The lease must be live and on the same host; only options.level may be
+   * given with it, and must equal the lease's level.
+   */
+  'share_with': (string);
+  /**
+   * Volumes to plan relabels for; their claims are recorded with the lease.
+   */
+  'volumes': (_mcs_v1_Volume__Output)[];
 }

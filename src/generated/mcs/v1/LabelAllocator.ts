@@ -9,11 +9,13 @@ import type { GetPoolStatsRequest as _mcs_v1_GetPoolStatsRequest, GetPoolStatsRe
 import type { Lease as _mcs_v1_Lease, Lease__Output as _mcs_v1_Lease__Output } from '../../mcs/v1/Lease';
 import type { ListLeasesRequest as _mcs_v1_ListLeasesRequest, ListLeasesRequest__Output as _mcs_v1_ListLeasesRequest__Output } from '../../mcs/v1/ListLeasesRequest';
 import type { ListLeasesResponse as _mcs_v1_ListLeasesResponse, ListLeasesResponse__Output as _mcs_v1_ListLeasesResponse__Output } from '../../mcs/v1/ListLeasesResponse';
+import type { PlanVolumesRequest as _mcs_v1_PlanVolumesRequest, PlanVolumesRequest__Output as _mcs_v1_PlanVolumesRequest__Output } from '../../mcs/v1/PlanVolumesRequest';
 import type { PoolStats as _mcs_v1_PoolStats, PoolStats__Output as _mcs_v1_PoolStats__Output } from '../../mcs/v1/PoolStats';
 import type { ReleaseRequest as _mcs_v1_ReleaseRequest, ReleaseRequest__Output as _mcs_v1_ReleaseRequest__Output } from '../../mcs/v1/ReleaseRequest';
 import type { ReleaseResponse as _mcs_v1_ReleaseResponse, ReleaseResponse__Output as _mcs_v1_ReleaseResponse__Output } from '../../mcs/v1/ReleaseResponse';
 import type { RenewRequest as _mcs_v1_RenewRequest, RenewRequest__Output as _mcs_v1_RenewRequest__Output } from '../../mcs/v1/RenewRequest';
 import type { RenewResponse as _mcs_v1_RenewResponse, RenewResponse__Output as _mcs_v1_RenewResponse__Output } from '../../mcs/v1/RenewResponse';
+import type { VolumePlan as _mcs_v1_VolumePlan, VolumePlan__Output as _mcs_v1_VolumePlan__Output } from '../../mcs/v1/VolumePlan';
 
 export interface LabelAllocatorClient extends grpc.Client {
   /**
@@ -69,6 +71,23 @@ export interface LabelAllocatorClient extends grpc.Client {
   listLeases(argument: _mcs_v1_ListLeasesRequest, callback: grpc.requestCallback<_mcs_v1_ListLeasesResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Plans the relabelling of volumes added to a live lease, and records
+   * their claims with it.
+   */
+  PlanVolumes(argument: _mcs_v1_PlanVolumesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mcs_v1_VolumePlan__Output>): grpc.ClientUnaryCall;
+  PlanVolumes(argument: _mcs_v1_PlanVolumesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mcs_v1_VolumePlan__Output>): grpc.ClientUnaryCall;
+  PlanVolumes(argument: _mcs_v1_PlanVolumesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mcs_v1_VolumePlan__Output>): grpc.ClientUnaryCall;
+  PlanVolumes(argument: _mcs_v1_PlanVolumesRequest, callback: grpc.requestCallback<_mcs_v1_VolumePlan__Output>): grpc.ClientUnaryCall;
+  /**
+   * Plans the relabelling of volumes added to a live lease, and records
+   * their claims with it.
+   */
+  planVolumes(argument: _mcs_v1_PlanVolumesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mcs_v1_VolumePlan__Output>): grpc.ClientUnaryCall;
+  planVolumes(argument: _mcs_v1_PlanVolumesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mcs_v1_VolumePlan__Output>): grpc.ClientUnaryCall;
+  planVolumes(argument: _mcs_v1_PlanVolumesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mcs_v1_VolumePlan__Output>): grpc.ClientUnaryCall;
+  planVolumes(argument: _mcs_v1_PlanVolumesRequest, callback: grpc.requestCallback<_mcs_v1_VolumePlan__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Returns a lease's pair to the pool. Releasing an unknown or already
    * released lease succeeds with released = false.
    */
@@ -120,6 +139,12 @@ export interface LabelAllocatorHandlers extends grpc.UntypedServiceImplementatio
   ListLeases: grpc.handleUnaryCall<_mcs_v1_ListLeasesRequest__Output, _mcs_v1_ListLeasesResponse>;
   
   /**
+   * Plans the relabelling of volumes added to a live lease, and records
+   * their claims with it.
+   */
+  PlanVolumes: grpc.handleUnaryCall<_mcs_v1_PlanVolumesRequest__Output, _mcs_v1_VolumePlan>;
+  
+  /**
    * Returns a lease's pair to the pool. Releasing an unknown or already
    * released lease succeeds with released = false.
    */
@@ -137,6 +162,7 @@ export interface LabelAllocatorDefinition extends grpc.ServiceDefinition {
   GetLease: MethodDefinition<_mcs_v1_GetLeaseRequest, _mcs_v1_Lease, _mcs_v1_GetLeaseRequest__Output, _mcs_v1_Lease__Output>
   GetPoolStats: MethodDefinition<_mcs_v1_GetPoolStatsRequest, _mcs_v1_PoolStats, _mcs_v1_GetPoolStatsRequest__Output, _mcs_v1_PoolStats__Output>
   ListLeases: MethodDefinition<_mcs_v1_ListLeasesRequest, _mcs_v1_ListLeasesResponse, _mcs_v1_ListLeasesRequest__Output, _mcs_v1_ListLeasesResponse__Output>
+  PlanVolumes: MethodDefinition<_mcs_v1_PlanVolumesRequest, _mcs_v1_VolumePlan, _mcs_v1_PlanVolumesRequest__Output, _mcs_v1_VolumePlan__Output>
   Release: MethodDefinition<_mcs_v1_ReleaseRequest, _mcs_v1_ReleaseResponse, _mcs_v1_ReleaseRequest__Output, _mcs_v1_ReleaseResponse__Output>
   Renew: MethodDefinition<_mcs_v1_RenewRequest, _mcs_v1_RenewResponse, _mcs_v1_RenewRequest__Output, _mcs_v1_RenewResponse__Output>
 }

@@ -1,7 +1,47 @@
 // Original file: proto/mcs/v1/allocator.proto
 
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp';
+import type { VolumeClaim as _mcs_v1_VolumeClaim, VolumeClaim__Output as _mcs_v1_VolumeClaim__Output } from '../../mcs/v1/VolumeClaim';
 import type { Long } from '@grpc/proto-loader';
+
+// Original file: proto/mcs/v1/allocator.proto
+
+export const _mcs_v1_Lease_Kind = {
+  KIND_UNSPECIFIED: 'KIND_UNSPECIFIED',
+  /**
+   * A pair drawn at random.
+   */
+  RANDOM: 'RANDOM',
+  /**
+   * A level the request named (options.level).
+   */
+  STATIC: 'STATIC',
+  /**
+   * options.disable: the privileged type at s0; no pair is consumed.
+   */
+  DISABLED: 'DISABLED',
+} as const;
+
+export type _mcs_v1_Lease_Kind =
+  | 'KIND_UNSPECIFIED'
+  | 0
+  /**
+   * A pair drawn at random.
+   */
+  | 'RANDOM'
+  | 1
+  /**
+   * A level the request named (options.level).
+   */
+  | 'STATIC'
+  | 2
+  /**
+   * options.disable: the privileged type at s0; no pair is consumed.
+   */
+  | 'DISABLED'
+  | 3
+
+export type _mcs_v1_Lease_Kind__Output = typeof _mcs_v1_Lease_Kind[keyof typeof _mcs_v1_Lease_Kind]
 
 export interface Lease {
   /**
@@ -37,6 +77,17 @@ export interface Lease {
    * Unset when the lease never expires.
    */
   'expires_at'?: (_google_protobuf_Timestamp | null);
+  /**
+   * Workloads sharing the label (a pod): workload_id first, then those that
+   * joined with share_with. The pair returns to the pool when the last
+   * member is released.
+   */
+  'members'?: (string)[];
+  /**
+   * Volumes whose labels this lease claims (see PlanVolumes).
+   */
+  'claims'?: (_mcs_v1_VolumeClaim)[];
+  'kind'?: (_mcs_v1_Lease_Kind);
 }
 
 export interface Lease__Output {
@@ -73,4 +124,15 @@ export interface Lease__Output {
    * Unset when the lease never expires.
    */
   'expires_at': (_google_protobuf_Timestamp__Output | null);
+  /**
+   * Workloads sharing the label (a pod): workload_id first, then those that
+   * joined with share_with. The pair returns to the pool when the last
+   * member is released.
+   */
+  'members': (string)[];
+  /**
+   * Volumes whose labels this lease claims (see PlanVolumes).
+   */
+  'claims': (_mcs_v1_VolumeClaim__Output)[];
+  'kind': (_mcs_v1_Lease_Kind__Output);
 }

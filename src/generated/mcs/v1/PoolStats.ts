@@ -13,7 +13,7 @@ export interface PoolStats {
    */
   'total'?: (number | string | Long);
   /**
-   * Pairs held by active leases.
+   * Pairs held by active leases (random or static pairs).
    */
   'leased'?: (number | string | Long);
   /**
@@ -24,6 +24,15 @@ export interface PoolStats {
    * Pairs never handed out (configured with --reserved).
    */
   'reserved'?: (number | string | Long);
+  /**
+   * Pairs kept out of allocation because a static level dominates them or
+   * is dominated by them.
+   */
+  'blocked'?: (number | string | Long);
+  /**
+   * Sensitivity of the pool's levels, e.g. "s0".
+   */
+  'sensitivity'?: (string);
 }
 
 export interface PoolStats__Output {
@@ -37,7 +46,7 @@ export interface PoolStats__Output {
    */
   'total': (string);
   /**
-   * Pairs held by active leases.
+   * Pairs held by active leases (random or static pairs).
    */
   'leased': (string);
   /**
@@ -48,4 +57,13 @@ export interface PoolStats__Output {
    * Pairs never handed out (configured with --reserved).
    */
   'reserved': (string);
+  /**
+   * Pairs kept out of allocation because a static level dominates them or
+   * is dominated by them.
+   */
+  'blocked': (string);
+  /**
+   * Sensitivity of the pool's levels, e.g. "s0".
+   */
+  'sensitivity': (string);
 }

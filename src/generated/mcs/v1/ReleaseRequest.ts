@@ -4,7 +4,9 @@ import type { Long } from '@grpc/proto-loader';
 
 export interface ReleaseRequest {
   /**
-   * Either lease_id, or host + workload_id.
+   * Either lease_id, or host + workload_id. lease_id alone ends the lease
+   * for all its members; with workload_id (or by host + workload_id) only
+   * that member leaves, and the pair is freed with the last member.
    */
   'lease_id'?: (string);
   /**
@@ -20,7 +22,9 @@ export interface ReleaseRequest {
 
 export interface ReleaseRequest__Output {
   /**
-   * Either lease_id, or host + workload_id.
+   * Either lease_id, or host + workload_id. lease_id alone ends the lease
+   * for all its members; with workload_id (or by host + workload_id) only
+   * that member leaves, and the pair is freed with the last member.
    */
   'lease_id': (string);
   /**

@@ -3,14 +3,24 @@
 
 export interface ReleaseResponse {
   /**
-   * False when there was no such active lease (already released or expired).
+   * False when there was no such active lease or member (already released
+   * or expired).
    */
   'released'?: (boolean);
+  /**
+   * Members still holding the lease after this release (0 = the pair is free).
+   */
+  'remaining_members'?: (number);
 }
 
 export interface ReleaseResponse__Output {
   /**
-   * False when there was no such active lease (already released or expired).
+   * False when there was no such active lease or member (already released
+   * or expired).
    */
   'released': (boolean);
+  /**
+   * Members still holding the lease after this release (0 = the pair is free).
+   */
+  'remaining_members': (number);
 }

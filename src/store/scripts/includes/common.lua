@@ -19,6 +19,13 @@ local E_REQUEST_ID_REUSED = 7
 local E_CATEGORIES_MISMATCH = 8
 local E_RESERVED_IN_USE = 9
 local E_POOL_STATE_INCONSISTENT = 11
+local E_LEVEL_IN_USE = 12
+local E_LEVEL_CONFLICT = 13
+local E_LEVEL_RESERVED = 14
+local E_VOLUME_CONFLICT = 15
+local E_WORKLOAD_HAS_LEASE = 16
+local E_SHARE_MISMATCH = 17
+local E_KEYED_EXHAUSTED = 18
 
 local function hostKey(host)
   return prefix .. 'host:' .. host

@@ -1,0 +1,49 @@
+-- Ending leases. Needs lease.lua, statics.lua and claims.lua.
+
+-- Removes a lease with all its members, claims and index entries, and gives
+-- back what it held: its pair, the pairs its static level blocked, or its
+-- keyed slot. Returns the lease reply as it was.
+local function dropLease(slot, r)
+  dropped = dropped + 1
+  local reply = leaseReply(slot, r)
+  if isPairSlot(slot) then
+    freeRank(slot)
+  else
+    if r.kind == 's' then releaseStatic(slot, categoriesOf(r.level)) end
+    redis.call('RPUSH', KEY_KFREE, slot)
+  end
+  redis.call('HDEL', KEY_LEASES, slot)
+  for _, w in ipairs(members(r)) do unindexMember(r.host, w) end
+  if r.request ~= '' and redis.call('HGET', KEY_REQUESTS, r.request) == slotString(slot) then
+    redis.call('HDEL', KEY_REQUESTS, r.request)
+  end
+  redis.call('ZREM', KEY_EXPIRY, slot)
+  dropClaims(slot, r)
+  return reply
+end
+
+-- A lease is live until its expiry; an expired one found on the way is
+-- reclaimed on the spot, so it never blocks anyone.
+local liveNow = nil
+local function isLive(slot, r)
+  liveNow = liveNow or nowMs()
+  if isExpired(r.expires, liveNow) then
+    dropLease(slot, r)
+    return false
+  end
+  return true
+end
+
+-- One member leaves. Returns the lease reply and how many members remain;
+-- the last member's leaving ends the lease.
+local function dropMember(slot, r, workload)
+  local rest = {}
+  for _, w in ipairs(members(r)) do
+    if w ~= workload then table.insert(rest, w) end
+  end
+  if #rest == 0 then return dropLease(slot, r), 0 end
+  r.workloads = table.concat(rest, ' ')
+  saveRecord(slot, r)
+  unindexMember(r.host, workload)
+  return leaseReply(slot, r), #rest
+end

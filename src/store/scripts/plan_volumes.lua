@@ -1,0 +1,49 @@
+-- plan_volumes: record the claims of volumes added to a live lease.
+--
+-- KEYS[1] meta       HASH   pool settings, free count, counters
+-- KEYS[2] slots      STRING position -> rank (u24, value+1)
+-- KEYS[3] pos        STRING rank -> position (u24, value+1)
+-- KEYS[4] leases     HASH   slot -> lease record
+-- KEYS[5] requests   HASH   request id -> slot
+-- KEYS[6] hosts      ZSET   hosts holding leases
+-- KEYS[7] expiry     ZSET   slot scored by expiry (ms)
+-- KEYS[8] labels     HASH   interned context prefixes
+-- KEYS[9] blocked    HASH   rank -> number of static levels blocking it
+-- KEYS[10] kfree     LIST   recycled slots of leases without a pair
+-- KEYS[11] reserved  HASH   reserved level -> rank
+--
+-- ARGV[1] key prefix "mcs:{pool}:"
+-- ARGV[2] lease id
+-- ARGV[3] slot encoded in the lease id
+-- ARGV[4] number of volume claims, then scope, path, mode for each; the
+--         scope "h:" stands for the lease's own host
+--
+-- Returns {0, <lease: 12 fields>} or
+--   {E_LEASE_NOT_FOUND}
+--   {E_VOLUME_CONFLICT, path, mode, lease id, its path, its mode, scope}
+-- Nothing is written unless every claim is free of conflicts. Idempotent:
+-- claims the lease holds already are not added again.
+
+local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local KEY_BLOCKED, KEY_KFREE, KEY_RESERVED = KEYS[9], KEYS[10], KEYS[11]
+
+-- @include "common.lua"
+-- @include "pairs.lua"
+-- @include "lease.lua"
+-- @include "statics.lua"
+-- @include "claims.lua"
+-- @include "drop.lua"
+
+local id, slot = ARGV[2], tonumber(ARGV[3])
+local claims = claimsFromArgs(4)
+local r = recordById(slot, id)
+if not r or not isLive(slot, r) then return {E_LEASE_NOT_FOUND} end
+for _, c in ipairs(claims) do
+  if c.scope == 'h:' then c.scope = 'h:' .. r.host end
+end
+local conflict = claimConflict(claims, slot, isLive)
+if conflict then return conflict end
+addClaims(slot, r, claims)
+saveRecord(slot, r)
+return {0, unpack(leaseReply(slot, r))}
