@@ -69,6 +69,7 @@ interface Relabel {
   readonly scope: string;
   readonly path: string;
   readonly mode: 'z' | 'Z';
+  readonly readOnly: boolean;
 }
 
 function describeOther(other: Relabel): string {
@@ -159,6 +160,15 @@ export function prepareVolumes(
             `is also requested with mode "${other.mode}" by volumes[${other.index}]`,
           );
         }
+        // Read-only and read-write volumes get different targets: relabelling
+        // the same files twice would leave whichever ran last.
+        if (other.readOnly !== volume.readOnly) {
+          throw new VolumeError(
+            index,
+            'read_only',
+            `differs from volumes[${other.index}] for the same path; its relabel would undo the other's`,
+          );
+        }
         duplicate = true;
       } else if (other.mode !== volume.mode) {
         if (isWithin(path, other.path)) {
@@ -177,7 +187,7 @@ export function prepareVolumes(
         }
       }
     }
-    relabels.push({ index, scope, path, mode: volume.mode });
+    relabels.push({ index, scope, path, mode: volume.mode, readOnly: volume.readOnly });
     if (!duplicate) claims.push({ scope, path, mode: volume.mode });
   });
 

@@ -222,7 +222,7 @@ describe('prepareVolumes: conflicts and claims', () => {
     ['mode "" claims nothing', [vol('/data', '')], []],
     [
       'duplicates with the same mode give one claim',
-      [vol('/data', 'Z'), vol('/data/', 'Z', { readOnly: true }), vol('//data', 'Z')],
+      [vol('/data', 'Z'), vol('/data/', 'Z'), vol('//data', 'Z')],
       [{ scope: 'h:node-1', path: '/data', mode: 'Z' }],
     ],
     [
@@ -268,11 +268,18 @@ describe('prepareVolumes: conflicts and claims', () => {
     ],
     [
       'a storage-scoped duplicate is one claim',
-      [vol('/v', 'Z', { storageId: 'pv-1' }), vol('/v', 'Z', { storageId: 'pv-1', readOnly: true })],
+      [vol('/v', 'Z', { storageId: 'pv-1', readOnly: true }), vol('/v', 'Z', { storageId: 'pv-1', readOnly: true })],
       [{ scope: 's:pv-1', path: '/v', mode: 'Z' }],
     ],
   ])('%s', (_name, volumes, claims) => {
     expect(prepareVolumes(volumes, HOST).claims).toEqual(claims);
+  });
+
+  it.each([
+    ['Z', [vol('/data', 'Z'), vol('/data/', 'Z', { readOnly: true })]],
+    ['z', [vol('/data', 'z', { readOnly: true }), vol('/data', 'z')]],
+  ])('refuses the same %s path read-only and read-write: the relabels would undo each other', (_mode, volumes) => {
+    expect(() => prepareVolumes(volumes, HOST)).toThrow(/^volumes\[1\]\.read_only: differs from volumes\[0\]/);
   });
 
   it('the host names the scope of volumes without a storage id', () => {
@@ -433,7 +440,7 @@ describe('prepareVolumes properties', () => {
     { maxLength: 6 },
   );
 
-  it('accepted requests have no overlapping z/Z pair in one scope; claims are the distinct relabelled paths', () => {
+  it('accepted requests have no overlapping z/Z pair nor a path both read-only and read-write in one scope; claims are the distinct relabelled paths', () => {
     fc.assert(
       fc.property(request, (volumes) => {
         const scopeOf = (v: VolumeRequest) => (v.storageId !== '' ? `s:${v.storageId}` : `h:${HOST}`);
@@ -442,7 +449,12 @@ describe('prepareVolumes properties', () => {
         const conflict = relabelled.some((v, i) =>
           relabelled
             .slice(0, i)
-            .some((w) => scopeOf(w) === scopeOf(v) && w.mode !== v.mode && overlaps(w.hostPath, v.hostPath)),
+            .some(
+              (w) =>
+                scopeOf(w) === scopeOf(v) &&
+                ((w.mode !== v.mode && overlaps(w.hostPath, v.hostPath)) ||
+                  (w.hostPath === v.hostPath && w.readOnly !== v.readOnly)),
+            ),
         );
         let result;
         try {
