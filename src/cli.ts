@@ -31,6 +31,8 @@ program
   .addOption(opt('--allowed-file-types <types>', 'file types options.filetype may name (default: the profiles\' file types)', 'MCS_ALLOWED_FILE_TYPES'))
   .addOption(opt('--privileged-type <type>', 'process type of a disabled label (options.disable)', 'MCS_PRIVILEGED_TYPE', DEFAULTS.privilegedType))
   .addOption(opt('--home-dirs <paths>', 'home directories never to relabel, comma- or colon-separated (beyond /root and /home/<user>)', 'MCS_HOME_DIRS'))
+  .addOption(opt('--host-ttl <seconds>', 'a host whose heartbeats stop for this long loses its leases (0 = never)', 'MCS_HOST_TTL', DEFAULTS.hostTtl))
+  .addOption(opt('--event-retention <n>', 'lease events kept for WatchLeases to replay (about; 0 = none)', 'MCS_EVENT_RETENTION', DEFAULTS.eventRetention))
   .addOption(opt('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'MCS_LOG_LEVEL', DEFAULTS.logLevel))
   .addOption(opt('--redis-timeout <ms>', 'longest wait for one Redis call before answering UNAVAILABLE', 'MCS_REDIS_TIMEOUT', DEFAULTS.redisTimeout))
   .addOption(opt('--reap-interval <ms>', 'how often expired leases are reclaimed', 'MCS_REAP_INTERVAL', DEFAULTS.reapInterval))

@@ -30,6 +30,10 @@ export interface ServeConfig {
   readonly privilegedType: string;
   /** Home directories (exact paths) whose relabelling is refused, beyond /root and /home/<user>. */
   readonly homeDirs: readonly string[];
+  /** Seconds a host stays alive after a heartbeat; its leases are reclaimed after that (0 = never). */
+  readonly hostTtlSeconds: number;
+  /** Lease events kept in the pool's stream, about (0 = none). */
+  readonly eventRetention: number;
   readonly redisTimeoutMs: number;
   readonly reapIntervalMs: number;
   readonly shutdownGraceMs: number;
@@ -51,6 +55,8 @@ export interface ServeOptions {
   allowedFileTypes?: string | undefined;
   privilegedType: string;
   homeDirs?: string | undefined;
+  hostTtl: string;
+  eventRetention: string;
   redisTimeout: string;
   reapInterval: string;
   shutdownGrace: string;
@@ -67,6 +73,8 @@ export const DEFAULTS = {
   reserved: 's0:c1022,c1023',
   logLevel: 'info',
   privilegedType: 'spc_t',
+  hostTtl: '0',
+  eventRetention: '100000',
   redisTimeout: '2000',
   reapInterval: '1000',
   shutdownGrace: '10',
@@ -215,6 +223,8 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
     homeDirs,
     reserved: parseReserved(o.reserved, categories, sensitivity),
     logLevel: o.logLevel,
+    hostTtlSeconds: integer('--host-ttl', o.hostTtl, 0, 30 * 24 * 3600),
+    eventRetention: integer('--event-retention', o.eventRetention, 0, 100_000_000),
     redisTimeoutMs: integer('--redis-timeout', o.redisTimeout, 10, 60_000),
     reapIntervalMs: integer('--reap-interval', o.reapInterval, 10, 3_600_000),
     shutdownGraceMs: integer('--shutdown-grace', o.shutdownGrace, 0, 3600) * 1000,

@@ -6,7 +6,16 @@ import type { Timestamp } from '../generated/google/protobuf/Timestamp.js';
 import type { VolumePlan } from '../generated/mcs/v1/VolumePlan.js';
 import type { Volume__Output } from '../generated/mcs/v1/Volume.js';
 import type { LabelOptions__Output } from '../generated/mcs/v1/LabelOptions.js';
-import type { Allocation, Lease, LeaseStore, ListCursor } from '../store/lease-store.js';
+import type { Cluster, Redis } from 'ioredis';
+import type { Allocation, Lease, LeaseStore, ListCursor, ReportedWorkload } from '../store/lease-store.js';
+import { toLease } from '../store/lease-store.js';
+import { EVENT_ID, lastEventId, readEvents } from '../store/events.js';
+import type { LeaseEvent as LeaseEventMessage } from '../generated/mcs/v1/LeaseEvent.js';
+import type { WatchLeasesRequest__Output } from '../generated/mcs/v1/WatchLeasesRequest.js';
+import type { ReconcileConflict } from '../generated/mcs/v1/ReconcileConflict.js';
+import { LabelSyntaxError } from '../domain/errors.js';
+import { formatCategoryRange } from '../domain/categories.js';
+import { categoriesWithin, parseLevel } from '../domain/level.js';
 import { formatLevel } from '../domain/level.js';
 import { NO_OPTIONS, OptionError, resolveLabelOptions, staticLevel, type OptionsPolicy } from '../domain/options.js';
 import { planVolumes, prepareVolumes, VolumeError, type VolumeMode, type VolumeRequest } from '../domain/volumes.js';
@@ -25,6 +34,8 @@ import {
 
 export interface ServiceDeps {
   readonly store: LeaseStore;
+  /** A new connection for one watcher's blocking reads; the caller closes it. */
+  readonly openBlockingClient: () => Promise<Redis | Cluster>;
   readonly log: Logger;
   /** Upper bound on one Redis call, whatever the client's deadline. */
   readonly redisTimeoutMs: number;
@@ -60,6 +71,9 @@ export function leaseMessage(l: Lease): LeaseMessage {
     kind: ({ random: 'RANDOM', static: 'STATIC', disabled: 'DISABLED' } as const)[l.kind],
   };
 }
+
+/** Workloads per Reconcile: thousands per host, bounded so one call cannot run away. */
+const MAX_RECONCILE_WORKLOADS = 20_000;
 
 /** Volumes per request: enough for any real container, small enough to bound the claim checks. */
 const MAX_VOLUMES = 128;
@@ -190,6 +204,54 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
     };
   }
 
+  /**
+   * One watcher: its own connection blocks on the pool's event stream and
+   * forwards events (of one host, when asked) until the client goes away.
+   * Resuming after an event id replays what the stream still retains.
+   */
+  async function watch(call: grpc.ServerWritableStream<WatchLeasesRequest__Output, LeaseEventMessage>): Promise<void> {
+    const host = call.request.host === '' ? '' : requireHost(call.request.host);
+    const after = call.request.after_event_id;
+    if (after !== '' && !EVENT_ID.test(after)) {
+      throw invalidArgument('after_event_id', 'is not an event id (as LeaseEvent.event_id gives them, e.g. 1795945327853-0)');
+    }
+    const key = store.keys.events;
+    const client = await deps.openBlockingClient();
+    const stop = () => client.disconnect();
+    call.on('cancelled', stop);
+    call.on('close', stop);
+    log.info({ method: 'WatchLeases', host, after }, 'watch started');
+    try {
+      let cursor = after !== '' ? after : await lastEventId(client, key);
+      while (!call.cancelled && !call.destroyed) {
+        let events;
+        try {
+          events = await readEvents(client, key, cursor, { blockMs: 1000, count: 200 });
+        } catch (err) {
+          if (call.cancelled || call.destroyed) return;
+          throw new RpcError(grpc.status.UNAVAILABLE, `Redis is unavailable: ${(err as Error).message}`, 'REDIS_UNAVAILABLE');
+        }
+        for (const e of events) {
+          cursor = e.id;
+          if (host !== '' && e.host !== host) continue;
+          const ok = call.write({
+            event_id: e.id,
+            type: e.type,
+            lease: leaseMessage(toLease(store.settings.name, e.fields)),
+            at: timestamp(e.at),
+            workload_id: e.workloadId,
+          });
+          // Respect flow control: a slow watcher must not pile events up in memory.
+          if (!ok) await new Promise((resolve) => call.once('drain', resolve));
+        }
+      }
+    } finally {
+      call.off('cancelled', stop);
+      call.off('close', stop);
+      stop();
+    }
+  }
+
   function leaseLog(l: Lease): Record<string, unknown> {
     return { leaseId: l.id, host: l.host, workloadId: l.workloadId, level: l.level };
   }
@@ -283,6 +345,91 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       const next = page.next ? encodePageToken(page.next, host) : '';
       return { response: { leases: page.leases.map(leaseMessage), next_page_token: next } };
     }),
+
+    Heartbeat: unary('Heartbeat', false, async (req, timeoutMs) => {
+      const host = requireHost(req.host);
+      const ttl = ttlSeconds(req.ttl_seconds, 'ttl_seconds', { required: false });
+      const beat = await store.heartbeat(host, ttl, { timeoutMs: timeoutMs() });
+      return { response: { expires_at: beat.expiresAt > 0 ? timestamp(beat.expiresAt) : null, leases: String(beat.leases) } };
+    }),
+
+    Reconcile: unary('Reconcile', true, async (req, timeoutMs) => {
+      const host = requireHost(req.host);
+      if (req.workloads.length > MAX_RECONCILE_WORKLOADS) {
+        throw invalidArgument('workloads', `at most ${MAX_RECONCILE_WORKLOADS} workloads per call`);
+      }
+      const seen = new Set<string>();
+      const reported: ReportedWorkload[] = [];
+      const outside: ReconcileConflict[] = [];
+      req.workloads.forEach((w, i) => {
+        const workloadId = requireWorkloadId(w.workload_id, `workloads[${i}].workload_id`);
+        if (seen.has(workloadId)) throw invalidArgument(`workloads[${i}].workload_id`, `${workloadId} is reported twice`);
+        seen.add(workloadId);
+        let level;
+        try {
+          level = parseLevel(w.level);
+        } catch (err) {
+          if (err instanceof LabelSyntaxError) throw invalidArgument(`workloads[${i}].level`, err.message);
+          throw err;
+        }
+        const levelText = formatLevel(level);
+        if (level.sensitivity !== deps.policy.sensitivity || !categoriesWithin(level, deps.policy.categories)) {
+          outside.push({
+            workload_id: workloadId,
+            level: levelText,
+            reason: 'OUTSIDE_POOL',
+            message: `level ${levelText} is not inside pool ${store.settings.name} (s${deps.policy.sensitivity}, ${formatCategoryRange(deps.policy.categories)})`,
+            holder_lease_id: '',
+            holder_host: '',
+            holder_workload_id: '',
+          });
+          return;
+        }
+        const n = level.categories.length;
+        reported.push({ workloadId, level: levelText, kind: n === 0 ? 'disabled' : n === 2 ? 'pair' : 'static' });
+      });
+      // A reconciliation may run many batches: give it the client's whole budget.
+      const result = await store.reconcile(host, reported, { timeoutMs: timeoutMs() });
+      const conflicts = [
+        ...outside,
+        ...result.conflicts.map((c) => {
+          const rpc = toRpcError(c.error);
+          return {
+            workload_id: c.workloadId,
+            level: c.level,
+            reason: rpc.reason,
+            message: rpc.message,
+            holder_lease_id: c.holderLeaseId,
+            holder_host: c.holderHost,
+            holder_workload_id: c.holderWorkloadId,
+          };
+        }),
+      ];
+      return {
+        response: {
+          kept: result.kept.map(leaseMessage),
+          restored: result.restored.map(leaseMessage),
+          conflicts,
+          released: result.released.map(leaseMessage),
+        },
+        logFields: {
+          host,
+          reported: req.workloads.length,
+          kept: result.kept.length,
+          restored: result.restored.length,
+          conflicts: conflicts.length,
+          released: result.released.length,
+        },
+      };
+    }),
+
+    WatchLeases: (call: grpc.ServerWritableStream<WatchLeasesRequest__Output, LeaseEventMessage>) => {
+      watch(call).catch((err: unknown) => {
+        const rpc = toRpcError(err);
+        if (rpc.code === grpc.status.INTERNAL) log.error({ method: 'WatchLeases', err }, 'WatchLeases');
+        if (!call.cancelled && !call.writableEnded) call.emit('error', toServiceError(rpc));
+      });
+    },
 
     GetPoolStats: unary('GetPoolStats', false, async (_req, timeoutMs) => {
       const s = await store.stats({ timeoutMs: timeoutMs() });

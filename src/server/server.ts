@@ -62,6 +62,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       categories: config.categories,
       reserved: config.reserved,
       profile: config.profile,
+      hostTtlSeconds: config.hostTtlSeconds,
+      eventRetention: config.eventRetention,
     },
     logRecreated,
   );
@@ -139,6 +141,12 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   server.addService(grpcObject.mcs.v1.LabelAllocator.service, allocatorService({
       store,
       log,
+      openBlockingClient: async () => {
+        const client = redis.duplicate();
+        client.on('error', () => {});
+        if (client.status === 'wait') await client.connect();
+        return client;
+      },
       redisTimeoutMs: config.redisTimeoutMs,
       homeDirs: config.homeDirs,
       policy: {

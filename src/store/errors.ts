@@ -59,6 +59,9 @@ export class WorkloadHasLeaseError extends StoreError {
 export class ShareMismatchError extends StoreError {
   readonly reason = 'SHARE_LEVEL_MISMATCH';
 }
+export class HostExpiredError extends StoreError {
+  readonly reason = 'HOST_EXPIRED';
+}
 export class KeyedSlotsExhaustedError extends StoreError {
   readonly reason = 'STATIC_LEASES_EXHAUSTED';
 }
@@ -148,6 +151,12 @@ export function scriptError(code: number, values: unknown[], pool: string): Stor
       });
     case 18:
       return new KeyedSlotsExhaustedError('too many static and disabled leases in this pool (524,288)');
+    case 19:
+      return new HostExpiredError(
+        `host ${v[0]} missed its heartbeats and its leases were reclaimed at ${new Date(Number(v[1])).toISOString()}; ` +
+          'call Reconcile with the workloads it runs before anything else',
+        { host: v[0]!, reclaimed_at_ms: v[1]! },
+      );
     default:
       return new PoolStateInconsistentError(`script answered unknown status ${code}`);
   }

@@ -17,6 +17,9 @@ export interface PoolKeys {
   readonly blocked: string;
   readonly kfree: string;
   readonly reserved: string;
+  readonly events: string;
+  readonly hostexp: string;
+  readonly hostdead: string;
 }
 
 const POOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -41,12 +44,18 @@ export function poolKeys(pool: string): PoolKeys {
     blocked: `${prefix}blocked`,
     kfree: `${prefix}kfree`,
     reserved: `${prefix}reserved`,
+    events: `${prefix}events`,
+    hostexp: `${prefix}hostexp`,
+    hostdead: `${prefix}hostdead`,
   };
 }
 
 /** The keys every lease script declares, in the order their headers document. */
 export function leaseKeys(k: PoolKeys): string[] {
-  return [k.meta, k.slots, k.pos, k.leases, k.requests, k.hosts, k.expiry, k.labels, k.blocked, k.kfree, k.reserved];
+  return [
+    k.meta, k.slots, k.pos, k.leases, k.requests, k.hosts, k.expiry,
+    k.labels, k.blocked, k.kfree, k.reserved, k.events, k.hostexp, k.hostdead,
+  ];
 }
 
 /** A host's hash of workload -> rank. */

@@ -8,7 +8,7 @@ import { formatLevel } from '../domain/level.js';
 import { PairSpace } from '../domain/pairs.js';
 import type { Profile } from '../domain/profile.js';
 import { formatPrefix } from '../domain/context.js';
-import { leaseKeys, poolKeys, type PoolKeys } from './keys.js';
+import { hostKey, leaseKeys, poolKeys, type PoolKeys } from './keys.js';
 import { KEYED_BASE, SLOT_LIMIT, newLeaseSuffix, slotOfLeaseId } from './lease-id.js';
 import { scriptCommands, type ScriptCommands, type ScriptReply } from './scripts.js';
 import { LeaseNotFoundError, PoolNotInitializedError, StoreError, StoreUnavailableError, scriptError } from './errors.js';
@@ -21,6 +21,36 @@ export interface PoolSettings {
   /** Pairs (two categories inside the range) that are never handed out. */
   readonly reserved: readonly Level[];
   readonly profile: Profile;
+  /** --host-ttl in seconds: leases lapse with their host's heartbeats (0 = never). */
+  readonly hostTtlSeconds?: number;
+  /** How many lease events the pool's stream keeps (about; 0 = none). */
+  readonly eventRetention?: number;
+  /** Process prefix "user:role:type" of disabled labels restored by Reconcile. */
+  readonly privilegedPrefixes?: LabelPrefixes;
+}
+
+/** One workload a host reports running, with its canonical level and what kind of level it is. */
+export interface ReportedWorkload {
+  readonly workloadId: string;
+  readonly level: string;
+  /** 'pair': two categories of the pool; 'static': another level inside it; 'disabled': the bare sensitivity. */
+  readonly kind: 'pair' | 'static' | 'disabled';
+}
+
+export interface ReconcileConflict {
+  readonly workloadId: string;
+  readonly level: string;
+  readonly error: StoreError;
+  readonly holderLeaseId: string;
+  readonly holderHost: string;
+  readonly holderWorkloadId: string;
+}
+
+export interface ReconcileResult {
+  readonly kept: Lease[];
+  readonly restored: Lease[];
+  readonly conflicts: ReconcileConflict[];
+  readonly released: Lease[];
 }
 
 export type LeaseKind = 'random' | 'static' | 'disabled';
@@ -118,7 +148,8 @@ function parseClaims(text: string): Claim[] {
   });
 }
 
-function toLease(pool: string, f: readonly unknown[]): Lease {
+/** A lease from its script reply fields (see leaseReply in scripts/includes/lease.lua). */
+export function toLease(pool: string, f: readonly unknown[]): Lease {
   const str = (i: number) => String(f[i] ?? '');
   const members = str(2).split(' ').filter(Boolean);
   return {
@@ -209,6 +240,7 @@ export class LeaseStore {
       if (rank === undefined) throw new RangeError(`reserved level ${formatLevel(level)} is not a pair of this pool`);
       args.push(formatLevel(level), rank);
     }
+    args.splice(6, 0, this.settings.eventRetention ?? 100_000);
     const reply = await this.call('initPool', leaseKeys(this.keys), args, opts);
     return { created: reply[1] === 1, unreserved: Number(reply[2]), reserved: Number(reply[3]) };
   }
@@ -252,10 +284,82 @@ export class LeaseStore {
       what.kind,
       level,
       ...join,
+      this.hostTtlMs,
       ...claimArgs(req.claims),
     ];
     const reply = await this.mutate('allocate', args, opts);
     return { created: reply[1] === 1, lease: toLease(this.settings.name, reply.slice(2)) };
+  }
+
+  private get hostTtlMs(): number {
+    return (this.settings.hostTtlSeconds ?? 0) * 1000;
+  }
+
+  /**
+   * A host is alive: every lease it holds stays alive for `ttlSeconds`
+   * (0 = the pool's host TTL). O(1) in the host's leases.
+   */
+  async heartbeat(host: string, ttlSeconds: number, opts: CallOptions = {}): Promise<{ expiresAt: number; leases: number }> {
+    const ttl = this.hostTtlMs > 0 ? (ttlSeconds > 0 ? ttlSeconds * 1000 : this.hostTtlMs) : 0;
+    const reply = await this.mutate('heartbeat', [this.keys.prefix, host, ttl], opts);
+    return { expiresAt: Number(reply[1]), leases: Number(reply[2]) };
+  }
+
+  /**
+   * Brings a host's leases in line with the workloads it reports running:
+   * keeps matching leases, restores free reported labels (joining a lease of
+   * the same host and level, as pod members do), reports conflicts, and
+   * releases what the host holds but did not report. Runs in batches of
+   * `batch` workloads, so a host with thousands of workloads never blocks
+   * Redis for long; safe to repeat.
+   */
+  async reconcile(
+    host: string,
+    workloads: readonly ReportedWorkload[],
+    opts: CallOptions & { batch?: number } = {},
+  ): Promise<ReconcileResult> {
+    const batch = opts.batch ?? 200;
+    const result: ReconcileResult = { kept: [], restored: [], conflicts: [], released: [] };
+    const startToken = await this.withTimeout(this.redis.hget(this.keys.meta, 'token'), opts);
+    if (startToken === null) {
+      await this.init(opts);
+      return this.reconcile(host, workloads, opts);
+    }
+    const priv = this.settings.privilegedPrefixes ?? { ...this.defaultPrefixes, process: this.defaultPrefixes.process.replace(/[^:]+$/, 'spc_t') };
+    const p = this.defaultPrefixes;
+    for (let i = 0; i < workloads.length; i += batch) {
+      const chunk = workloads.slice(i, i + batch);
+      const args: (string | number)[] = [this.keys.prefix, host, this.hostTtlMs, p.process, p.mount, p.ro, priv.process, priv.mount, priv.ro, chunk.length];
+      for (const w of chunk) args.push(w.workloadId, w.level, { pair: 'p', static: 's', disabled: 'd' }[w.kind], newLeaseSuffix());
+      const reply = await this.mutate('reconcile', args, opts);
+      let k = 1;
+      while (k < reply.length) {
+        const tag = String(reply[k]);
+        if (tag === 'c') {
+          const [workloadId, level, holderLeaseId, holderHost, holderWorkloadId, code, ...values] = reply
+            .slice(k + 1, k + 11)
+            .map(String) as [string, string, string, string, string, string, ...string[]];
+          const error = scriptError(Number(code), values, this.settings.name);
+          result.conflicts.push({ workloadId, level, error, holderLeaseId, holderHost, holderWorkloadId });
+          k += 11;
+        } else {
+          const lease = toLease(this.settings.name, reply.slice(k + 1, k + 1 + LEASE_FIELDS));
+          ({ k: result.kept, r: result.restored, x: result.released } as Record<string, Lease[]>)[tag]!.push(lease);
+          k += 1 + LEASE_FIELDS;
+        }
+      }
+    }
+    // What the host holds but did not report: released, unless granted after we began.
+    const reported = new Set(workloads.map((w) => w.workloadId));
+    const held = await this.withTimeout(this.redis.hkeys(hostKey(this.keys, host)), opts);
+    const unreported = held.filter((w) => !reported.has(w));
+    for (let i = 0; i === 0 || i < unreported.length; i += batch) {
+      const chunk = unreported.slice(i, i + batch);
+      const last = i + batch >= unreported.length ? '1' : '0';
+      const reply = await this.mutate('reconcileSweep', [this.keys.prefix, host, this.hostTtlMs, startToken, last, ...chunk], opts);
+      result.released.push(...toLeases(this.settings.name, reply.slice(1)));
+    }
+    return result;
   }
 
   /** Records the claims of volumes added to a live lease. */
@@ -341,7 +445,7 @@ export class LeaseStore {
     return toLeases(this.settings.name, reply.slice(1));
   }
 
-  private mutate(name: 'allocate' | 'release' | 'renew' | 'planVolumes', args: (string | number)[], opts: CallOptions) {
+  private mutate(name: 'allocate' | 'release' | 'renew' | 'planVolumes' | 'heartbeat' | 'reconcile' | 'reconcileSweep', args: (string | number)[], opts: CallOptions) {
     return this.withPool(() => this.call(name, leaseKeys(this.keys), args, opts));
   }
 
@@ -361,29 +465,32 @@ export class LeaseStore {
     }
   }
 
-  private async call(
-    name: keyof ScriptCommands,
-    keys: string[],
-    args: (string | number)[],
-    opts: CallOptions,
-  ): Promise<ScriptReply> {
+  /** A plain Redis read, bounded like the scripts. */
+  private async withTimeout<T>(p: Promise<T>, opts: CallOptions): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new StoreUnavailableError(`Redis did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
-    let reply: ScriptReply;
     try {
-      reply = await Promise.race([this.scripts[name](keys, args), timeout]);
+      return await Promise.race([
+        p,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new StoreUnavailableError(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
     } catch (err) {
       if (err instanceof StoreError || !isConnectionError(err)) throw err;
       throw new StoreUnavailableError(`Redis is unavailable: ${(err as Error).message}`);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private async call(
+    name: keyof ScriptCommands,
+    keys: string[],
+    args: (string | number)[],
+    opts: CallOptions,
+  ): Promise<ScriptReply> {
+    const reply = await this.withTimeout(this.scripts[name](keys, args), opts);
     if (reply[0] !== 0) throw scriptError(reply[0], reply.slice(1), this.settings.name);
     return reply;
   }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Redis, Cluster } from 'ioredis';
 
 /** Every lease script declares the same keys: see leaseKeys in keys.ts. */
-const LEASE_KEY_COUNT = 11;
+const LEASE_KEY_COUNT = 14;
 
 /**
  * The Lua scripts, one file per operation. Shared fragments live in
@@ -19,6 +19,9 @@ export const SCRIPTS = {
   renew: { file: 'renew.lua', keys: LEASE_KEY_COUNT },
   reap: { file: 'reap.lua', keys: LEASE_KEY_COUNT },
   planVolumes: { file: 'plan_volumes.lua', keys: LEASE_KEY_COUNT },
+  heartbeat: { file: 'heartbeat.lua', keys: LEASE_KEY_COUNT },
+  reconcile: { file: 'reconcile.lua', keys: LEASE_KEY_COUNT },
+  reconcileSweep: { file: 'reconcile_sweep.lua', keys: LEASE_KEY_COUNT },
   getLease: { file: 'get_lease.lua', keys: LEASE_KEY_COUNT },
   listLeases: { file: 'list_leases.lua', keys: LEASE_KEY_COUNT },
   poolStats: { file: 'pool_stats.lua', keys: 2 },

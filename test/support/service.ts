@@ -18,6 +18,10 @@ import type { GetPoolStatsRequest } from '../../src/generated/mcs/v1/GetPoolStat
 import type { PoolStats__Output } from '../../src/generated/mcs/v1/PoolStats.js';
 import type { PlanVolumesRequest } from '../../src/generated/mcs/v1/PlanVolumesRequest.js';
 import type { VolumePlan__Output } from '../../src/generated/mcs/v1/VolumePlan.js';
+import type { HeartbeatRequest } from '../../src/generated/mcs/v1/HeartbeatRequest.js';
+import type { HeartbeatResponse__Output } from '../../src/generated/mcs/v1/HeartbeatResponse.js';
+import type { ReconcileRequest } from '../../src/generated/mcs/v1/ReconcileRequest.js';
+import type { ReconcileResponse__Output } from '../../src/generated/mcs/v1/ReconcileResponse.js';
 
 /** Log lines of an in-process server, kept for assertions. */
 export class LogCapture {
@@ -58,6 +62,8 @@ export interface TestClient {
   ListLeases: Unary<ListLeasesRequest, ListLeasesResponse__Output>;
   GetPoolStats: Unary<GetPoolStatsRequest, PoolStats__Output>;
   PlanVolumes: Unary<PlanVolumesRequest, VolumePlan__Output>;
+  Heartbeat: Unary<HeartbeatRequest, HeartbeatResponse__Output>;
+  Reconcile: Unary<ReconcileRequest, ReconcileResponse__Output>;
   raw: LabelAllocatorClient;
   close(): void;
 }
@@ -66,7 +72,7 @@ export interface TestClient {
 export function connect(address: string): TestClient {
   const { grpcObject } = loadAllocatorProto();
   const raw = new grpcObject.mcs.v1.LabelAllocator(address, grpc.credentials.createInsecure());
-  const methods = ['Allocate', 'Release', 'Renew', 'GetLease', 'ListLeases', 'GetPoolStats', 'PlanVolumes'] as const;
+  const methods = ['Allocate', 'Release', 'Renew', 'GetLease', 'ListLeases', 'GetPoolStats', 'PlanVolumes', 'Heartbeat', 'Reconcile'] as const;
   const client = { raw, close: () => raw.close() } as Record<string, unknown>;
   for (const m of methods) {
     client[m] = (req: unknown, opts: { deadlineMs?: number } = {}) =>

@@ -13,6 +13,9 @@
 -- KEYS[9] blocked    HASH   rank -> number of static levels blocking it
 -- KEYS[10] kfree     LIST   recycled slots of leases without a pair
 -- KEYS[11] reserved  HASH   reserved level -> rank
+-- KEYS[12] events    STREAM lease events, capped (see events.lua)
+-- KEYS[13] hostexp   ZSET   host scored by the time its leases lapse (--host-ttl)
+-- KEYS[14] hostdead  HASH   host -> when its leases were reclaimed for a missed heartbeat
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] host
@@ -29,7 +32,8 @@
 --          sensitivity; join: the level the request insists on, or ''
 -- ARGV[13] join: the lease id to join
 -- ARGV[14] join: its slot
--- ARGV[15] number of volume claims, then scope, path, mode for each
+-- ARGV[15] host ttl in ms (--host-ttl; 0 = leases are not bound to host liveness)
+-- ARGV[16] number of volume claims, then scope, path, mode for each
 --
 -- Returns {0, created (1|0), <lease: 12 fields, see leaseReply>} or
 --   {E_POOL_NOT_INITIALIZED}
@@ -42,6 +46,7 @@
 --   {E_VOLUME_CONFLICT, path, mode, lease id, its path, its mode, scope}
 --   {E_LEASE_NOT_FOUND} / {E_HOST_MISMATCH, host} / {E_SHARE_MISMATCH, level}  (join)
 --   {E_KEYED_EXHAUSTED}
+--   {E_HOST_EXPIRED, host, when}  the host missed its heartbeats; reconcile first
 -- Nothing is written unless every check passes (expired leases met on the
 -- way are reclaimed). Idempotent: the same request for a (host, workload)
 -- that holds a lease, or the same request id, returns that lease. If
@@ -52,20 +57,25 @@
 local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local KEY_BLOCKED, KEY_KFREE, KEY_RESERVED = KEYS[9], KEYS[10], KEYS[11]
+local KEY_EVENTS, KEY_HOSTEXP, KEY_HOSTDEAD = KEYS[12], KEYS[13], KEYS[14]
 
 -- @include "common.lua"
 -- @include "pairs.lua"
 -- @include "lease.lua"
 -- @include "statics.lua"
 -- @include "claims.lua"
+-- @include "events.lua"
 -- @include "drop.lua"
 
 local host, workload, requestId = ARGV[2], ARGV[3], ARGV[4]
 local ttl, random, suffix = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 local mode, level = ARGV[11], ARGV[12]
-local claims = claimsFromArgs(15)
+local hostTtl = tonumber(ARGV[15])
+local claims = claimsFromArgs(16)
 
 if redis.call('EXISTS', KEY_META) == 0 then return {E_POOL_NOT_INITIALIZED} end
+local expiredHost = hostExpiredReply(host)
+if expiredHost then return expiredHost end
 local now = nowMs()
 local kind = ({random = '', static = 's', disabled = 'd'})[mode]
 
@@ -83,6 +93,7 @@ if requestId ~= '' then
     if r.host ~= host or not isMember(r, workload) then
       return {E_REQUEST_ID_REUSED, r.id, r.host, members(r)[1]}
     end
+    hostAlive(host, hostTtl, now)
     return {0, 1, unpack(leaseReply(slot, r))}
   end
 end
@@ -107,6 +118,7 @@ if existing then
     if conflict then return conflict end
     addClaims(existing, r, claims)
     saveRecord(existing, r)
+    hostAlive(host, hostTtl, now)
     local created = 0
     if string.sub(r.id, 5) == suffix then created = 1 end
     return {0, created, unpack(leaseReply(existing, r))}
@@ -129,7 +141,10 @@ if mode == 'join' then
   addClaims(slot, r, claims)
   saveRecord(slot, r)
   indexMember(slot, host, workload)
-  return {0, 1, unpack(leaseReply(slot, r))}
+  hostAlive(host, hostTtl, now)
+  local reply = leaseReply(slot, r)
+  emit('ALLOCATED', reply)
+  return {0, 1, unpack(reply)}
 end
 
 -- A new lease: every check first.
@@ -167,4 +182,7 @@ record.token = redis.call('HINCRBY', KEY_META, 'token', 1)
 if ttl > 0 then record.expires = now + ttl end
 addClaims(slot, record, claims)
 writeLease(slot, record)
-return {0, 1, unpack(leaseReply(slot, record))}
+hostAlive(host, hostTtl, now)
+local reply = leaseReply(slot, record)
+emit('ALLOCATED', reply)
+return {0, 1, unpack(reply)}

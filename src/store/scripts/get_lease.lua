@@ -12,6 +12,9 @@
 -- KEYS[9] blocked    HASH   rank -> number of static levels blocking it
 -- KEYS[10] kfree     LIST   recycled slots of leases without a pair
 -- KEYS[11] reserved  HASH   reserved level -> rank
+-- KEYS[12] events    STREAM lease events, capped (see events.lua)
+-- KEYS[13] hostexp   ZSET   host scored by the time its leases lapse (--host-ttl)
+-- KEYS[14] hostdead  HASH   host -> when its leases were reclaimed for a missed heartbeat
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] lease id ('' = find it by host + workload)
@@ -20,11 +23,14 @@
 -- ARGV[5] workload id (any member of the lease)
 --
 -- Returns {0, <lease: 12 fields>}, or {E_LEASE_NOT_FOUND} when there is no
--- such lease or it has expired (reaped or not).
+-- such lease or it has expired (reaped or not), or {E_HOST_EXPIRED, host,
+-- when} when asked by host + workload of a host that lost its leases for a
+-- missed heartbeat.
 
 local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local KEY_BLOCKED, KEY_KFREE, KEY_RESERVED = KEYS[9], KEYS[10], KEYS[11]
+local KEY_EVENTS, KEY_HOSTEXP, KEY_HOSTDEAD = KEYS[12], KEYS[13], KEYS[14]
 
 -- @include "common.lua"
 -- @include "pairs.lua"
@@ -38,5 +44,11 @@ else
   slot = slotOfWorkload(ARGV[4], ARGV[5])
   r = slot and readRecord(slot)
 end
-if not r or isExpired(r.expires, nowMs()) then return {E_LEASE_NOT_FOUND} end
+if not r or isExpired(r.expires, nowMs()) then
+  if ARGV[2] == '' then
+    local expiredHost = hostExpiredReply(ARGV[4])
+    if expiredHost then return expiredHost end
+  end
+  return {E_LEASE_NOT_FOUND}
+end
 return {0, unpack(leaseReply(slot, r))}

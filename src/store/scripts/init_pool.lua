@@ -12,6 +12,9 @@
 -- KEYS[9] blocked    HASH   rank -> number of static levels blocking it
 -- KEYS[10] kfree     LIST   recycled slots of leases without a pair
 -- KEYS[11] reserved  HASH   reserved level -> rank
+-- KEYS[12] events    STREAM lease events, capped (see events.lua)
+-- KEYS[13] hostexp   ZSET   host scored by the time its leases lapse (--host-ttl)
+-- KEYS[14] hostdead  HASH   host -> when its leases were reclaimed for a missed heartbeat
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] pool name
@@ -19,7 +22,8 @@
 -- ARGV[4] category range, e.g. "c0.c1023"
 -- ARGV[5] lowest category number
 -- ARGV[6] number of pairs in the range
--- ARGV[7..] reserved pairs as level, rank, level, rank, ...
+-- ARGV[7] how many lease events to keep (about; 0 = none)
+-- ARGV[8..] reserved pairs as level, rank, level, rank, ...
 --
 -- Returns {0, created (1|0), unreserved count, newly reserved count} or
 --   {E_CATEGORIES_MISMATCH, stored sensitivity, stored categories}
@@ -31,6 +35,7 @@
 local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local KEY_BLOCKED, KEY_KFREE, KEY_RESERVED = KEYS[9], KEYS[10], KEYS[11]
+local KEY_EVENTS, KEY_HOSTEXP, KEY_HOSTDEAD = KEYS[12], KEYS[13], KEYS[14]
 
 -- @include "common.lua"
 -- @include "pairs.lua"
@@ -40,7 +45,7 @@ local pool, sensitivity, categories = ARGV[2], ARGV[3], ARGV[4]
 local low, total = tonumber(ARGV[5]), tonumber(ARGV[6])
 
 local wanted = {}
-for i = 7, #ARGV, 2 do wanted[ARGV[i]] = tonumber(ARGV[i + 1]) end
+for i = 8, #ARGV, 2 do wanted[ARGV[i]] = tonumber(ARGV[i + 1]) end
 
 local created = 0
 if redis.call('EXISTS', KEY_META) == 0 then
@@ -92,4 +97,5 @@ for level, rank in pairs(wanted) do
     reserved = reserved + 1
   end
 end
+redis.call('HSET', KEY_META, 'eventmax', tonumber(ARGV[7]))
 return {0, created, unreserved, reserved}

@@ -12,6 +12,9 @@
 -- KEYS[9] blocked    HASH   rank -> number of static levels blocking it
 -- KEYS[10] kfree     LIST   recycled slots of leases without a pair
 -- KEYS[11] reserved  HASH   reserved level -> rank
+-- KEYS[12] events    STREAM lease events, capped (see events.lua)
+-- KEYS[13] hostexp   ZSET   host scored by the time its leases lapse (--host-ttl)
+-- KEYS[14] hostdead  HASH   host -> when its leases were reclaimed for a missed heartbeat
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] lease id ('' = find it by host + workload)
@@ -32,12 +35,14 @@
 local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local KEY_BLOCKED, KEY_KFREE, KEY_RESERVED = KEYS[9], KEYS[10], KEYS[11]
+local KEY_EVENTS, KEY_HOSTEXP, KEY_HOSTDEAD = KEYS[12], KEYS[13], KEYS[14]
 
 -- @include "common.lua"
 -- @include "pairs.lua"
 -- @include "lease.lua"
 -- @include "statics.lua"
 -- @include "claims.lua"
+-- @include "events.lua"
 -- @include "drop.lua"
 
 local id, host, workload, token = ARGV[2], ARGV[4], ARGV[5], ARGV[6]
@@ -55,10 +60,10 @@ if host ~= '' and r.host ~= host then return {E_HOST_MISMATCH, r.host} end
 if token ~= '' and r.token ~= token then return {E_FENCING_TOKEN_MISMATCH, r.token} end
 
 if isExpired(r.expires, nowMs()) then
-  return {0, 0, 0, unpack(dropLease(slot, r))}
+  return {0, 0, 0, unpack(dropLease(slot, r, 'EXPIRED'))}
 end
 if workload == '' then
-  return {0, 1, 0, unpack(dropLease(slot, r))}
+  return {0, 1, 0, unpack(dropLease(slot, r, 'RELEASED'))}
 end
 local found = false
 for _, w in ipairs(members(r)) do if w == workload then found = true end end

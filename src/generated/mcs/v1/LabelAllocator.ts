@@ -6,16 +6,22 @@ import type { AllocateRequest as _mcs_v1_AllocateRequest, AllocateRequest__Outpu
 import type { AllocateResponse as _mcs_v1_AllocateResponse, AllocateResponse__Output as _mcs_v1_AllocateResponse__Output } from '../../mcs/v1/AllocateResponse';
 import type { GetLeaseRequest as _mcs_v1_GetLeaseRequest, GetLeaseRequest__Output as _mcs_v1_GetLeaseRequest__Output } from '../../mcs/v1/GetLeaseRequest';
 import type { GetPoolStatsRequest as _mcs_v1_GetPoolStatsRequest, GetPoolStatsRequest__Output as _mcs_v1_GetPoolStatsRequest__Output } from '../../mcs/v1/GetPoolStatsRequest';
+import type { HeartbeatRequest as _mcs_v1_HeartbeatRequest, HeartbeatRequest__Output as _mcs_v1_HeartbeatRequest__Output } from '../../mcs/v1/HeartbeatRequest';
+import type { HeartbeatResponse as _mcs_v1_HeartbeatResponse, HeartbeatResponse__Output as _mcs_v1_HeartbeatResponse__Output } from '../../mcs/v1/HeartbeatResponse';
 import type { Lease as _mcs_v1_Lease, Lease__Output as _mcs_v1_Lease__Output } from '../../mcs/v1/Lease';
+import type { LeaseEvent as _mcs_v1_LeaseEvent, LeaseEvent__Output as _mcs_v1_LeaseEvent__Output } from '../../mcs/v1/LeaseEvent';
 import type { ListLeasesRequest as _mcs_v1_ListLeasesRequest, ListLeasesRequest__Output as _mcs_v1_ListLeasesRequest__Output } from '../../mcs/v1/ListLeasesRequest';
 import type { ListLeasesResponse as _mcs_v1_ListLeasesResponse, ListLeasesResponse__Output as _mcs_v1_ListLeasesResponse__Output } from '../../mcs/v1/ListLeasesResponse';
 import type { PlanVolumesRequest as _mcs_v1_PlanVolumesRequest, PlanVolumesRequest__Output as _mcs_v1_PlanVolumesRequest__Output } from '../../mcs/v1/PlanVolumesRequest';
 import type { PoolStats as _mcs_v1_PoolStats, PoolStats__Output as _mcs_v1_PoolStats__Output } from '../../mcs/v1/PoolStats';
+import type { ReconcileRequest as _mcs_v1_ReconcileRequest, ReconcileRequest__Output as _mcs_v1_ReconcileRequest__Output } from '../../mcs/v1/ReconcileRequest';
+import type { ReconcileResponse as _mcs_v1_ReconcileResponse, ReconcileResponse__Output as _mcs_v1_ReconcileResponse__Output } from '../../mcs/v1/ReconcileResponse';
 import type { ReleaseRequest as _mcs_v1_ReleaseRequest, ReleaseRequest__Output as _mcs_v1_ReleaseRequest__Output } from '../../mcs/v1/ReleaseRequest';
 import type { ReleaseResponse as _mcs_v1_ReleaseResponse, ReleaseResponse__Output as _mcs_v1_ReleaseResponse__Output } from '../../mcs/v1/ReleaseResponse';
 import type { RenewRequest as _mcs_v1_RenewRequest, RenewRequest__Output as _mcs_v1_RenewRequest__Output } from '../../mcs/v1/RenewRequest';
 import type { RenewResponse as _mcs_v1_RenewResponse, RenewResponse__Output as _mcs_v1_RenewResponse__Output } from '../../mcs/v1/RenewResponse';
 import type { VolumePlan as _mcs_v1_VolumePlan, VolumePlan__Output as _mcs_v1_VolumePlan__Output } from '../../mcs/v1/VolumePlan';
+import type { WatchLeasesRequest as _mcs_v1_WatchLeasesRequest, WatchLeasesRequest__Output as _mcs_v1_WatchLeasesRequest__Output } from '../../mcs/v1/WatchLeasesRequest';
 
 export interface LabelAllocatorClient extends grpc.Client {
   /**
@@ -56,6 +62,21 @@ export interface LabelAllocatorClient extends grpc.Client {
   getPoolStats(argument: _mcs_v1_GetPoolStatsRequest, callback: grpc.requestCallback<_mcs_v1_PoolStats__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Keeps every lease of a host alive in one call (with --host-ttl).
+   */
+  Heartbeat(argument: _mcs_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mcs_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  Heartbeat(argument: _mcs_v1_HeartbeatRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mcs_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  Heartbeat(argument: _mcs_v1_HeartbeatRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mcs_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  Heartbeat(argument: _mcs_v1_HeartbeatRequest, callback: grpc.requestCallback<_mcs_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Keeps every lease of a host alive in one call (with --host-ttl).
+   */
+  heartbeat(argument: _mcs_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mcs_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  heartbeat(argument: _mcs_v1_HeartbeatRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mcs_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  heartbeat(argument: _mcs_v1_HeartbeatRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mcs_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  heartbeat(argument: _mcs_v1_HeartbeatRequest, callback: grpc.requestCallback<_mcs_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Active leases, oldest grant first (AIP-158 pagination).
    */
   ListLeases(argument: _mcs_v1_ListLeasesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mcs_v1_ListLeasesResponse__Output>): grpc.ClientUnaryCall;
@@ -86,6 +107,23 @@ export interface LabelAllocatorClient extends grpc.Client {
   planVolumes(argument: _mcs_v1_PlanVolumesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mcs_v1_VolumePlan__Output>): grpc.ClientUnaryCall;
   planVolumes(argument: _mcs_v1_PlanVolumesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mcs_v1_VolumePlan__Output>): grpc.ClientUnaryCall;
   planVolumes(argument: _mcs_v1_PlanVolumesRequest, callback: grpc.requestCallback<_mcs_v1_VolumePlan__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * After a runtime or host restart: brings the host's leases in line with
+   * the workloads it reports running.
+   */
+  Reconcile(argument: _mcs_v1_ReconcileRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mcs_v1_ReconcileResponse__Output>): grpc.ClientUnaryCall;
+  Reconcile(argument: _mcs_v1_ReconcileRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mcs_v1_ReconcileResponse__Output>): grpc.ClientUnaryCall;
+  Reconcile(argument: _mcs_v1_ReconcileRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mcs_v1_ReconcileResponse__Output>): grpc.ClientUnaryCall;
+  Reconcile(argument: _mcs_v1_ReconcileRequest, callback: grpc.requestCallback<_mcs_v1_ReconcileResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * After a runtime or host restart: brings the host's leases in line with
+   * the workloads it reports running.
+   */
+  reconcile(argument: _mcs_v1_ReconcileRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mcs_v1_ReconcileResponse__Output>): grpc.ClientUnaryCall;
+  reconcile(argument: _mcs_v1_ReconcileRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mcs_v1_ReconcileResponse__Output>): grpc.ClientUnaryCall;
+  reconcile(argument: _mcs_v1_ReconcileRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mcs_v1_ReconcileResponse__Output>): grpc.ClientUnaryCall;
+  reconcile(argument: _mcs_v1_ReconcileRequest, callback: grpc.requestCallback<_mcs_v1_ReconcileResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Returns a lease's pair to the pool. Releasing an unknown or already
@@ -119,6 +157,17 @@ export interface LabelAllocatorClient extends grpc.Client {
   renew(argument: _mcs_v1_RenewRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mcs_v1_RenewResponse__Output>): grpc.ClientUnaryCall;
   renew(argument: _mcs_v1_RenewRequest, callback: grpc.requestCallback<_mcs_v1_RenewResponse__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Lease changes as they happen, resumable from an event id.
+   */
+  WatchLeases(argument: _mcs_v1_WatchLeasesRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_mcs_v1_LeaseEvent__Output>;
+  WatchLeases(argument: _mcs_v1_WatchLeasesRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_mcs_v1_LeaseEvent__Output>;
+  /**
+   * Lease changes as they happen, resumable from an event id.
+   */
+  watchLeases(argument: _mcs_v1_WatchLeasesRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_mcs_v1_LeaseEvent__Output>;
+  watchLeases(argument: _mcs_v1_WatchLeasesRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_mcs_v1_LeaseEvent__Output>;
+  
 }
 
 export interface LabelAllocatorHandlers extends grpc.UntypedServiceImplementation {
@@ -134,6 +183,11 @@ export interface LabelAllocatorHandlers extends grpc.UntypedServiceImplementatio
   GetPoolStats: grpc.handleUnaryCall<_mcs_v1_GetPoolStatsRequest__Output, _mcs_v1_PoolStats>;
   
   /**
+   * Keeps every lease of a host alive in one call (with --host-ttl).
+   */
+  Heartbeat: grpc.handleUnaryCall<_mcs_v1_HeartbeatRequest__Output, _mcs_v1_HeartbeatResponse>;
+  
+  /**
    * Active leases, oldest grant first (AIP-158 pagination).
    */
   ListLeases: grpc.handleUnaryCall<_mcs_v1_ListLeasesRequest__Output, _mcs_v1_ListLeasesResponse>;
@@ -143,6 +197,12 @@ export interface LabelAllocatorHandlers extends grpc.UntypedServiceImplementatio
    * their claims with it.
    */
   PlanVolumes: grpc.handleUnaryCall<_mcs_v1_PlanVolumesRequest__Output, _mcs_v1_VolumePlan>;
+  
+  /**
+   * After a runtime or host restart: brings the host's leases in line with
+   * the workloads it reports running.
+   */
+  Reconcile: grpc.handleUnaryCall<_mcs_v1_ReconcileRequest__Output, _mcs_v1_ReconcileResponse>;
   
   /**
    * Returns a lease's pair to the pool. Releasing an unknown or already
@@ -155,14 +215,22 @@ export interface LabelAllocatorHandlers extends grpc.UntypedServiceImplementatio
    */
   Renew: grpc.handleUnaryCall<_mcs_v1_RenewRequest__Output, _mcs_v1_RenewResponse>;
   
+  /**
+   * Lease changes as they happen, resumable from an event id.
+   */
+  WatchLeases: grpc.handleServerStreamingCall<_mcs_v1_WatchLeasesRequest__Output, _mcs_v1_LeaseEvent>;
+  
 }
 
 export interface LabelAllocatorDefinition extends grpc.ServiceDefinition {
   Allocate: MethodDefinition<_mcs_v1_AllocateRequest, _mcs_v1_AllocateResponse, _mcs_v1_AllocateRequest__Output, _mcs_v1_AllocateResponse__Output>
   GetLease: MethodDefinition<_mcs_v1_GetLeaseRequest, _mcs_v1_Lease, _mcs_v1_GetLeaseRequest__Output, _mcs_v1_Lease__Output>
   GetPoolStats: MethodDefinition<_mcs_v1_GetPoolStatsRequest, _mcs_v1_PoolStats, _mcs_v1_GetPoolStatsRequest__Output, _mcs_v1_PoolStats__Output>
+  Heartbeat: MethodDefinition<_mcs_v1_HeartbeatRequest, _mcs_v1_HeartbeatResponse, _mcs_v1_HeartbeatRequest__Output, _mcs_v1_HeartbeatResponse__Output>
   ListLeases: MethodDefinition<_mcs_v1_ListLeasesRequest, _mcs_v1_ListLeasesResponse, _mcs_v1_ListLeasesRequest__Output, _mcs_v1_ListLeasesResponse__Output>
   PlanVolumes: MethodDefinition<_mcs_v1_PlanVolumesRequest, _mcs_v1_VolumePlan, _mcs_v1_PlanVolumesRequest__Output, _mcs_v1_VolumePlan__Output>
+  Reconcile: MethodDefinition<_mcs_v1_ReconcileRequest, _mcs_v1_ReconcileResponse, _mcs_v1_ReconcileRequest__Output, _mcs_v1_ReconcileResponse__Output>
   Release: MethodDefinition<_mcs_v1_ReleaseRequest, _mcs_v1_ReleaseResponse, _mcs_v1_ReleaseRequest__Output, _mcs_v1_ReleaseResponse__Output>
   Renew: MethodDefinition<_mcs_v1_RenewRequest, _mcs_v1_RenewResponse, _mcs_v1_RenewRequest__Output, _mcs_v1_RenewResponse__Output>
+  WatchLeases: MethodDefinition<_mcs_v1_WatchLeasesRequest, _mcs_v1_LeaseEvent, _mcs_v1_WatchLeasesRequest__Output, _mcs_v1_LeaseEvent__Output>
 }

@@ -1,11 +1,13 @@
--- Ending leases. Needs lease.lua, statics.lua and claims.lua.
+-- Ending leases. Needs lease.lua, statics.lua, claims.lua and events.lua.
 
--- Removes a lease with all its members, claims and index entries, and gives
--- back what it held: its pair, the pairs its static level blocked, or its
--- keyed slot. Returns the lease reply as it was.
-local function dropLease(slot, r)
+-- Removes a lease with all its members, claims and index entries, gives
+-- back what it held (its pair, the pairs its static level blocked, or its
+-- keyed slot) and records the event (RELEASED or EXPIRED). Returns the
+-- lease reply as it was.
+local function dropLease(slot, r, event)
   dropped = dropped + 1
   local reply = leaseReply(slot, r)
+  emit(event, reply)
   if isPairSlot(slot) then
     freeRank(slot)
   else
@@ -28,7 +30,7 @@ local liveNow = nil
 local function isLive(slot, r)
   liveNow = liveNow or nowMs()
   if isExpired(r.expires, liveNow) then
-    dropLease(slot, r)
+    dropLease(slot, r, 'EXPIRED')
     return false
   end
   return true
@@ -41,9 +43,11 @@ local function dropMember(slot, r, workload)
   for _, w in ipairs(members(r)) do
     if w ~= workload then table.insert(rest, w) end
   end
-  if #rest == 0 then return dropLease(slot, r), 0 end
+  if #rest == 0 then return dropLease(slot, r, 'RELEASED'), 0 end
   r.workloads = table.concat(rest, ' ')
   saveRecord(slot, r)
   unindexMember(r.host, workload)
-  return leaseReply(slot, r), #rest
+  local reply = leaseReply(slot, r)
+  emit('RELEASED', reply, workload)
+  return reply, #rest
 end

@@ -35,6 +35,13 @@ local function slotDigits(slot)
   return out
 end
 
+-- The slot a lease id names (its first four base32 digits).
+local function slotOfId(id)
+  local slot = 0
+  for i = 1, 4 do slot = slot * 32 + string.find(B32, string.sub(id, i, i), 1, true) - 1 end
+  return slot
+end
+
 local function slotString(slot)
   return string.format('%d', slot)
 end
@@ -166,4 +173,18 @@ local function writeLease(slot, r)
   indexMember(slot, r.host, r.workloads)
   if r.request ~= '' then redis.call('HSET', KEY_REQUESTS, r.request, slot) end
   if tonumber(r.expires) > 0 then redis.call('ZADD', KEY_EXPIRY, r.expires, slot) end
+end
+
+-- Host liveness (--host-ttl): any sign of life from a host moves the time
+-- its leases lapse; the reaper reclaims the leases of hosts past it.
+local function hostAlive(host, ttl, now)
+  if ttl > 0 then redis.call('ZADD', KEY_HOSTEXP, 'GT', now + ttl, host) end
+end
+
+-- A host whose leases were reclaimed for a missed heartbeat gets HOST_EXPIRED
+-- until it reconciles: its workloads may still run with the lost labels.
+local function hostExpiredReply(host)
+  local at = redis.call('HGET', KEY_HOSTDEAD, host)
+  if at then return {E_HOST_EXPIRED, host, at} end
+  return nil
 end

@@ -1,0 +1,59 @@
+import type { Cluster, Redis } from 'ioredis';
+
+/**
+ * Reading the pool's lease event stream (written by the scripts, see
+ * scripts/includes/events.lua). Event ids are Redis stream ids: they grow
+ * with every event, and a reader resumes after the last one it saw.
+ */
+export type LeaseEventType = 'ALLOCATED' | 'RELEASED' | 'EXPIRED' | 'RESTORED' | 'RENEWED';
+
+export interface LeaseEvent {
+  readonly id: string;
+  readonly type: LeaseEventType;
+  readonly host: string;
+  /** For RELEASED of one pod member: the member that left. */
+  readonly workloadId: string;
+  /** Milliseconds since the epoch, from the event id (the Redis clock). */
+  readonly at: number;
+  readonly fields: readonly unknown[];
+}
+
+export const EVENT_ID = /^\d{1,20}-\d{1,20}$/;
+
+type StreamEntry = [id: string, fields: string[]];
+
+function toEvent(id: string, flat: readonly string[]): LeaseEvent {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!;
+  return {
+    id,
+    type: f.t as LeaseEventType,
+    host: f.h ?? '',
+    workloadId: f.w ?? '',
+    at: Number(id.split('-')[0]),
+    fields: JSON.parse(f.l ?? '[]') as unknown[],
+  };
+}
+
+/** The id of the newest event, or "0-0" for an empty stream: where "only new events" starts. */
+export async function lastEventId(redis: Redis | Cluster, key: string): Promise<string> {
+  const newest = (await redis.xrevrange(key, '+', '-', 'COUNT', 1)) as StreamEntry[];
+  return newest[0]?.[0] ?? '0-0';
+}
+
+/**
+ * Events after `after`, waiting up to `blockMs` for the first one. Needs a
+ * connection of its own: a blocking read holds it.
+ */
+export async function readEvents(
+  redis: Redis | Cluster,
+  key: string,
+  after: string,
+  opts: { blockMs: number; count: number },
+): Promise<LeaseEvent[]> {
+  const reply = (await redis.xread('COUNT', opts.count, 'BLOCK', opts.blockMs, 'STREAMS', key, after)) as
+    | [string, StreamEntry[]][]
+    | null;
+  if (!reply) return [];
+  return reply.flatMap(([, entries]) => entries.map(([id, fields]) => toEvent(id, fields)));
+}
