@@ -6,7 +6,7 @@ import { LabelSyntaxError } from './domain/errors.js';
 import { isIdentifier } from './domain/context.js';
 import { normalizePath } from './domain/paths.js';
 import { isValidPoolName } from './store/keys.js';
-import { parseRedisTarget, type RedisTarget } from './redis/connection.js';
+import { parseHostPorts, parseRedisTarget, type RedisTarget } from './redis/connection.js';
 
 /** Settings of `mcs-allocator serve`, after validation. */
 export interface ServeConfig {
@@ -34,6 +34,8 @@ export interface ServeConfig {
   readonly hostTtlSeconds: number;
   /** Lease events kept in the pool's stream, about (0 = none). */
   readonly eventRetention: number;
+  /** Replica acknowledgements each mutation waits for (WAIT), 0 = none. */
+  readonly redisMinReplicas: number;
   readonly redisTimeoutMs: number;
   readonly reapIntervalMs: number;
   readonly shutdownGraceMs: number;
@@ -45,6 +47,10 @@ export interface ServeConfig {
 export interface ServeOptions {
   listen: string;
   redis?: string | undefined;
+  redisSentinels?: string | undefined;
+  redisMasterName?: string | undefined;
+  redisCluster?: string | undefined;
+  redisMinReplicas: string;
   dataDir: string;
   pool: string;
   categories: string;
@@ -73,6 +79,7 @@ export const DEFAULTS = {
   reserved: 's0:c1022,c1023',
   logLevel: 'info',
   privilegedType: 'spc_t',
+  redisMinReplicas: '0',
   hostTtl: '0',
   eventRetention: '100000',
   redisTimeout: '2000',
@@ -184,7 +191,26 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
   }
   if (!LOG_LEVELS.includes(o.logLevel)) throw new ConfigError('--log-level', `must be one of ${LOG_LEVELS.join(', ')}`);
   let redis: RedisTarget | undefined;
-  if (o.redis !== undefined && o.redis !== '') {
+  const given = [
+    ['--redis', o.redis],
+    ['--redis-sentinels', o.redisSentinels],
+    ['--redis-cluster', o.redisCluster],
+  ].filter(([, v]) => v !== undefined && v !== '');
+  if (given.length > 1) throw new ConfigError(given[1]![0]!, `cannot be combined with ${given[0]![0]}`);
+  if (o.redisSentinels) {
+    if (!o.redisMasterName) throw new ConfigError('--redis-master-name', 'is required with --redis-sentinels');
+    try {
+      redis = { kind: 'sentinel', sentinels: parseHostPorts(o.redisSentinels), name: o.redisMasterName };
+    } catch (err) {
+      throw new ConfigError('--redis-sentinels', (err as Error).message);
+    }
+  } else if (o.redisCluster) {
+    try {
+      redis = { kind: 'cluster', nodes: parseHostPorts(o.redisCluster) };
+    } catch (err) {
+      throw new ConfigError('--redis-cluster', (err as Error).message);
+    }
+  } else if (o.redis !== undefined && o.redis !== '') {
     try {
       redis = parseRedisTarget(o.redis);
     } catch (err) {
@@ -225,6 +251,7 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
     logLevel: o.logLevel,
     hostTtlSeconds: integer('--host-ttl', o.hostTtl, 0, 30 * 24 * 3600),
     eventRetention: integer('--event-retention', o.eventRetention, 0, 100_000_000),
+    redisMinReplicas: integer('--redis-min-replicas', o.redisMinReplicas, 0, 16),
     redisTimeoutMs: integer('--redis-timeout', o.redisTimeout, 10, 60_000),
     reapIntervalMs: integer('--reap-interval', o.reapInterval, 10, 3_600_000),
     shutdownGraceMs: integer('--shutdown-grace', o.shutdownGrace, 0, 3600) * 1000,

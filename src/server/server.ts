@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { ReflectionService } from '@grpc/reflection';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ServeConfig } from '../config.js';
 import { formatCategoryRange } from '../domain/categories.js';
@@ -36,7 +36,7 @@ function isFatalInitError(err: unknown): boolean {
 
 export async function startServer(config: ServeConfig, log: Logger): Promise<RunningServer> {
   let embedded: EmbeddedRedis | undefined;
-  let redis: Redis;
+  let redis: Redis | Cluster;
   if (config.redis) {
     redis = createRedis(config.redis);
     log.info({ redis: describeTarget(config.redis) }, 'using external redis');
@@ -54,6 +54,13 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   const logRecreated = (r: InitResult) => {
     if (r.created) log.error({ pool: config.pool }, 'pool state was missing in Redis and has been created again: leases granted before are unknown to it (did Redis lose its data?)');
   };
+  // --redis-min-replicas: changes go over a connection of their own, so that
+  // their WAITs never hold up reads and health checks.
+  let writer: Redis | Cluster | undefined;
+  if (config.redisMinReplicas > 0) {
+    writer = redis.duplicate();
+    writer.on('error', () => {});
+  }
   const store = new LeaseStore(
     redis,
     {
@@ -66,6 +73,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       eventRetention: config.eventRetention,
     },
     logRecreated,
+    writer ? { writer, replicas: config.redisMinReplicas } : undefined,
   );
 
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
@@ -95,7 +103,15 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   // message. An unreachable external Redis does not: the service starts
   // NOT_SERVING and opens the pool once Redis answers.
   try {
-    await redis.connect();
+    // Bounded: a Redis (or Cluster) that accepts connections but never gets
+    // ready must not hold the start; ioredis goes on connecting by itself.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([redis.connect(), writer?.connect()]),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new StoreUnavailableError('Redis did not get ready within 10 s')), 10_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
     await initPool();
   } catch (err) {
     if (isFatalInitError(err)) {
@@ -120,7 +136,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       if (!poolReady) await initPool();
       let timer: NodeJS.Timeout | undefined;
       const pong = await Promise.race([
-        redis.ping(),
+        Promise.all([redis.ping(), writer?.ping() ?? 'PONG']).then(([a, b]) => (a === 'PONG' && b === 'PONG' ? 'PONG' : 'NO')),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new StoreUnavailableError('ping timed out')), config.redisTimeoutMs);
         }),
@@ -209,6 +225,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
         });
         await reaper.stop();
         await redis.quit().catch(() => redis.disconnect());
+        await writer?.quit().catch(() => writer?.disconnect());
         await embedded?.stop();
         log.info('mcs-allocator stopped');
       })();

@@ -68,6 +68,10 @@ export class KeyedSlotsExhaustedError extends StoreError {
 export class PoolStateInconsistentError extends StoreError {
   readonly reason = 'POOL_STATE_INCONSISTENT';
 }
+/** A change reached the primary but not enough replicas in time (--redis-min-replicas). */
+export class ReplicationError extends StoreError {
+  readonly reason = 'REPLICATION_TIMEOUT';
+}
 /** Redis could not be reached, or did not answer in time. */
 export class StoreUnavailableError extends StoreError {
   readonly reason = 'REDIS_UNAVAILABLE';

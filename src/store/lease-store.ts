@@ -11,7 +11,7 @@ import { formatPrefix } from '../domain/context.js';
 import { hostKey, leaseKeys, poolKeys, type PoolKeys } from './keys.js';
 import { KEYED_BASE, SLOT_LIMIT, newLeaseSuffix, slotOfLeaseId } from './lease-id.js';
 import { scriptCommands, type ScriptCommands, type ScriptReply } from './scripts.js';
-import { LeaseNotFoundError, PoolNotInitializedError, StoreError, StoreUnavailableError, scriptError } from './errors.js';
+import { LeaseNotFoundError, PoolNotInitializedError, ReplicationError, StoreError, StoreUnavailableError, scriptError } from './errors.js';
 
 export interface PoolSettings {
   readonly name: string;
@@ -212,14 +212,23 @@ export class LeaseStore {
   private readonly scripts: ScriptCommands;
   private readonly prefixes: readonly [string, string, string];
 
+  private readonly writerScripts: ScriptCommands;
+
+  /**
+   * `replication`: with `replicas` > 0, every change runs on `writer` (a
+   * connection of its own) and then waits there for that many replica
+   * acknowledgements (WAIT) before it counts as done.
+   */
   constructor(
     readonly redis: Redis | Cluster,
     readonly settings: PoolSettings,
     private readonly onPoolRecreated: (result: InitResult) => void = () => {},
+    private readonly replication?: { readonly writer: Redis | Cluster; readonly replicas: number },
   ) {
     this.keys = poolKeys(settings.name);
     this.space = new PairSpace(settings.categories);
     this.scripts = scriptCommands(redis);
+    this.writerScripts = replication ? scriptCommands(replication.writer) : this.scripts;
     const p = settings.profile;
     this.prefixes = [formatPrefix(p.process), formatPrefix(p.file), formatPrefix(p.roFile)];
   }
@@ -441,12 +450,54 @@ export class LeaseStore {
 
   /** Reclaims up to `limit` expired leases; returns what it reclaimed. */
   async reap(limit: number, opts: CallOptions = {}): Promise<Lease[]> {
-    const reply = await this.call('reap', leaseKeys(this.keys), [this.keys.prefix, limit], opts);
+    const reply = await this.mutate('reap', [this.keys.prefix, limit], opts);
     return toLeases(this.settings.name, reply.slice(1));
   }
 
-  private mutate(name: 'allocate' | 'release' | 'renew' | 'planVolumes' | 'heartbeat' | 'reconcile' | 'reconcileSweep', args: (string | number)[], opts: CallOptions) {
-    return this.withPool(() => this.call(name, leaseKeys(this.keys), args, opts));
+  private mutate(
+    name: 'allocate' | 'release' | 'renew' | 'planVolumes' | 'heartbeat' | 'reconcile' | 'reconcileSweep' | 'reap',
+    args: (string | number)[],
+    opts: CallOptions,
+  ) {
+    return this.withPool(async () => {
+      const reply = await this.call(name, leaseKeys(this.keys), args, opts, this.writerScripts);
+      // A sweep that reclaimed nothing wrote nothing: its WAIT would only
+      // hold up the calls queued behind it on the writer connection.
+      const wrote = name !== 'reap' || reply.length > 1;
+      if (wrote && this.replication && this.replication.replicas > 0) await this.awaitReplicas(opts);
+      return reply;
+    });
+  }
+
+  /**
+   * WAIT on the writer connection covers every change sent on it so far. For
+   * a Cluster it must reach the pool's primary: a pipeline is routed by its
+   * first key.
+   */
+  private async awaitReplicas(opts: CallOptions): Promise<void> {
+    const { writer, replicas } = this.replication!;
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // Redis checks WAIT timeouts from its cron (every 100 ms at the default
+    // hz): leave that much room so the answer comes before our own bound.
+    const waitMs = Math.max(10, timeoutMs - 250);
+    const acked = await this.withTimeout(
+      writer.isCluster
+        ? (writer as Cluster)
+            .pipeline()
+            .exists(this.keys.meta)
+            .wait(replicas, waitMs)
+            .exec()
+            .then((r) => Number(r?.[1]?.[1] ?? 0))
+        : (writer as Redis).wait(replicas, waitMs),
+      { timeoutMs },
+    );
+    if (acked < replicas) {
+      throw new ReplicationError(
+        `the change is applied on the primary but only ${acked} of ${replicas} replicas acknowledged it within ${waitMs} ms; ` +
+          'retrying the same request is safe',
+        { acknowledged: String(acked), required: String(replicas) },
+      );
+    }
   }
 
   /**
@@ -489,8 +540,9 @@ export class LeaseStore {
     keys: string[],
     args: (string | number)[],
     opts: CallOptions,
+    scripts: ScriptCommands = this.scripts,
   ): Promise<ScriptReply> {
-    const reply = await this.withTimeout(this.scripts[name](keys, args), opts);
+    const reply = await this.withTimeout(scripts[name](keys, args), opts);
     if (reply[0] !== 0) throw scriptError(reply[0], reply.slice(1), this.settings.name);
     return reply;
   }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,10 @@ export async function freePort(): Promise<number> {
 export interface TestRedisOptions {
   /** Keep data across stop/start (AOF, fsync always). */
   readonly persistent?: boolean;
+  /** More redis-server arguments, e.g. ['--replicaof', '127.0.0.1', '6380'] or cluster settings. */
+  readonly args?: readonly string[];
+  /** Start in Sentinel mode with this configuration text (the port line is added). */
+  readonly sentinelConfig?: string;
 }
 
 /**
@@ -53,8 +57,15 @@ export class TestRedis {
   }
 
   async startProcess(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--daemonize', 'no'];
+    let args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--daemonize', 'no'];
     args.push(...(this.options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+    args.push(...(this.options.args ?? []));
+    if (this.options.sentinelConfig !== undefined) {
+      // Sentinel rewrites its configuration file, so it gets one of its own.
+      const file = join(this.dir, 'sentinel.conf');
+      if (!existsSync(file)) writeFileSync(file, `port ${this.port}\nbind 127.0.0.1\ndir ${this.dir}\n${this.options.sentinelConfig}\n`);
+      args = [file, '--sentinel'];
+    }
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
     const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, enableOfflineQueue: false });
