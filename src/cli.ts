@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
+import pretty from 'pino-pretty';
 import { buildServeConfig, ConfigError, DEFAULTS, type ServeOptions } from './config.js';
 import { startServer, type RunningServer } from './server/server.js';
 
@@ -38,6 +39,8 @@ program
   .addOption(opt('--host-ttl <seconds>', 'a host whose heartbeats stop for this long loses its leases (0 = never)', 'MCS_HOST_TTL', DEFAULTS.hostTtl))
   .addOption(opt('--event-retention <n>', 'lease events kept for WatchLeases to replay (about; 0 = none)', 'MCS_EVENT_RETENTION', DEFAULTS.eventRetention))
   .addOption(opt('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'MCS_LOG_LEVEL', DEFAULTS.logLevel))
+  .addOption(opt('--log-format <format>', 'json (one object per line) or pretty (for humans)', 'MCS_LOG_FORMAT', DEFAULTS.logFormat))
+  .addOption(opt('--metrics-listen <addr>', 'host:port of the Prometheus endpoint GET /metrics, or "none"', 'MCS_METRICS_LISTEN', DEFAULTS.metricsListen))
   .addOption(opt('--redis-timeout <ms>', 'longest wait for one Redis call before answering UNAVAILABLE', 'MCS_REDIS_TIMEOUT', DEFAULTS.redisTimeout))
   .addOption(opt('--reap-interval <ms>', 'how often expired leases are reclaimed', 'MCS_REAP_INTERVAL', DEFAULTS.reapInterval))
   .addOption(opt('--shutdown-grace <seconds>', 'time in-flight calls get to finish on SIGTERM/SIGINT', 'MCS_SHUTDOWN_GRACE', DEFAULTS.shutdownGrace))
@@ -62,7 +65,8 @@ Examples:
       }
       throw err;
     }
-    const log = pino({ level: config.logLevel, base: { service: 'mcs-allocator', pool: config.pool } });
+    const options = { level: config.logLevel, base: { service: 'mcs-allocator', pool: config.pool } };
+    const log = config.logFormat === 'pretty' ? pino(options, pretty({ colorize: process.stdout.isTTY, sync: true })) : pino(options);
     let server: RunningServer | undefined;
     let signals = 0;
     const shutdown = (signal: NodeJS.Signals) => {

@@ -20,6 +20,9 @@ export interface ServeConfig {
   readonly profile: Profile;
   readonly reserved: readonly Level[];
   readonly logLevel: string;
+  readonly logFormat: 'json' | 'pretty';
+  /** host:port of GET /metrics, or undefined when disabled ("none"). */
+  readonly metricsListen: string | undefined;
   /** Profiles a request may name in options.profile: the built-in ones and --profile. */
   readonly profiles: ReadonlyMap<string, Profile>;
   /** Process types options.type may name. */
@@ -57,6 +60,8 @@ export interface ServeOptions {
   profile: string;
   reserved?: string | undefined;
   logLevel: string;
+  logFormat: string;
+  metricsListen: string;
   allowedTypes?: string | undefined;
   allowedFileTypes?: string | undefined;
   privilegedType: string;
@@ -78,6 +83,8 @@ export const DEFAULTS = {
   profile: 'container',
   reserved: 's0:c1022,c1023',
   logLevel: 'info',
+  logFormat: 'json',
+  metricsListen: '127.0.0.1:9464',
   privilegedType: 'spc_t',
   redisMinReplicas: '0',
   hostTtl: '0',
@@ -190,6 +197,16 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
     throw new ConfigError('--categories', (err as Error).message);
   }
   if (!LOG_LEVELS.includes(o.logLevel)) throw new ConfigError('--log-level', `must be one of ${LOG_LEVELS.join(', ')}`);
+  if (o.logFormat !== 'json' && o.logFormat !== 'pretty') throw new ConfigError('--log-format', 'must be json or pretty');
+  let metricsListen: string | undefined;
+  if (o.metricsListen !== 'none' && o.metricsListen !== '') {
+    if (o.metricsListen.startsWith('unix:')) throw new ConfigError('--metrics-listen', 'must be host:port (or "none")');
+    try {
+      metricsListen = listenAddress(o.metricsListen);
+    } catch {
+      throw new ConfigError('--metrics-listen', `must be host:port or "none", not ${JSON.stringify(o.metricsListen)}`);
+    }
+  }
   let redis: RedisTarget | undefined;
   const given = [
     ['--redis', o.redis],
@@ -249,6 +266,8 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
     homeDirs,
     reserved: parseReserved(o.reserved, categories, sensitivity),
     logLevel: o.logLevel,
+    logFormat: o.logFormat,
+    metricsListen,
     hostTtlSeconds: integer('--host-ttl', o.hostTtl, 0, 30 * 24 * 3600),
     eventRetention: integer('--event-retention', o.eventRetention, 0, 100_000_000),
     redisMinReplicas: integer('--redis-min-replicas', o.redisMinReplicas, 0, 16),

@@ -19,6 +19,7 @@ import { categoriesWithin, parseLevel } from '../domain/level.js';
 import { formatLevel } from '../domain/level.js';
 import { NO_OPTIONS, OptionError, resolveLabelOptions, staticLevel, type OptionsPolicy } from '../domain/options.js';
 import { planVolumes, prepareVolumes, VolumeError, type VolumeMode, type VolumeRequest } from '../domain/volumes.js';
+import type { Metrics } from './metrics.js';
 import { RpcError, invalidArgument, permissionDenied, toRpcError, toServiceError } from './errors.js';
 import {
   leaseRef,
@@ -43,6 +44,7 @@ export interface ServiceDeps {
   readonly policy: OptionsPolicy;
   /** Configured home directories: never relabelled. */
   readonly homeDirs: readonly string[];
+  readonly metrics?: Metrics;
 }
 
 function timestamp(ms: number): Timestamp {
@@ -192,6 +194,7 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
         ({ response, logFields }) => {
           if (mutating) log.info({ method, outcome: 'ok', latencyMs: elapsedMs(), ...logFields }, method);
           callback(null, response);
+          count(method, 'OK', logFields);
         },
         (err: unknown) => {
           const rpc = toRpcError(err);
@@ -199,8 +202,18 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
           if (rpc.code === grpc.status.INTERNAL) log.error({ ...fields, err }, method);
           else if (mutating || rpc.code === grpc.status.UNAVAILABLE) log.warn(fields, method);
           callback(toServiceError(rpc) as grpc.ServiceError, null);
+          count(method, grpc.status[rpc.code], undefined, rpc.reason);
         },
       );
+      function count(method: string, code: string, logFields?: Record<string, unknown>, reason?: string) {
+        const m = deps.metrics;
+        if (!m) return;
+        m.rpcDuration.observe({ method, code }, elapsedMs() / 1000);
+        const pool = store.settings.name;
+        if (reason !== undefined) m.refusals.inc({ method, reason });
+        if (method === 'Allocate') m.allocations.inc({ pool, outcome: reason ?? (logFields?.created ? 'created' : 'existing') });
+        if (method === 'Release') m.releases.inc({ pool, outcome: reason ?? (logFields?.released ? 'released' : 'not_found') });
+      }
     };
   }
 
@@ -223,6 +236,8 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
     log.info({ method: 'WatchLeases', host, after }, 'watch started');
     try {
       let cursor = after !== '' ? after : await lastEventId(client, key);
+      // Headers now tell the client its watch is live: events from here on reach it.
+      call.sendMetadata(new grpc.Metadata());
       while (!call.cancelled && !call.destroyed) {
         let events;
         try {
@@ -333,7 +348,13 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
     }),
 
     GetLease: unary('GetLease', false, async (req, timeoutMs) => {
-      const lease = await store.get(leaseRef(req), { timeoutMs: timeoutMs() });
+      const ref = leaseRef(req);
+      // A lease id with a host: the host must be the lease's, as for Release.
+      const host = 'leaseId' in ref && req.host !== '' ? requireHost(req.host) : undefined;
+      const lease = await store.get(ref, { timeoutMs: timeoutMs() });
+      if (host !== undefined && lease.host !== host) {
+        throw new RpcError(grpc.status.FAILED_PRECONDITION, `the lease belongs to host ${lease.host}`, 'HOST_MISMATCH', { lease_host: lease.host });
+      }
       return { response: leaseMessage(lease) };
     }),
 

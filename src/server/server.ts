@@ -13,6 +13,8 @@ import { LeaseStore, type InitResult } from '../store/lease-store.js';
 import { PoolConfigMismatchError, PoolStateInconsistentError, ReservedInUseError, StoreUnavailableError } from '../store/errors.js';
 import { allocatorService } from './allocator-service.js';
 import { Reaper } from './reaper.js';
+import { Metrics, serveMetrics } from './metrics.js';
+import type { Server as HttpServer } from 'node:http';
 
 export const SERVICE_NAME = 'mcs.v1.LabelAllocator';
 const HEALTH_INTERVAL_MS = 1000;
@@ -23,6 +25,9 @@ export interface RunningServer {
   readonly port: number;
   readonly store: LeaseStore;
   readonly reaper: Reaper;
+  /** The bound port of GET /metrics, when metrics are served. */
+  readonly metricsPort: number | undefined;
+  readonly metrics: Metrics;
   /** True while Redis answers and the pool is in place. */
   serving(): boolean;
   /** Stops accepting calls, lets in-flight calls finish within the grace period, closes Redis. */
@@ -45,7 +50,10 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     redis = createRedis({ kind: 'socket', path: embedded.socketPath });
   }
   let lastRedisError = '';
+  let metrics: Metrics | undefined;
+  redis.on('reconnecting', () => metrics?.redisReconnects.inc());
   redis.on('error', (err: Error) => {
+    metrics?.redisErrors.inc();
     // ioredis repeats the same error on every reconnect attempt; log changes only.
     if (err.message !== lastRedisError) log.warn({ err: err.message }, 'redis connection error');
     lastRedisError = err.message;
@@ -75,6 +83,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     logRecreated,
     writer ? { writer, replicas: config.redisMinReplicas } : undefined,
   );
+  metrics = new Metrics(store, config.redisTimeoutMs);
+  metrics.serving.set(0);
 
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
   let serving = false;
@@ -82,6 +92,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   const setServing = (value: boolean, why: string) => {
     if (value === serving) return;
     serving = value;
+    metrics?.serving.set(value ? 1 : 0);
     const status = value ? 'SERVING' : 'NOT_SERVING';
     health.setStatus('', status);
     health.setStatus(SERVICE_NAME, status);
@@ -165,6 +176,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       },
       redisTimeoutMs: config.redisTimeoutMs,
       homeDirs: config.homeDirs,
+      metrics,
       policy: {
         profiles: config.profiles,
         defaultProfile: config.profile,
@@ -196,7 +208,25 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   const address = config.listen.startsWith('unix:') ? config.listen : config.listen.replace(/:\d+$/, `:${port}`);
   log.warn('gRPC without TLS: any client that reaches this address can allocate and release leases');
 
-  const reaper = new Reaper(store, log, config.reapIntervalMs, config.redisTimeoutMs);
+  let metricsServer: HttpServer | undefined;
+  let metricsPort: number | undefined;
+  if (config.metricsListen) {
+    try {
+      ({ server: metricsServer, port: metricsPort } = await serveMetrics(metrics, config.metricsListen));
+    } catch (err) {
+      stopped = true;
+      clearTimeout(healthTimer);
+      server.forceShutdown();
+      redis.disconnect();
+      writer?.disconnect();
+      await embedded?.stop();
+      throw new Error(`cannot serve metrics on ${config.metricsListen}: ${(err as Error).message}`);
+    }
+    log.info({ metrics: `http://${config.metricsListen.replace(/:\d+$/, `:${metricsPort}`)}/metrics` }, 'metrics served');
+  }
+
+  const m = metrics;
+  const reaper = new Reaper(store, log, config.reapIntervalMs, config.redisTimeoutMs, () => m.reclaimed.inc({ pool: config.pool }));
   reaper.start();
   log.info({ address, categories: formatCategoryRange(config.categories), profile: config.profile.name }, 'mcs-allocator serving');
 
@@ -206,6 +236,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     port,
     store,
     reaper,
+    metrics,
+    metricsPort,
     serving: () => serving,
     close() {
       closing ??= (async () => {
@@ -224,6 +256,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
           });
         });
         await reaper.stop();
+        await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
         await redis.quit().catch(() => redis.disconnect());
         await writer?.quit().catch(() => writer?.disconnect());
         await embedded?.stop();

@@ -139,7 +139,7 @@ describe('Redis stopped under load', () => {
     await waitUntil('health NOT_SERVING', async () => (await health.check('', 1000)) === 'NOT_SERVING', 10_000);
     await waitUntil('failed calls during the outage', () => failures > 20, 10_000);
     // The offline queue is off: nothing waits in memory for Redis to return.
-    expect((server.store.redis as Redis).offlineQueue.length).toBe(0);
+    expect((server.store.redis as unknown as { offlineQueue: { length: number } }).offlineQueue.length).toBe(0);
 
     await redis.startProcess();
     phase = 'back';

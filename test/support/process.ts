@@ -154,6 +154,8 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; rep
   } else {
     env = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('MCS_')) env[k] = v;
+    // Several services run side by side: metrics on a port of the OS's choice.
+    env.MCS_METRICS_LISTEN = '127.0.0.1:0';
     Object.assign(env, opts.env ?? {});
   }
   const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

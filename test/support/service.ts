@@ -45,6 +45,8 @@ export async function startService(
     listen: '127.0.0.1:0',
     redis: redisUrl,
     reserved: undefined,
+    // Many services run side by side in the tests: no fixed metrics port.
+    metricsListen: 'none',
     ...options,
   });
   return startServer(config, log);

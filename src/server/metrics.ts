@@ -1,0 +1,110 @@
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { LeaseStore } from '../store/lease-store.js';
+
+/**
+ * Prometheus metrics of one service process. Labels are bounded sets
+ * (method, status code, reason, pool): never a workload id, host or lease
+ * id, so the series count cannot grow with the workloads.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly rpcDuration = new Histogram({
+    name: 'mcs_rpc_duration_seconds',
+    help: 'Time to answer a unary RPC, by method and gRPC status code.',
+    labelNames: ['method', 'code'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly allocations = new Counter({
+    name: 'mcs_allocations_total',
+    help: 'Allocate calls by outcome: created, existing, or the error reason (e.g. POOL_EXHAUSTED).',
+    labelNames: ['pool', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly releases = new Counter({
+    name: 'mcs_releases_total',
+    help: 'Release calls by outcome: released, not_found, or the error reason.',
+    labelNames: ['pool', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reclaimed = new Counter({
+    name: 'mcs_reaped_leases_total',
+    help: 'Leases this replica reclaimed because their TTL ran out or their host stopped heartbeating.',
+    labelNames: ['pool'] as const,
+    registers: [this.registry],
+  });
+
+  readonly refusals = new Counter({
+    name: 'mcs_refusals_total',
+    help: 'Calls refused by the service, by method and reason.',
+    labelNames: ['method', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly redisErrors = new Counter({
+    name: 'mcs_redis_errors_total',
+    help: 'Errors on the Redis connection (connection refused, reset, timeouts).',
+    registers: [this.registry],
+  });
+
+  readonly redisReconnects = new Counter({
+    name: 'mcs_redis_reconnects_total',
+    help: 'Reconnection attempts to Redis.',
+    registers: [this.registry],
+  });
+
+  readonly serving = new Gauge({
+    name: 'mcs_serving',
+    help: '1 while Redis answers and the pool is in place (health SERVING), else 0.',
+    registers: [this.registry],
+  });
+
+  constructor(store: LeaseStore, timeoutMs: number) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'mcs_' });
+    const pool = store.settings.name;
+    // Read at scrape time: one small script, so the figures are the pool's,
+    // shared by every replica, not this process's view of it.
+    new Gauge({
+      name: 'mcs_pool_pairs',
+      help: 'Pairs of the pool by state: total, leased, free, reserved, blocked (by static levels).',
+      labelNames: ['pool', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        try {
+          const s = await store.stats({ timeoutMs });
+          for (const state of ['total', 'leased', 'free', 'reserved', 'blocked'] as const) this.set({ pool, state }, s[state]);
+        } catch {
+          // Redis is away: mcs_serving says so; no stale figures.
+          this.reset();
+        }
+      },
+    });
+  }
+}
+
+/** The HTTP server of GET /metrics. Resolves with the bound port. */
+export async function serveMetrics(metrics: Metrics, listen: string): Promise<{ server: Server; port: number }> {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(listen);
+  if (!m) throw new Error(`--metrics-listen must be host:port, not ${JSON.stringify(listen)}`);
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: metrics are at GET /metrics\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (body) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body),
+      (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(m[2]), m[1]!.replace(/^\[|\]$/g, ''), () => resolve());
+  });
+  const address = server.address();
+  return { server, port: typeof address === 'object' && address ? address.port : Number(m[2]) };
+}

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/server/server.js';
+import { TestRedis } from '../support/redis-server.js';
+import { connect, rpcError, startService, type TestClient } from '../support/service.js';
+
+// Scrape /metrics after a known workload and check the numbers.
+
+let redis: TestRedis;
+let server: RunningServer;
+let c: TestClient;
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  server = await startService(redis.url, { pool: 'metered', categories: 'c0.c9', metricsListen: '127.0.0.1:0', reapInterval: '50' });
+  c = connect(server.address);
+});
+afterAll(async () => {
+  c?.close();
+  await server?.close();
+  await redis?.stop();
+});
+
+async function scrape(path = '/metrics'): Promise<{ status: number; body: string; type: string }> {
+  const res = await fetch(`http://127.0.0.1:${server.metricsPort}${path}`);
+  return { status: res.status, body: await res.text(), type: res.headers.get('content-type') ?? '' };
+}
+
+function value(body: string, series: string): number {
+  const line = body.split('\n').find((l) => l.startsWith(`${series} `));
+  if (!line) throw new Error(`no series ${series} in:\n${body}`);
+  return Number(line.slice(series.length + 1));
+}
+
+describe('/metrics', () => {
+  it('counts a known workload', async () => {
+    const leases = [];
+    for (let i = 0; i < 5; i++) leases.push((await c.Allocate({ host: 'h', workload_id: `w${i}` })).lease);
+    await c.Allocate({ host: 'h', workload_id: 'w0' });
+    await c.Allocate({ host: 'h', workload_id: 'short', ttl_seconds: 1 });
+    await c.Release({ lease_id: leases[0]!.lease_id });
+    await c.Release({ lease_id: leases[0]!.lease_id });
+    await rpcError(c.Allocate({ host: 'bad host', workload_id: 'x' }));
+    // Fill the rest of the pool (45 pairs; the default reserved pair is outside c0.c9) and hit the end once.
+    for (let i = 0; i < 40; i++) await c.Allocate({ host: 'h', workload_id: `fill${i}` });
+    const err = await rpcError(c.Allocate({ host: 'h', workload_id: 'one-too-many' }));
+    expect(err.metadata.get('mcs-error-reason')).toEqual(['POOL_EXHAUSTED']);
+    // The short lease expires and the reaper takes it back.
+    await new Promise((r) => setTimeout(r, 1300));
+
+    const { status, body, type } = await scrape();
+    expect(status).toBe(200);
+    expect(type).toMatch(/^text\/plain/);
+    expect(value(body, 'mcs_allocations_total{pool="metered",outcome="created"}')).toBe(5 + 1 + 40);
+    expect(value(body, 'mcs_allocations_total{pool="metered",outcome="existing"}')).toBe(1);
+    expect(value(body, 'mcs_allocations_total{pool="metered",outcome="INVALID_ARGUMENT"}')).toBe(1);
+    expect(value(body, 'mcs_allocations_total{pool="metered",outcome="POOL_EXHAUSTED"}')).toBe(1);
+    expect(value(body, 'mcs_releases_total{pool="metered",outcome="released"}')).toBe(1);
+    expect(value(body, 'mcs_releases_total{pool="metered",outcome="not_found"}')).toBe(1);
+    expect(value(body, 'mcs_reaped_leases_total{pool="metered"}')).toBe(1);
+    expect(value(body, 'mcs_refusals_total{method="Allocate",reason="POOL_EXHAUSTED"}')).toBe(1);
+    expect(value(body, 'mcs_rpc_duration_seconds_count{method="Allocate",code="OK"}')).toBe(47);
+    expect(value(body, 'mcs_rpc_duration_seconds_count{method="Allocate",code="RESOURCE_EXHAUSTED"}')).toBe(1);
+    // 45 pairs: 46 grants, one released and one expired since.
+    expect(value(body, 'mcs_pool_pairs{pool="metered",state="total"}')).toBe(45);
+    expect(value(body, 'mcs_pool_pairs{pool="metered",state="leased"}')).toBe(44);
+    expect(value(body, 'mcs_pool_pairs{pool="metered",state="free"}')).toBe(1);
+    expect(value(body, 'mcs_pool_pairs{pool="metered",state="reserved"}')).toBe(0);
+    expect(value(body, 'mcs_serving')).toBe(1);
+    expect(body).toMatch(/^mcs_process_resident_memory_bytes \d+/m);
+    expect(body).not.toMatch(/workload|fill\d|lease_id/);
+  });
+
+  it('answers 404 elsewhere', async () => {
+    expect((await scrape('/')).status).toBe(404);
+  });
+});
