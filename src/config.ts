@@ -5,6 +5,8 @@ import { builtinProfile, parseContextsFile, type Profile } from './domain/profil
 import { LabelSyntaxError } from './domain/errors.js';
 import { isIdentifier } from './domain/context.js';
 import { normalizePath } from './domain/paths.js';
+import { parsePolicy, type Policy } from './server/authz.js';
+import type { TlsFiles } from './server/tls.js';
 import { isValidPoolName } from './store/keys.js';
 import { parseHostPorts, parseRedisTarget, type RedisTarget } from './redis/connection.js';
 
@@ -37,6 +39,14 @@ export interface ServeConfig {
   readonly hostTtlSeconds: number;
   /** Lease events kept in the pool's stream, about (0 = none). */
   readonly eventRetention: number;
+  /** TLS on the gRPC port; undefined = plaintext. */
+  readonly tls: TlsFiles | undefined;
+  /** Authorization policy (--authz); undefined = none. */
+  readonly authz: Policy | undefined;
+  /** Pairs one host may hold: a number, or a fraction of the pool ("10%"); 0 = no limit. */
+  readonly hostQuota: { readonly count: number } | { readonly percent: number };
+  /** WatchLeases streams one client identity (or address) may hold open at once. */
+  readonly maxWatchesPerClient: number;
   /** Replica acknowledgements each mutation waits for (WAIT), 0 = none. */
   readonly redisMinReplicas: number;
   readonly redisTimeoutMs: number;
@@ -50,6 +60,12 @@ export interface ServeConfig {
 export interface ServeOptions {
   listen: string;
   redis?: string | undefined;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
+  tlsClientCa?: string | undefined;
+  authz?: string | undefined;
+  hostQuota: string;
+  maxWatchesPerClient: string;
   redisSentinels?: string | undefined;
   redisMasterName?: string | undefined;
   redisCluster?: string | undefined;
@@ -87,6 +103,8 @@ export const DEFAULTS = {
   metricsListen: '127.0.0.1:9464',
   privilegedType: 'spc_t',
   redisMinReplicas: '0',
+  hostQuota: '10%',
+  maxWatchesPerClient: '8',
   hostTtl: '0',
   eventRetention: '100000',
   redisTimeout: '2000',
@@ -163,6 +181,28 @@ export function parseReserved(value: string | undefined, categories: CategoryRan
   return [...out.values()];
 }
 
+function tlsFiles(o: ServeOptions): TlsFiles | undefined {
+  if (!o.tlsCert && !o.tlsKey && !o.tlsClientCa) return undefined;
+  if (!o.tlsCert) throw new ConfigError('--tls-cert', 'is required with --tls-key or --tls-client-ca');
+  if (!o.tlsKey) throw new ConfigError('--tls-key', 'is required with --tls-cert');
+  for (const [option, file] of [['--tls-cert', o.tlsCert], ['--tls-key', o.tlsKey], ['--tls-client-ca', o.tlsClientCa]] as const) {
+    if (file === undefined) continue;
+    try {
+      readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(option, `cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
+  return { cert: o.tlsCert, key: o.tlsKey, ...(o.tlsClientCa ? { clientCa: o.tlsClientCa } : {}) };
+}
+
+/** The quota of one host in pairs (0 = none) for a pool of `total` pairs. */
+export function hostQuotaPairs(quota: ServeConfig['hostQuota'], total: number): number {
+  if ('count' in quota) return quota.count;
+  if (quota.percent === 0) return 0;
+  return Math.max(1, Math.floor((total * quota.percent) / 100));
+}
+
 /** A list option: items separated by commas or whitespace. */
 function list(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
@@ -235,6 +275,27 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
     }
   }
   const sensitivity = 's0';
+  const tls = tlsFiles(o);
+  let authz: Policy | undefined;
+  if (o.authz) {
+    if (!tls?.clientCa) throw new ConfigError('--authz', 'needs --tls-client-ca: identities come from client certificates');
+    let text: string;
+    try {
+      text = readFileSync(o.authz, 'utf8');
+    } catch (err) {
+      throw new ConfigError('--authz', `cannot read ${o.authz}: ${(err as Error).message}`);
+    }
+    try {
+      authz = parsePolicy(text, o.authz);
+    } catch (err) {
+      throw new ConfigError('--authz', (err as Error).message);
+    }
+  }
+  const quota = /^(\d{1,9})(%?)$/.exec(o.hostQuota);
+  if (!quota || (quota[2] === '%' && Number(quota[1]) > 100)) {
+    throw new ConfigError('--host-quota', `must be a number of pairs or a percentage of the pool (e.g. 10%), not ${JSON.stringify(o.hostQuota)}`);
+  }
+  const hostQuota = quota[2] === '%' ? { percent: Number(quota[1]) } : { count: Number(quota[1]) };
   const profile = loadProfile(o.profile);
   const profiles = profileSet(profile);
   const known = [...profiles.values()];
@@ -270,6 +331,10 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
     metricsListen,
     hostTtlSeconds: integer('--host-ttl', o.hostTtl, 0, 30 * 24 * 3600),
     eventRetention: integer('--event-retention', o.eventRetention, 0, 100_000_000),
+    tls,
+    authz,
+    hostQuota,
+    maxWatchesPerClient: integer('--max-watches-per-client', o.maxWatchesPerClient, 1, 10_000),
     redisMinReplicas: integer('--redis-min-replicas', o.redisMinReplicas, 0, 16),
     redisTimeoutMs: integer('--redis-timeout', o.redisTimeout, 10, 60_000),
     reapIntervalMs: integer('--reap-interval', o.reapInterval, 10, 3_600_000),

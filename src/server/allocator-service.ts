@@ -1,3 +1,4 @@
+import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { LabelAllocatorHandlers } from '../generated/mcs/v1/LabelAllocator.js';
@@ -9,6 +10,7 @@ import type { LabelOptions__Output } from '../generated/mcs/v1/LabelOptions.js';
 import type { Cluster, Redis } from 'ioredis';
 import type { Allocation, Lease, LeaseStore, ListCursor, ReportedWorkload } from '../store/lease-store.js';
 import { toLease } from '../store/lease-store.js';
+import { LeaseNotFoundError } from '../store/errors.js';
 import { EVENT_ID, lastEventId, readEvents } from '../store/events.js';
 import type { LeaseEvent as LeaseEventMessage } from '../generated/mcs/v1/LeaseEvent.js';
 import type { WatchLeasesRequest__Output } from '../generated/mcs/v1/WatchLeasesRequest.js';
@@ -20,6 +22,7 @@ import { formatLevel } from '../domain/level.js';
 import { NO_OPTIONS, OptionError, resolveLabelOptions, staticLevel, type OptionsPolicy } from '../domain/options.js';
 import { planVolumes, prepareVolumes, VolumeError, type VolumeMode, type VolumeRequest } from '../domain/volumes.js';
 import type { Metrics } from './metrics.js';
+import { denial, grantFor, identityOf, implicitHostGrant, levelAllowed, type Grant, type Method, type Policy } from './authz.js';
 import { RpcError, invalidArgument, permissionDenied, toRpcError, toServiceError } from './errors.js';
 import {
   leaseRef,
@@ -45,6 +48,14 @@ export interface ServiceDeps {
   /** Configured home directories: never relabelled. */
   readonly homeDirs: readonly string[];
   readonly metrics?: Metrics;
+  /**
+   * Who may call what: undefined = open (no client certificates). With
+   * client certificates, `policy` maps identities to grants; without a
+   * policy a client acts for the host its certificate names.
+   */
+  readonly auth?: { readonly policy?: Policy };
+  /** WatchLeases streams one client (identity, or address without TLS) may hold open. */
+  readonly maxWatchesPerClient?: number;
 }
 
 function timestamp(ms: number): Timestamp {
@@ -185,12 +196,16 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
   function unary<Req, Res>(
     method: string,
     mutating: boolean,
-    handle: (req: Req, timeoutMs: () => number) => Promise<{ response: Res; logFields?: Record<string, unknown> }>,
+    handle: (
+      req: Req,
+      timeoutMs: () => number,
+      call: grpc.ServerUnaryCall<Req, Res>,
+    ) => Promise<{ response: Res; logFields?: Record<string, unknown> }>,
   ): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       const started = process.hrtime.bigint();
       const elapsedMs = () => Number(process.hrtime.bigint() - started) / 1e6;
-      handle(call.request, () => budget(call as UnaryCall<unknown>)).then(
+      handle(call.request, () => budget(call as UnaryCall<unknown>), call).then(
         ({ response, logFields }) => {
           if (mutating) log.info({ method, outcome: 'ok', latencyMs: elapsedMs(), ...logFields }, method);
           callback(null, response);
@@ -222,9 +237,37 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
    * forwards events (of one host, when asked) until the client goes away.
    * Resuming after an event id replays what the stream still retains.
    */
+  const watchers = new Map<string, number>();
+
   async function watch(call: grpc.ServerWritableStream<WatchLeasesRequest__Output, LeaseEventMessage>): Promise<void> {
     const host = call.request.host === '' ? '' : requireHost(call.request.host);
     const after = call.request.after_event_id;
+    await authorize(call, 'WatchLeases', host === '' ? [] : [host]);
+    // Each watcher holds a Redis connection: bound them per client.
+    const who = identityOf(call.getAuthContext().sslPeerCertificate)?.name ?? call.getPeer().replace(/:\d+$/, '');
+    const open = watchers.get(who) ?? 0;
+    const limit = deps.maxWatchesPerClient ?? 8;
+    if (open >= limit) {
+      throw new RpcError(grpc.status.RESOURCE_EXHAUSTED, `${who} already has ${open} WatchLeases streams open (at most ${limit})`, 'TOO_MANY_STREAMS');
+    }
+    watchers.set(who, open + 1);
+    const done = () => {
+      const n = (watchers.get(who) ?? 1) - 1;
+      if (n <= 0) watchers.delete(who);
+      else watchers.set(who, n);
+    };
+    try {
+      await follow(call, host, after);
+    } finally {
+      done();
+    }
+  }
+
+  async function follow(
+    call: grpc.ServerWritableStream<WatchLeasesRequest__Output, LeaseEventMessage>,
+    host: string,
+    after: string,
+  ): Promise<void> {
     if (after !== '' && !EVENT_ID.test(after)) {
       throw invalidArgument('after_event_id', 'is not an event id (as LeaseEvent.event_id gives them, e.g. 1795945327853-0)');
     }
@@ -267,17 +310,71 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
     }
   }
 
+  /**
+   * Checks that the caller may call `method` for `hosts` (which may need a
+   * lease read first: pass a function). Returns the caller's grant, or
+   * undefined when the service runs open. Refusals are logged with the
+   * identity, method, host and reason.
+   */
+  async function authorize(
+    call: { getAuthContext(): { sslPeerCertificate?: PeerCertificate } },
+    method: Method,
+    hosts: readonly string[] | (() => Promise<readonly string[]>),
+  ): Promise<Grant | undefined> {
+    if (!deps.auth) return undefined;
+    const identity = identityOf(call.getAuthContext().sslPeerCertificate);
+    if (!identity) {
+      log.warn({ method, reason: 'UNAUTHENTICATED' }, 'refused: no client certificate');
+      throw new RpcError(grpc.status.UNAUTHENTICATED, 'a client certificate is required', 'UNAUTHENTICATED');
+    }
+    const grant = deps.auth.policy ? grantFor(deps.auth.policy, identity) : implicitHostGrant(identity);
+    let why: string | undefined;
+    let named: readonly string[] = [];
+    if (!grant) {
+      why = 'it is not in the authorization policy';
+    } else {
+      named = grant.role === 'host' && typeof hosts === 'function' ? await hosts() : typeof hosts === 'function' ? [] : hosts;
+      why = denial(grant, method, named);
+    }
+    if (why !== undefined) {
+      log.warn({ identity: identity.name, method, host: named.join(','), reason: why }, 'refused: not authorized');
+      throw new RpcError(grpc.status.PERMISSION_DENIED, `${identity.name} may not do this: ${why}`, 'NOT_AUTHORIZED', {
+        identity: identity.name,
+        method,
+        ...(named.length ? { host: named.join(',') } : {}),
+      });
+    }
+    return grant;
+  }
+
+  /** The host of a lease, for authorizing calls that name it by id (none when it does not exist). */
+  async function hostOfLease(leaseId: string, timeoutMs: number): Promise<readonly string[]> {
+    try {
+      return [(await store.get({ leaseId }, { timeoutMs })).host];
+    } catch (err) {
+      if (err instanceof LeaseNotFoundError) return [];
+      throw err;
+    }
+  }
+
+  function policyDenied(field: string, rule: string): RpcError {
+    return new RpcError(grpc.status.PERMISSION_DENIED, `${field}: ${rule}`, 'NOT_AUTHORIZED', { field });
+  }
+
   function leaseLog(l: Lease): Record<string, unknown> {
     return { leaseId: l.id, host: l.host, workloadId: l.workloadId, level: l.level };
   }
 
   return {
-    Allocate: unary('Allocate', true, async (req, timeoutMs) => {
+    Allocate: unary('Allocate', true, async (req, timeoutMs, call) => {
       const host = requireHost(req.host);
       const workloadId = requireWorkloadId(req.workload_id);
       const requestId = optionalRequestId(req.request_id);
       const ttl = ttlSeconds(req.ttl_seconds, 'ttl_seconds', { required: false });
       const options = optionsInput(req.options);
+      const grant = await authorize(call, 'Allocate', [host]);
+      // A host identity's own type allowlist replaces the server's.
+      const policy = grant?.allowedTypes ? { ...deps.policy, allowedTypes: grant.allowedTypes } : deps.policy;
       let what: Allocation;
       let prefixes = store.defaultPrefixes;
       try {
@@ -290,7 +387,13 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
           const level = options.level === '' ? '' : formatLevel(staticLevel(options.level, deps.policy));
           what = { kind: 'join', leaseId, ...(level ? { level } : {}) };
         } else {
-          const resolved = resolveLabelOptions(options, deps.policy);
+          const resolved = resolveLabelOptions(options, policy);
+          if (grant && resolved.kind === 'disabled' && !grant.allowDisable) {
+            throw policyDenied('options.disable', 'this identity may not ask for a disabled label');
+          }
+          if (grant && resolved.kind === 'static' && !levelAllowed(grant, resolved.level)) {
+            throw policyDenied('options.level', `${resolved.levelText} is not among the levels this identity may ask for`);
+          }
           prefixes = resolved.prefixes;
           what = resolved.kind === 'random' ? { kind: 'random' } : { kind: resolved.kind, level: resolved.levelText };
         }
@@ -308,7 +411,7 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       };
     }),
 
-    Release: unary('Release', true, async (req, timeoutMs) => {
+    Release: unary('Release', true, async (req, timeoutMs, call) => {
       const fencingToken = optionalFencingToken(req.fencing_token);
       let ref: { leaseId?: string; host?: string; workloadId?: string };
       if (req.lease_id !== '') {
@@ -321,6 +424,14 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
         if (req.host === '' && req.workload_id === '') throw invalidArgument('lease_id', 'is required (or host and workload_id)');
         ref = { host: requireHost(req.host), workloadId: requireWorkloadId(req.workload_id) };
       }
+      const named = ref.host !== undefined ? [ref.host] : undefined;
+      const grant = await authorize(call, 'Release', named ?? (() => hostOfLease(ref.leaseId!, timeoutMs())));
+      if (grant?.role === 'host' && ref.host === undefined) {
+        // Pin the host that was authorized: the script refuses the release if it changed.
+        const [leaseHost] = await hostOfLease(ref.leaseId!, timeoutMs());
+        if (leaseHost === undefined) return { response: { released: false, remaining_members: 0 }, logFields: { ...ref, released: false } };
+        ref = { ...ref, host: leaseHost };
+      }
       const result = await store.release({ ...ref, fencingToken }, { timeoutMs: timeoutMs() });
       const logFields = result.lease
         ? { ...leaseLog(result.lease), released: result.released, remaining: result.remaining, member: ref.workloadId }
@@ -328,11 +439,12 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       return { response: { released: result.released, remaining_members: result.remaining }, logFields };
     }),
 
-    PlanVolumes: unary('PlanVolumes', true, async (req, timeoutMs) => {
+    PlanVolumes: unary('PlanVolumes', true, async (req, timeoutMs, call) => {
       const leaseId = requireLeaseId(req.lease_id);
       if (req.volumes.length === 0) throw invalidArgument('volumes', 'is required (at least one volume)');
       // Host-scoped claims take the lease's host inside the script ("h:").
       const { volumes, claims } = requireVolumes(req.volumes, '', deps.homeDirs);
+      await authorize(call, 'PlanVolumes', () => hostOfLease(leaseId, timeoutMs()));
       const lease = await store.planVolumes(leaseId, claims, { timeoutMs: timeoutMs() });
       return {
         response: volumePlan(lease, volumes, store.settings.sensitivity),
@@ -340,17 +452,19 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       };
     }),
 
-    Renew: unary('Renew', true, async (req, timeoutMs) => {
+    Renew: unary('Renew', true, async (req, timeoutMs, call) => {
       const leaseId = requireLeaseId(req.lease_id);
       const ttl = ttlSeconds(req.ttl_seconds, 'ttl_seconds', { required: true });
+      await authorize(call, 'Renew', () => hostOfLease(leaseId, timeoutMs()));
       const lease = await store.renew(leaseId, ttl, { timeoutMs: timeoutMs() });
       return { response: { lease: leaseMessage(lease) }, logFields: { ...leaseLog(lease), expiresAt: lease.expiresAt } };
     }),
 
-    GetLease: unary('GetLease', false, async (req, timeoutMs) => {
+    GetLease: unary('GetLease', false, async (req, timeoutMs, call) => {
       const ref = leaseRef(req);
       // A lease id with a host: the host must be the lease's, as for Release.
       const host = 'leaseId' in ref && req.host !== '' ? requireHost(req.host) : undefined;
+      await authorize(call, 'GetLease', 'leaseId' in ref ? () => hostOfLease(ref.leaseId, timeoutMs()) : [ref.host]);
       const lease = await store.get(ref, { timeoutMs: timeoutMs() });
       if (host !== undefined && lease.host !== host) {
         throw new RpcError(grpc.status.FAILED_PRECONDITION, `the lease belongs to host ${lease.host}`, 'HOST_MISMATCH', { lease_host: lease.host });
@@ -358,8 +472,9 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       return { response: leaseMessage(lease) };
     }),
 
-    ListLeases: unary('ListLeases', false, async (req, timeoutMs) => {
+    ListLeases: unary('ListLeases', false, async (req, timeoutMs, call) => {
       const host = req.host === '' ? '' : requireHost(req.host);
+      await authorize(call, 'ListLeases', host === '' ? [] : [host]);
       const limit = pageSize(req.page_size);
       const after = decodePageToken(req.page_token, host);
       const page = await store.list({ host, limit, ...(after ? { after } : {}) }, { timeoutMs: timeoutMs() });
@@ -367,15 +482,17 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       return { response: { leases: page.leases.map(leaseMessage), next_page_token: next } };
     }),
 
-    Heartbeat: unary('Heartbeat', false, async (req, timeoutMs) => {
+    Heartbeat: unary('Heartbeat', false, async (req, timeoutMs, call) => {
       const host = requireHost(req.host);
+      await authorize(call, 'Heartbeat', [host]);
       const ttl = ttlSeconds(req.ttl_seconds, 'ttl_seconds', { required: false });
       const beat = await store.heartbeat(host, ttl, { timeoutMs: timeoutMs() });
       return { response: { expires_at: beat.expiresAt > 0 ? timestamp(beat.expiresAt) : null, leases: String(beat.leases) } };
     }),
 
-    Reconcile: unary('Reconcile', true, async (req, timeoutMs) => {
+    Reconcile: unary('Reconcile', true, async (req, timeoutMs, call) => {
       const host = requireHost(req.host);
+      await authorize(call, 'Reconcile', [host]);
       if (req.workloads.length > MAX_RECONCILE_WORKLOADS) {
         throw invalidArgument('workloads', `at most ${MAX_RECONCILE_WORKLOADS} workloads per call`);
       }
@@ -452,7 +569,8 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       });
     },
 
-    GetPoolStats: unary('GetPoolStats', false, async (_req, timeoutMs) => {
+    GetPoolStats: unary('GetPoolStats', false, async (_req, timeoutMs, call) => {
+      await authorize(call, 'GetPoolStats', []);
       const s = await store.stats({ timeoutMs: timeoutMs() });
       return {
         response: {

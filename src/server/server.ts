@@ -4,7 +4,8 @@ import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-
 import { ReflectionService } from '@grpc/reflection';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { ServeConfig } from '../config.js';
+import { hostQuotaPairs, type ServeConfig } from '../config.js';
+import { PairSpace } from '../domain/pairs.js';
 import { formatCategoryRange } from '../domain/categories.js';
 import { loadAllocatorProto, LOADER_OPTIONS } from '../proto.js';
 import { createRedis, describeTarget } from '../redis/connection.js';
@@ -13,6 +14,7 @@ import { LeaseStore, type InitResult } from '../store/lease-store.js';
 import { PoolConfigMismatchError, PoolStateInconsistentError, ReservedInUseError, StoreUnavailableError } from '../store/errors.js';
 import { allocatorService } from './allocator-service.js';
 import { Reaper } from './reaper.js';
+import { ReloadingCertificates } from './tls.js';
 import { Metrics, serveMetrics } from './metrics.js';
 import type { Server as HttpServer } from 'node:http';
 
@@ -78,6 +80,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       reserved: config.reserved,
       profile: config.profile,
       hostTtlSeconds: config.hostTtlSeconds,
+      hostQuota: hostQuotaPairs(config.hostQuota, new PairSpace(config.categories).size),
       eventRetention: config.eventRetention,
     },
     logRecreated,
@@ -177,6 +180,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       redisTimeoutMs: config.redisTimeoutMs,
       homeDirs: config.homeDirs,
       metrics,
+      maxWatchesPerClient: config.maxWatchesPerClient,
+      ...(config.tls?.clientCa ? { auth: config.authz ? { policy: config.authz } : {} } : {}),
       policy: {
         profiles: config.profiles,
         defaultProfile: config.profile,
@@ -193,20 +198,33 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   const healthDefinition = protoLoader.loadSync(healthProtoPath, LOADER_OPTIONS);
   new ReflectionService({ ...definition, ...healthDefinition }).addToServer(server);
 
+  let certificates: ReloadingCertificates | undefined;
   let port: number;
   try {
+    certificates = config.tls ? new ReloadingCertificates(config.tls, log) : undefined;
+    const credentials = certificates ? certificates.credentials() : grpc.ServerCredentials.createInsecure();
     port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(config.listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync(config.listen, credentials, (err, p) => (err ? reject(err) : resolve(p))),
     );
   } catch (err) {
     stopped = true;
     clearTimeout(healthTimer);
+    certificates?.close();
     redis.disconnect();
+    writer?.disconnect();
     await embedded?.stop();
     throw new Error(`cannot listen on ${config.listen}: ${(err as Error).message}`);
   }
   const address = config.listen.startsWith('unix:') ? config.listen : config.listen.replace(/:\d+$/, `:${port}`);
-  log.warn('gRPC without TLS: any client that reaches this address can allocate and release leases');
+  if (!config.tls) {
+    log.warn('gRPC without TLS: any client that reaches this address can allocate and release leases');
+  } else if (!config.tls.clientCa) {
+    log.warn('TLS without client certificates: any client that reaches this address can allocate and release leases');
+  } else if (!config.authz) {
+    log.info('mutual TLS without --authz: each client acts only for the host its certificate names');
+  } else {
+    log.info({ identities: config.authz.rules.length }, 'mutual TLS with an authorization policy');
+  }
 
   let metricsServer: HttpServer | undefined;
   let metricsPort: number | undefined;
@@ -256,6 +274,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
           });
         });
         await reaper.stop();
+        certificates?.close();
         await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
         await redis.quit().catch(() => redis.disconnect());
         await writer?.quit().catch(() => writer?.disconnect());

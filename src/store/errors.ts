@@ -62,6 +62,9 @@ export class ShareMismatchError extends StoreError {
 export class HostExpiredError extends StoreError {
   readonly reason = 'HOST_EXPIRED';
 }
+export class HostQuotaError extends StoreError {
+  readonly reason = 'HOST_QUOTA';
+}
 export class KeyedSlotsExhaustedError extends StoreError {
   readonly reason = 'STATIC_LEASES_EXHAUSTED';
 }
@@ -160,6 +163,11 @@ export function scriptError(code: number, values: unknown[], pool: string): Stor
         `host ${v[0]} missed its heartbeats and its leases were reclaimed at ${new Date(Number(v[1])).toISOString()}; ` +
           'call Reconcile with the workloads it runs before anything else',
         { host: v[0]!, reclaimed_at_ms: v[1]! },
+      );
+    case 20:
+      return new HostQuotaError(
+        `host ${v[0]} holds ${v[1]} pairs; ${v[2]} more would pass its quota of ${v[3]} (--host-quota)`,
+        { host: v[0]!, used: v[1]!, cost: v[2]!, quota: v[3]! },
       );
     default:
       return new PoolStateInconsistentError(`script answered unknown status ${code}`);

@@ -20,6 +20,7 @@ export interface PoolKeys {
   readonly events: string;
   readonly hostexp: string;
   readonly hostdead: string;
+  readonly hostuse: string;
 }
 
 const POOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -47,6 +48,7 @@ export function poolKeys(pool: string): PoolKeys {
     events: `${prefix}events`,
     hostexp: `${prefix}hostexp`,
     hostdead: `${prefix}hostdead`,
+    hostuse: `${prefix}hostuse`,
   };
 }
 
@@ -54,7 +56,7 @@ export function poolKeys(pool: string): PoolKeys {
 export function leaseKeys(k: PoolKeys): string[] {
   return [
     k.meta, k.slots, k.pos, k.leases, k.requests, k.hosts, k.expiry,
-    k.labels, k.blocked, k.kfree, k.reserved, k.events, k.hostexp, k.hostdead,
+    k.labels, k.blocked, k.kfree, k.reserved, k.events, k.hostexp, k.hostdead, k.hostuse,
   ];
 }
 

@@ -23,6 +23,8 @@ export interface PoolSettings {
   readonly profile: Profile;
   /** --host-ttl in seconds: leases lapse with their host's heartbeats (0 = never). */
   readonly hostTtlSeconds?: number;
+  /** Pairs one host may hold (0 = no limit). */
+  readonly hostQuota?: number;
   /** How many lease events the pool's stream keeps (about; 0 = none). */
   readonly eventRetention?: number;
   /** Process prefix "user:role:type" of disabled labels restored by Reconcile. */
@@ -294,6 +296,7 @@ export class LeaseStore {
       level,
       ...join,
       this.hostTtlMs,
+      this.settings.hostQuota ?? 0,
       ...claimArgs(req.claims),
     ];
     const reply = await this.mutate('allocate', args, opts);

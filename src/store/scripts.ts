@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Redis, Cluster } from 'ioredis';
 
 /** Every lease script declares the same keys: see leaseKeys in keys.ts. */
-const LEASE_KEY_COUNT = 14;
+const LEASE_KEY_COUNT = 15;
 
 /**
  * The Lua scripts, one file per operation. Shared fragments live in

@@ -47,6 +47,8 @@ export async function startService(
     reserved: undefined,
     // Many services run side by side in the tests: no fixed metrics port.
     metricsListen: 'none',
+    // Tests fill small pools from one host; the quota has tests of its own.
+    hostQuota: '0',
     ...options,
   });
   return startServer(config, log);
@@ -71,9 +73,10 @@ export interface TestClient {
 }
 
 /** A gRPC client of the service with promise-returning methods. */
-export function connect(address: string): TestClient {
+export function connect(address: string, credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure()): TestClient {
   const { grpcObject } = loadAllocatorProto();
-  const raw = new grpcObject.mcs.v1.LabelAllocator(address, grpc.credentials.createInsecure());
+  // Each client its own connection, so a TLS identity is never shared between them.
+  const raw = new grpcObject.mcs.v1.LabelAllocator(address, credentials, { 'grpc.use_local_subchannel_pool': 1 });
   const methods = ['Allocate', 'Release', 'Renew', 'GetLease', 'ListLeases', 'GetPoolStats', 'PlanVolumes', 'Heartbeat', 'Reconcile'] as const;
   const client = { raw, close: () => raw.close() } as Record<string, unknown>;
   for (const m of methods) {

@@ -16,6 +16,7 @@
 -- KEYS[12] events    STREAM lease events, capped (see events.lua)
 -- KEYS[13] hostexp   ZSET   host scored by the time its leases lapse (--host-ttl)
 -- KEYS[14] hostdead  HASH   host -> when its leases were reclaimed for a missed heartbeat
+-- KEYS[15] hostuse   HASH   host -> pairs its leases hold (for --host-quota)
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] host
@@ -33,7 +34,8 @@
 -- ARGV[13] join: the lease id to join
 -- ARGV[14] join: its slot
 -- ARGV[15] host ttl in ms (--host-ttl; 0 = leases are not bound to host liveness)
--- ARGV[16] number of volume claims, then scope, path, mode for each
+-- ARGV[16] host quota in pairs (--host-quota; 0 = none)
+-- ARGV[17] number of volume claims, then scope, path, mode for each
 --
 -- Returns {0, created (1|0), <lease: 12 fields, see leaseReply>} or
 --   {E_POOL_NOT_INITIALIZED}
@@ -47,6 +49,7 @@
 --   {E_LEASE_NOT_FOUND} / {E_HOST_MISMATCH, host} / {E_SHARE_MISMATCH, level}  (join)
 --   {E_KEYED_EXHAUSTED}
 --   {E_HOST_EXPIRED, host, when}  the host missed its heartbeats; reconcile first
+--   {E_HOST_QUOTA, host, used, cost, quota}
 -- Nothing is written unless every check passes (expired leases met on the
 -- way are reclaimed). Idempotent: the same request for a (host, workload)
 -- that holds a lease, or the same request id, returns that lease. If
@@ -57,7 +60,7 @@
 local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local KEY_BLOCKED, KEY_KFREE, KEY_RESERVED = KEYS[9], KEYS[10], KEYS[11]
-local KEY_EVENTS, KEY_HOSTEXP, KEY_HOSTDEAD = KEYS[12], KEYS[13], KEYS[14]
+local KEY_EVENTS, KEY_HOSTEXP, KEY_HOSTDEAD, KEY_HOSTUSE = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
 
 -- @include "common.lua"
 -- @include "pairs.lua"
@@ -70,8 +73,8 @@ local KEY_EVENTS, KEY_HOSTEXP, KEY_HOSTDEAD = KEYS[12], KEYS[13], KEYS[14]
 local host, workload, requestId = ARGV[2], ARGV[3], ARGV[4]
 local ttl, random, suffix = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 local mode, level = ARGV[11], ARGV[12]
-local hostTtl = tonumber(ARGV[15])
-local claims = claimsFromArgs(16)
+local hostTtl, quota = tonumber(ARGV[15]), tonumber(ARGV[16])
+local claims = claimsFromArgs(17)
 
 if redis.call('EXISTS', KEY_META) == 0 then return {E_POOL_NOT_INITIALIZED} end
 local expiredHost = hostExpiredReply(host)
@@ -156,6 +159,10 @@ if mode == 'static' then
 end
 local conflict = claimConflict(claims, nil, isLive)
 if conflict then return conflict end
+local cost = 1
+if mode == 'static' and #cats ~= 2 then cost = math.max(1, #coveredRanks(cats)) end
+local over = quotaExceeded(host, cost, quota)
+if over then return over end
 
 local slot
 local record = {
@@ -177,6 +184,7 @@ else
 end
 
 record.labels = internLabels(ARGV[8], ARGV[9], ARGV[10])
+chargeHost(host, cost)
 record.id = slotDigits(slot) .. suffix
 record.token = redis.call('HINCRBY', KEY_META, 'token', 1)
 if ttl > 0 then record.expires = now + ttl end

@@ -14,6 +14,7 @@
 -- KEYS[12] events    STREAM lease events, capped (see events.lua)
 -- KEYS[13] hostexp   ZSET   host scored by the time its leases lapse (--host-ttl)
 -- KEYS[14] hostdead  HASH   host -> when its leases were reclaimed for a missed heartbeat
+-- KEYS[15] hostuse   HASH   host -> pairs its leases hold (for --host-quota)
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] lease id
@@ -28,7 +29,7 @@
 local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local KEY_BLOCKED, KEY_KFREE, KEY_RESERVED = KEYS[9], KEYS[10], KEYS[11]
-local KEY_EVENTS, KEY_HOSTEXP, KEY_HOSTDEAD = KEYS[12], KEYS[13], KEYS[14]
+local KEY_EVENTS, KEY_HOSTEXP, KEY_HOSTDEAD, KEY_HOSTUSE = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
 
 -- @include "common.lua"
 -- @include "pairs.lua"

@@ -8,6 +8,7 @@ local function dropLease(slot, r, event)
   dropped = dropped + 1
   local reply = leaseReply(slot, r)
   emit(event, reply)
+  refundHost(r.host, quotaCost(slot, r.kind, r.level))
   if isPairSlot(slot) then
     freeRank(slot)
   else

@@ -155,3 +155,27 @@ local function releaseStatic(slot, cats)
   for _, c in ipairs(cats) do redis.call('SREM', scatKey(c), slot) end
   for _, rank in ipairs(coveredRanks(cats)) do unblockRank(rank) end
 end
+
+-- What a lease costs its host's quota (--host-quota), in pairs: a pair
+-- lease one, a static level the pairs it keeps out of the pool (at least
+-- one), a disabled label one (its slot). Pod members add nothing.
+local function quotaCost(slot, kind, level)
+  if isPairSlot(slot) or kind ~= 's' then return 1 end
+  return math.max(1, #coveredRanks(categoriesOf(level)))
+end
+
+local function chargeHost(host, cost)
+  redis.call('HINCRBY', KEY_HOSTUSE, host, cost)
+end
+
+local function refundHost(host, cost)
+  if redis.call('HINCRBY', KEY_HOSTUSE, host, -cost) <= 0 then redis.call('HDEL', KEY_HOSTUSE, host) end
+end
+
+-- An error reply when `cost` more pairs would take the host over `quota` (0 = none).
+local function quotaExceeded(host, cost, quota)
+  if quota <= 0 then return nil end
+  local used = tonumber(redis.call('HGET', KEY_HOSTUSE, host)) or 0
+  if used + cost > quota then return {E_HOST_QUOTA, host, used, cost, quota} end
+  return nil
+end
