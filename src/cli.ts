@@ -36,6 +36,8 @@ program
   .addOption(opt('--data-dir <dir>', 'directory of the embedded redis-server', 'MCS_DATA_DIR', DEFAULTS.dataDir))
   .addOption(opt('--pool <name>', 'pool name; pools sharing a Redis are independent', 'MCS_POOL', DEFAULTS.pool))
   .addOption(opt('--categories <range>', 'category range of the pool', 'MCS_CATEGORIES', DEFAULTS.categories))
+  .addOption(opt('--sensitivity <sN>', 'sensitivity of the pool\'s levels (MLS), s0 to s1023', 'MCS_SENSITIVITY', DEFAULTS.sensitivity))
+  .addOption(opt('--setrans <file>', 'setrans.conf whose level names requests may use (e.g. TopSecret)', 'MCS_SETRANS'))
   .addOption(opt('--profile <name|file>', 'context profile: container, svirt, or a container_contexts file', 'MCS_PROFILE', DEFAULTS.profile))
   .addOption(opt('--reserved <levels>', `pairs never handed out, separated by ";" or spaces, or "none" (default "${DEFAULTS.reserved}" when inside the range)`, 'MCS_RESERVED'))
   .addOption(opt('--allowed-types <types>', 'process types options.type may name, comma-separated (default: the profiles\' process types)', 'MCS_ALLOWED_TYPES'))

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseCategoryRange, type CategoryRange, formatCategoryRange } from './domain/categories.js';
+import { MAX_SENSITIVITY, parseCategoryRange, type CategoryRange, formatCategoryRange } from './domain/categories.js';
+import { parseSetrans, type Translator } from './domain/setrans.js';
 import { formatLevel, parseLevel, categoriesWithin, type Level } from './domain/level.js';
 import { builtinProfile, parseContextsFile, type Profile } from './domain/profile.js';
 import { LabelSyntaxError } from './domain/errors.js';
@@ -18,6 +19,8 @@ export interface ServeConfig {
   readonly dataDir: string;
   readonly pool: string;
   readonly sensitivity: string;
+  /** Level names from --setrans; undefined without. */
+  readonly translator: Translator | undefined;
   readonly categories: CategoryRange;
   readonly profile: Profile;
   readonly reserved: readonly Level[];
@@ -73,6 +76,8 @@ export interface ServeOptions {
   dataDir: string;
   pool: string;
   categories: string;
+  sensitivity: string;
+  setrans?: string | undefined;
   profile: string;
   reserved?: string | undefined;
   logLevel: string;
@@ -96,6 +101,7 @@ export const DEFAULTS = {
   dataDir: './.mcs-data',
   pool: 'default',
   categories: 'c0.c1023',
+  sensitivity: 's0',
   profile: 'container',
   reserved: 's0:c1022,c1023',
   logLevel: 'info',
@@ -171,7 +177,11 @@ export function parseReserved(value: string | undefined, categories: CategoryRan
       throw new ConfigError('--reserved', `${item}: ${(err as LabelSyntaxError).message}`);
     }
     if (level.categories.length !== 2) throw new ConfigError('--reserved', `${item} is not a pair of two categories`);
-    if (`s${level.sensitivity}` !== sensitivity) throw new ConfigError('--reserved', `${item} is not at the pool's sensitivity ${sensitivity}`);
+    if (`s${level.sensitivity}` !== sensitivity) {
+      // The default pair is go-selinux's, at s0: other sensitivities simply do without it.
+      if (!explicit) continue;
+      throw new ConfigError('--reserved', `${item} is not at the pool's sensitivity ${sensitivity}`);
+    }
     if (!categoriesWithin(level, categories)) {
       if (!explicit) continue;
       throw new ConfigError('--reserved', `${item} is outside the pool's categories ${formatCategoryRange(categories)}`);
@@ -274,7 +284,18 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
       throw new ConfigError('--redis', (err as Error).message.replace(/^--redis must/, 'must'));
     }
   }
-  const sensitivity = 's0';
+  if (!/^s(0|[1-9]\d{0,3})$/.test(o.sensitivity) || Number(o.sensitivity.slice(1)) > MAX_SENSITIVITY) {
+    throw new ConfigError('--sensitivity', `must be s0 to s${MAX_SENSITIVITY}, not ${JSON.stringify(o.sensitivity)}`);
+  }
+  const sensitivity = o.sensitivity;
+  let translator: Translator | undefined;
+  if (o.setrans) {
+    try {
+      translator = parseSetrans(o.setrans, (path) => readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new ConfigError('--setrans', (err as Error).message);
+    }
+  }
   const tls = tlsFiles(o);
   let authz: Policy | undefined;
   if (o.authz) {
@@ -318,6 +339,7 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
     dataDir: o.dataDir,
     pool: o.pool,
     sensitivity,
+    translator,
     categories,
     profile,
     profiles,

@@ -137,7 +137,7 @@ export function leaseText(lease: Lease__Output, now: number): string {
     ['workload', lease.workload_id],
     ['members', lease.members.join(', ')],
     ['kind', lease.kind],
-    ['level', lease.level],
+    ['level', lease.level_name ? `${lease.level} (${lease.level_name})` : lease.level],
     ['process', lease.process_label],
     ['mount', lease.mount_label],
     ['ro mount', lease.ro_mount_label],

@@ -1,7 +1,8 @@
 import { formatCategoryRange, type CategoryRange } from './categories.js';
 import { formatPrefix, isIdentifier, type ContextPrefix } from './context.js';
-import { LabelSyntaxError } from './errors.js';
-import { categoriesWithin, formatLevel, parseLevel, type Level } from './level.js';
+import { LabelSyntaxError, quote } from './errors.js';
+import { categoriesWithin, formatLevel, levelsEqual, parseMlsRange, type Level } from './level.js';
+import { resolveLevelName, type Translator } from './setrans.js';
 import type { Profile } from './profile.js';
 
 /**
@@ -45,6 +46,8 @@ export interface OptionsPolicy {
   readonly privilegedType: string;
   readonly sensitivity: number;
   readonly categories: CategoryRange;
+  /** Names from setrans.conf (--setrans), accepted wherever a level is. */
+  readonly translator?: Translator;
 }
 
 /** Context prefixes "user:role:type" of the three labels of a lease. */
@@ -92,11 +95,29 @@ function prefix(p: ContextPrefix, over: Partial<ContextPrefix>): string {
   });
 }
 
+/**
+ * A level as a request gives it: raw (`s0:c1,c2`), or a name from
+ * setrans.conf (`TopSecret`), or a range whose two ends are the same level.
+ * A real range cannot be leased: a lease has one level.
+ */
+export function requestedLevel(text: string, translator: Translator | undefined): Level {
+  const raw = resolveLevelName(text, translator);
+  const range = parseMlsRange(raw);
+  if (!levelsEqual(range.low, range.high)) {
+    throw new LabelSyntaxError(`${quote(text)} is the range ${raw}; a lease has a single level`);
+  }
+  return range.low;
+}
+
 /** The static level a request names: one or more categories, inside the pool. */
-export function staticLevel(text: string, policy: Pick<OptionsPolicy, 'sensitivity' | 'categories'>, field = 'options.level'): Level {
+export function staticLevel(
+  text: string,
+  policy: Pick<OptionsPolicy, 'sensitivity' | 'categories' | 'translator'>,
+  field = 'options.level',
+): Level {
   let level: Level;
   try {
-    level = parseLevel(text);
+    level = requestedLevel(text, policy.translator);
   } catch (err) {
     if (err instanceof LabelSyntaxError) throw new OptionError(field, err.message);
     throw err;

@@ -19,7 +19,8 @@ import { LabelSyntaxError } from '../domain/errors.js';
 import { formatCategoryRange } from '../domain/categories.js';
 import { categoriesWithin, parseLevel } from '../domain/level.js';
 import { formatLevel } from '../domain/level.js';
-import { NO_OPTIONS, OptionError, resolveLabelOptions, staticLevel, type OptionsPolicy } from '../domain/options.js';
+import { NO_OPTIONS, OptionError, requestedLevel, resolveLabelOptions, staticLevel, type OptionsPolicy } from '../domain/options.js';
+import type { Translator } from '../domain/setrans.js';
 import { planVolumes, prepareVolumes, VolumeError, type VolumeMode, type VolumeRequest } from '../domain/volumes.js';
 import type { Metrics } from './metrics.js';
 import { denial, grantFor, identityOf, implicitHostGrant, levelAllowed, type Grant, type Method, type Policy } from './authz.js';
@@ -62,8 +63,9 @@ function timestamp(ms: number): Timestamp {
   return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
 }
 
-export function leaseMessage(l: Lease): LeaseMessage {
+export function leaseMessage(l: Lease, translator?: Translator): LeaseMessage {
   return {
+    level_name: translator?.toName(l.level) ?? '',
     lease_id: l.id,
     pool: l.pool,
     host: l.host,
@@ -180,6 +182,7 @@ type UnaryCall<Req> = grpc.ServerUnaryCall<Req, unknown>;
  */
 export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
   const { store, log } = deps;
+  const message = (l: Lease) => leaseMessage(l, deps.policy.translator);
 
   /** How long the store may wait: the client's remaining deadline, capped. */
   function budget(call: UnaryCall<unknown>): number {
@@ -295,7 +298,7 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
           const ok = call.write({
             event_id: e.id,
             type: e.type,
-            lease: leaseMessage(toLease(store.settings.name, e.fields)),
+            lease: message(toLease(store.settings.name, e.fields)),
             at: timestamp(e.at),
             workload_id: e.workloadId,
           });
@@ -406,7 +409,7 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
         { timeoutMs: timeoutMs() },
       );
       return {
-        response: { lease: leaseMessage(lease), created, volume_plan: volumePlan(lease, volumes, store.settings.sensitivity) },
+        response: { lease: message(lease), created, volume_plan: volumePlan(lease, volumes, store.settings.sensitivity) },
         logFields: { ...leaseLog(lease), created, kind: lease.kind, members: lease.members.length, volumes: volumes.length },
       };
     }),
@@ -457,7 +460,7 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       const ttl = ttlSeconds(req.ttl_seconds, 'ttl_seconds', { required: true });
       await authorize(call, 'Renew', () => hostOfLease(leaseId, timeoutMs()));
       const lease = await store.renew(leaseId, ttl, { timeoutMs: timeoutMs() });
-      return { response: { lease: leaseMessage(lease) }, logFields: { ...leaseLog(lease), expiresAt: lease.expiresAt } };
+      return { response: { lease: message(lease) }, logFields: { ...leaseLog(lease), expiresAt: lease.expiresAt } };
     }),
 
     GetLease: unary('GetLease', false, async (req, timeoutMs, call) => {
@@ -469,7 +472,7 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       if (host !== undefined && lease.host !== host) {
         throw new RpcError(grpc.status.FAILED_PRECONDITION, `the lease belongs to host ${lease.host}`, 'HOST_MISMATCH', { lease_host: lease.host });
       }
-      return { response: leaseMessage(lease) };
+      return { response: message(lease) };
     }),
 
     ListLeases: unary('ListLeases', false, async (req, timeoutMs, call) => {
@@ -479,7 +482,7 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       const after = decodePageToken(req.page_token, host);
       const page = await store.list({ host, limit, ...(after ? { after } : {}) }, { timeoutMs: timeoutMs() });
       const next = page.next ? encodePageToken(page.next, host) : '';
-      return { response: { leases: page.leases.map(leaseMessage), next_page_token: next } };
+      return { response: { leases: page.leases.map(message), next_page_token: next } };
     }),
 
     Heartbeat: unary('Heartbeat', false, async (req, timeoutMs, call) => {
@@ -505,7 +508,7 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
         seen.add(workloadId);
         let level;
         try {
-          level = parseLevel(w.level);
+          level = requestedLevel(w.level, deps.policy.translator);
         } catch (err) {
           if (err instanceof LabelSyntaxError) throw invalidArgument(`workloads[${i}].level`, err.message);
           throw err;
@@ -545,10 +548,10 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       ];
       return {
         response: {
-          kept: result.kept.map(leaseMessage),
-          restored: result.restored.map(leaseMessage),
+          kept: result.kept.map(message),
+          restored: result.restored.map(message),
           conflicts,
-          released: result.released.map(leaseMessage),
+          released: result.released.map(message),
         },
         logFields: {
           host,

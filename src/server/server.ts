@@ -190,6 +190,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
         privilegedType: config.privilegedType,
         sensitivity: Number(config.sensitivity.slice(1)),
         categories: config.categories,
+        ...(config.translator ? { translator: config.translator } : {}),
       },
     }));
   health.addToServer(server);
@@ -224,6 +225,11 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     log.info('mutual TLS without --authz: each client acts only for the host its certificate names');
   } else {
     log.info({ identities: config.authz.rules.length }, 'mutual TLS with an authorization policy');
+  }
+
+  if (config.translator) {
+    log.info({ names: config.translator.size }, 'level names loaded from setrans.conf');
+    for (const w of config.translator.warnings) log.warn({ file: w.file, line: w.line, text: w.text }, `setrans.conf: ${w.message}`);
   }
 
   let metricsServer: HttpServer | undefined;

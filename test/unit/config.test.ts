@@ -45,9 +45,27 @@ describe('buildServeConfig', () => {
     [{ redisTimeout: '5ms' }, '--redis-timeout'],
     [{ reapInterval: '0' }, '--reap-interval'],
     [{ shutdownGrace: '-1' }, '--shutdown-grace'],
+    [{ sensitivity: 's1024' }, '--sensitivity'],
+    [{ sensitivity: 'S0' }, '--sensitivity'],
+    [{ sensitivity: 's01' }, '--sensitivity'],
+    [{ setrans: '/nonexistent/setrans.conf' }, '--setrans'],
+    [{ hostQuota: '101%' }, '--host-quota'],
+    [{ hostQuota: 'lots' }, '--host-quota'],
+    [{ tlsKey: '/x' }, '--tls-cert'],
+    [{ authz: '/x' }, '--authz'],
+    [{ metricsListen: 'nowhere' }, '--metrics-listen'],
+    [{ logFormat: 'xml' }, '--log-format'],
+    [{ redis: 'redis://a:1', redisCluster: 'b:2' }, '--redis-cluster'],
+    [{ redisSentinels: 'a:1' }, '--redis-master-name'],
   ])('refuses %j naming %s', (patch, option) => {
     expect(() => buildServeConfig({ ...base, ...patch })).toThrow(ConfigError);
     expect(() => buildServeConfig({ ...base, ...patch })).toThrow(new RegExp(`^${option}: `));
+  });
+
+  it('takes a pool at another sensitivity, without the default reserved pair (it is s0)', () => {
+    const c = buildServeConfig({ ...base, sensitivity: 's2' });
+    expect(c.sensitivity).toBe('s2');
+    expect(c.reserved).toEqual([]);
   });
 
   it('reads a contexts file as the profile', () => {

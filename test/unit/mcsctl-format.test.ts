@@ -62,6 +62,7 @@ function lease(over: Partial<Lease__Output> = {}): Lease__Output {
     members: ['4f3c9a'],
     claims: [],
     kind: 'RANDOM',
+    level_name: '',
     ...over,
   };
 }

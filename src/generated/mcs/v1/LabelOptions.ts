@@ -18,7 +18,8 @@ export interface LabelOptions {
    */
   'type'?: (string);
   /**
-   * A static level instead of a random pair, e.g. "s0:c100,c200".
+   * A static level instead of a random pair, e.g. "s0:c100,c200", or its
+   * name in the server's setrans.conf (e.g. "TopSecret").
    */
   'level'?: (string);
   /**
@@ -52,7 +53,8 @@ export interface LabelOptions__Output {
    */
   'type': (string);
   /**
-   * A static level instead of a random pair, e.g. "s0:c100,c200".
+   * A static level instead of a random pair, e.g. "s0:c100,c200", or its
+   * name in the server's setrans.conf (e.g. "TopSecret").
    */
   'level': (string);
   /**

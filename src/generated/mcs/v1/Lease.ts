@@ -88,6 +88,10 @@ export interface Lease {
    */
   'claims'?: (_mcs_v1_VolumeClaim)[];
   'kind'?: (_mcs_v1_Lease_Kind);
+  /**
+   * The level's name in the server's setrans.conf (--setrans), when it has one.
+   */
+  'level_name'?: (string);
 }
 
 export interface Lease__Output {
@@ -135,4 +139,8 @@ export interface Lease__Output {
    */
   'claims': (_mcs_v1_VolumeClaim__Output)[];
   'kind': (_mcs_v1_Lease_Kind__Output);
+  /**
+   * The level's name in the server's setrans.conf (--setrans), when it has one.
+   */
+  'level_name': (string);
 }

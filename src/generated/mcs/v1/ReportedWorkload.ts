@@ -5,7 +5,7 @@ export interface ReportedWorkload {
   'workload_id'?: (string);
   /**
    * The level the workload runs with, e.g. "s0:c12,c907" ("s0" for a
-   * disabled, privileged workload).
+   * disabled, privileged workload), or its name in setrans.conf.
    */
   'level'?: (string);
 }
@@ -14,7 +14,7 @@ export interface ReportedWorkload__Output {
   'workload_id': (string);
   /**
    * The level the workload runs with, e.g. "s0:c12,c907" ("s0" for a
-   * disabled, privileged workload).
+   * disabled, privileged workload), or its name in setrans.conf.
    */
   'level': (string);
 }
