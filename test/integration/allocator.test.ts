@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { errorInfoOf } from '../../src/server/errors.js';
 import { canonicalLevel, parseLevel } from '../../src/domain/level.js';
 import { TestRedis } from '../support/redis-server.js';
+import { expectStatus } from '../support/rpc.js';
 import { connect, rpcError, startService, type TestClient } from '../support/service.js';
 
 let redis: TestRedis;
@@ -23,15 +23,6 @@ afterAll(async () => {
 
 async function stats() {
   return client.GetPoolStats({});
-}
-
-function expectError(err: grpc.ServiceError, code: grpc.status, reason: string, message?: RegExp) {
-  expect(grpc.status[err.code]).toBe(grpc.status[code]);
-  expect(err.metadata.get('mcs-error-reason')).toEqual([reason]);
-  const info = errorInfoOf(err);
-  expect(info?.reason).toBe(reason);
-  expect(info?.domain).toBe('mcs-allocator');
-  if (message) expect(err.details).toMatch(message);
 }
 
 describe('Allocate', () => {
@@ -74,7 +65,7 @@ describe('Allocate', () => {
     await client.Allocate({ host: 'node-1', workload_id: 'orig', request_id: 'req-shared' });
     const before = await stats();
     const err = await rpcError(client.Allocate({ host: 'node-1', workload_id: 'other', request_id: 'req-shared' }));
-    expectError(err, grpc.status.ALREADY_EXISTS, 'REQUEST_ID_REUSED', /request_id was already used/);
+    expectStatus(err, 'ALREADY_EXISTS', 'REQUEST_ID_REUSED', /request_id was already used/);
     expect(await stats()).toEqual(before);
   });
 
@@ -103,7 +94,7 @@ describe('Allocate', () => {
   ])('refuses %j with INVALID_ARGUMENT and changes nothing', async (req, message) => {
     const before = await stats();
     const err = await rpcError(client.Allocate(req));
-    expectError(err, grpc.status.INVALID_ARGUMENT, 'INVALID_ARGUMENT');
+    expectStatus(err, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT');
     expect(err.details).toContain(message);
     expect(await stats()).toEqual(before);
   });
@@ -119,7 +110,7 @@ describe('Release', () => {
     expect(await client.Release({ lease_id: 'aaaaaaaaaaaaaaaa' })).toEqual({ released: false, remaining_members: 0 });
     expect(Number((await stats()).free)).toBe(Number(before.free) + 1);
     const err = await rpcError(client.GetLease({ lease_id: lease!.lease_id }));
-    expectError(err, grpc.status.NOT_FOUND, 'LEASE_NOT_FOUND');
+    expectStatus(err, 'NOT_FOUND', 'LEASE_NOT_FOUND');
   });
 
   it('releases by host + workload_id', async () => {
@@ -131,10 +122,10 @@ describe('Release', () => {
   it('refuses a lease id with the wrong host or fencing token, and keeps the lease', async () => {
     const { lease } = await client.Allocate({ host: 'node-1', workload_id: 'guarded' });
     const wrongHost = await rpcError(client.Release({ lease_id: lease!.lease_id, host: 'node-9' }));
-    expectError(wrongHost, grpc.status.FAILED_PRECONDITION, 'HOST_MISMATCH', /belongs to host node-1/);
+    expectStatus(wrongHost, 'FAILED_PRECONDITION', 'HOST_MISMATCH', /belongs to host node-1/);
     const stale = (BigInt(lease!.fencing_token as string) - 1n).toString();
     const wrongToken = await rpcError(client.Release({ lease_id: lease!.lease_id, fencing_token: stale }));
-    expectError(wrongToken, grpc.status.FAILED_PRECONDITION, 'FENCING_TOKEN_MISMATCH');
+    expectStatus(wrongToken, 'FAILED_PRECONDITION', 'FENCING_TOKEN_MISMATCH');
     expect((await client.GetLease({ lease_id: lease!.lease_id })).level).toBe(lease!.level);
     expect(
       await client.Release({ lease_id: lease!.lease_id, host: 'node-1', fencing_token: lease!.fencing_token }),
@@ -150,7 +141,7 @@ describe('Release', () => {
     [{ workload_id: 'w' }, 'host: is required'],
   ])('refuses %j with INVALID_ARGUMENT', async (req, message) => {
     const err = await rpcError(client.Release(req));
-    expectError(err, grpc.status.INVALID_ARGUMENT, 'INVALID_ARGUMENT');
+    expectStatus(err, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT');
     expect(err.details).toContain(message);
   });
 });
@@ -166,10 +157,10 @@ describe('Renew and GetLease', () => {
   });
 
   it('answers NOT_FOUND for unknown leases and INVALID_ARGUMENT for a zero TTL', async () => {
-    expectError(await rpcError(client.Renew({ lease_id: 'bbbbbbbbbbbbbbbb', ttl_seconds: 5 })), grpc.status.NOT_FOUND, 'LEASE_NOT_FOUND');
+    expectStatus(await rpcError(client.Renew({ lease_id: 'bbbbbbbbbbbbbbbb', ttl_seconds: 5 })), 'NOT_FOUND', 'LEASE_NOT_FOUND');
     const err = await rpcError(client.Renew({ lease_id: 'bbbbbbbbbbbbbbbb', ttl_seconds: 0 }));
-    expectError(err, grpc.status.INVALID_ARGUMENT, 'INVALID_ARGUMENT', /ttl_seconds: must be at least 1/);
-    expectError(await rpcError(client.GetLease({ host: 'node-4', workload_id: 'nope' })), grpc.status.NOT_FOUND, 'LEASE_NOT_FOUND');
+    expectStatus(err, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /ttl_seconds: must be at least 1/);
+    expectStatus(await rpcError(client.GetLease({ host: 'node-4', workload_id: 'nope' })), 'NOT_FOUND', 'LEASE_NOT_FOUND');
   });
 });
 
@@ -208,11 +199,11 @@ describe('ListLeases', () => {
     const page = await client.ListLeases({ host: 'lister', page_size: 5 });
     expect(page.next_page_token).not.toBe('');
     const mismatched = await rpcError(client.ListLeases({ host: 'other', page_token: page.next_page_token }));
-    expectError(mismatched, grpc.status.INVALID_ARGUMENT, 'INVALID_ARGUMENT', /page_token: was issued for a different host filter/);
+    expectStatus(mismatched, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /page_token: was issued for a different host filter/);
     const forged = await rpcError(client.ListLeases({ page_token: 'not-a-token' }));
-    expectError(forged, grpc.status.INVALID_ARGUMENT, 'INVALID_ARGUMENT', /page_token/);
+    expectStatus(forged, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /page_token/);
     const negative = await rpcError(client.ListLeases({ page_size: -1 }));
-    expectError(negative, grpc.status.INVALID_ARGUMENT, 'INVALID_ARGUMENT', /page_size/);
+    expectStatus(negative, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /page_size/);
   });
 });
 

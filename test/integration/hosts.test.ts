@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import type { LeaseEvent__Output } from '../../src/generated/mcs/v1/LeaseEvent.js';
 import { TestRedis } from '../support/redis-server.js';
+import { NO_OPTIONS } from '../support/rpc.js';
 import { connect, LogCapture, rpcError, startService, type TestClient } from '../support/service.js';
 
 // Host liveness, reconciliation and the event stream, with several replicas
@@ -41,7 +42,6 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10
   }
 }
 
-const none = { user: '', role: '', type: '', level: '', filetype: '', disable: false, profile: '' };
 
 describe('heartbeats', () => {
   it('keep all of a host\'s leases alive in one call; a lapse reclaims them exactly once across replicas', async () => {
@@ -149,7 +149,7 @@ describe('Reconcile', () => {
   });
 
   it('refuses a reported level that dominates a live lease, naming it', async () => {
-    const held = (await c.Allocate({ host: 'node-c', workload_id: 'x', options: { ...none, level: 's0:c500,c501' } })).lease;
+    const held = (await c.Allocate({ host: 'node-c', workload_id: 'x', options: { ...NO_OPTIONS, level: 's0:c500,c501' } })).lease;
     const res = await c.Reconcile({ host: 'node-d', workloads: [{ workload_id: 'y', level: 's0:c500,c501,c502' }] });
     expect(res.conflicts).toEqual([
       expect.objectContaining({ reason: 'LEVEL_DOMINANCE_CONFLICT', holder_lease_id: held.lease_id, holder_host: 'node-c', holder_workload_id: 'x' }),

@@ -5,7 +5,7 @@ import type { RunningServer } from '../../src/server/server.js';
 import { parseLevel } from '../../src/domain/level.js';
 import { TestRedis } from '../support/redis-server.js';
 import { connect, rpcError, startService, type TestClient } from '../support/service.js';
-import { snapshot } from '../support/snapshot.js';
+import { expectStatus, NO_OPTIONS, refusedWithoutTrace } from '../support/rpc.js';
 
 // Label options, static levels and pods over gRPC against a real Redis.
 
@@ -33,21 +33,6 @@ async function service(pool: string, categories = 'c0.c1023'): Promise<TestClien
   return c;
 }
 
-function expectStatus(err: grpc.ServiceError, code: keyof typeof grpc.status, reason: string, message?: RegExp) {
-  expect(grpc.status[err.code]).toBe(code);
-  expect(err.metadata.get('mcs-error-reason')).toEqual([reason]);
-  if (message) expect(err.details).toMatch(message);
-}
-
-/** Runs a call that must be refused and checks that Redis did not change. */
-async function refusedWithoutTrace(call: () => Promise<unknown>): Promise<grpc.ServiceError> {
-  const before = await snapshot(raw);
-  const err = await rpcError(call());
-  expect(await snapshot(raw)).toEqual(before);
-  return err;
-}
-
-const none = { user: '', role: '', type: '', level: '', filetype: '', disable: false, profile: '' };
 
 describe('label options', () => {
   let c: TestClient;
@@ -59,31 +44,31 @@ describe('label options', () => {
     const { lease } = await c.Allocate({
       host: 'h',
       workload_id: 'kvm',
-      options: { ...none, type: 'container_kvm_t', user: 'user_u', role: 'user_r', filetype: 'container_ro_file_t' },
+      options: { ...NO_OPTIONS, type: 'container_kvm_t', user: 'user_u', role: 'user_r', filetype: 'container_ro_file_t' },
     });
     expect(lease.kind).toBe('RANDOM');
     expect(lease.process_label).toBe(`user_u:user_r:container_kvm_t:${lease.level}`);
     expect(lease.mount_label).toBe(`user_u:object_r:container_ro_file_t:${lease.level}`);
     expect(lease.ro_mount_label).toBe(`user_u:object_r:container_ro_file_t:${lease.level}`);
-    const svirt = await c.Allocate({ host: 'h', workload_id: 'old', options: { ...none, profile: 'svirt' } });
+    const svirt = await c.Allocate({ host: 'h', workload_id: 'old', options: { ...NO_OPTIONS, profile: 'svirt' } });
     expect(svirt.lease.process_label).toBe(`system_u:system_r:svirt_lxc_net_t:${svirt.lease.level}`);
     expect(svirt.lease.mount_label).toBe(`system_u:object_r:svirt_sandbox_file_t:${svirt.lease.level}`);
   });
 
   it('refuses spc_t and unlisted types with PERMISSION_DENIED, malformed ones with INVALID_ARGUMENT, leaving no trace', async () => {
-    const denied = await refusedWithoutTrace(() => c.Allocate({ host: 'h', workload_id: 'p', options: { ...none, type: 'spc_t' } }));
+    const denied = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'h', workload_id: 'p', options: { ...NO_OPTIONS, type: 'spc_t' } }));
     expectStatus(denied, 'PERMISSION_DENIED', 'NOT_ALLOWED', /^options\.type: spc_t is not an allowed process type/);
-    const bad = await refusedWithoutTrace(() => c.Allocate({ host: 'h', workload_id: 'p', options: { ...none, type: 'a:b' } }));
+    const bad = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'h', workload_id: 'p', options: { ...NO_OPTIONS, type: 'a:b' } }));
     expectStatus(bad, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /^options\.type: must be an SELinux identifier/);
-    const mixed = await refusedWithoutTrace(() =>
-      c.Allocate({ host: 'h', workload_id: 'p', options: { ...none, disable: true, level: 's0:c1,c2' } }),
+    const mixed = await refusedWithoutTrace(raw, () =>
+      c.Allocate({ host: 'h', workload_id: 'p', options: { ...NO_OPTIONS, disable: true, level: 's0:c1,c2' } }),
     );
     expectStatus(mixed, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /options\.level: cannot be combined with options\.disable/);
   });
 
   it('disable: the privileged type at s0 and no pair consumed', async () => {
     const before = await c.GetPoolStats({});
-    const { lease, created } = await c.Allocate({ host: 'h', workload_id: 'priv', options: { ...none, disable: true } });
+    const { lease, created } = await c.Allocate({ host: 'h', workload_id: 'priv', options: { ...NO_OPTIONS, disable: true } });
     expect(created).toBe(true);
     expect(lease).toMatchObject({
       kind: 'DISABLED',
@@ -94,7 +79,7 @@ describe('label options', () => {
     const after = await c.GetPoolStats({});
     expect(after.free).toBe(before.free);
     expect(after.leased).toBe(before.leased);
-    expect((await c.Allocate({ host: 'h', workload_id: 'priv', options: { ...none, disable: true } })).created).toBe(false);
+    expect((await c.Allocate({ host: 'h', workload_id: 'priv', options: { ...NO_OPTIONS, disable: true } })).created).toBe(false);
     // The same workload asking for something else is refused, not answered with the disabled lease.
     const other = await rpcError(c.Allocate({ host: 'h', workload_id: 'priv' }));
     expectStatus(other, 'FAILED_PRECONDITION', 'WORKLOAD_HAS_LEASE', new RegExp(lease.lease_id));
@@ -109,10 +94,10 @@ describe('static levels', () => {
   });
 
   it('leases a named level, canonicalised, and refuses it to anyone else', async () => {
-    const { lease } = await c.Allocate({ host: 'h1', workload_id: 'db', options: { ...none, level: 's0:c200,c100' } });
+    const { lease } = await c.Allocate({ host: 'h1', workload_id: 'db', options: { ...NO_OPTIONS, level: 's0:c200,c100' } });
     expect(lease).toMatchObject({ kind: 'STATIC', level: 's0:c100,c200' });
-    const taken = await refusedWithoutTrace(() =>
-      c.Allocate({ host: 'h2', workload_id: 'web', options: { ...none, level: 's0:c100,c200' } }),
+    const taken = await refusedWithoutTrace(raw, () =>
+      c.Allocate({ host: 'h2', workload_id: 'web', options: { ...NO_OPTIONS, level: 's0:c100,c200' } }),
     );
     expectStatus(taken, 'ALREADY_EXISTS', 'LEVEL_IN_USE', new RegExp(`held by lease ${lease.lease_id} \\(host h1, workload db\\)`));
   });
@@ -122,13 +107,13 @@ describe('static levels', () => {
     ['s0:c100', 'is dominated by'],
     ['s0:c99.c201', 'dominates'],
   ])('refuses %s, which %s the leased s0:c100,c200, with FAILED_PRECONDITION', async (level, relation) => {
-    const err = await refusedWithoutTrace(() => c.Allocate({ host: 'h3', workload_id: `x-${level}`, options: { ...none, level } }));
+    const err = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'h3', workload_id: `x-${level}`, options: { ...NO_OPTIONS, level } }));
     expectStatus(err, 'FAILED_PRECONDITION', 'LEVEL_DOMINANCE_CONFLICT', new RegExp(`${relation} level s0:c100,c200 of lease`));
   });
 
   it('refuses the reserved pair and levels comparable with it', async () => {
     for (const level of ['s0:c1022,c1023', 's0:c1000.c1023', 's0:c1023']) {
-      const err = await refusedWithoutTrace(() => c.Allocate({ host: 'h', workload_id: 'r', options: { ...none, level } }));
+      const err = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'h', workload_id: 'r', options: { ...NO_OPTIONS, level } }));
       expectStatus(err, 'FAILED_PRECONDITION', 'LEVEL_RESERVED', /reserved/);
     }
   });
@@ -136,11 +121,11 @@ describe('static levels', () => {
   it('refuses a static level that dominates a random lease, naming it', async () => {
     const { lease } = await c.Allocate({ host: 'h', workload_id: 'random-1' });
     const [a, b] = parseLevel(lease.level).categories;
-    const err = await refusedWithoutTrace(() =>
-      c.Allocate({ host: 'h', workload_id: 'wide', options: { ...none, level: `s0:c${a},c${b},c${b === 1023 ? 1021 : 1023}` } }),
+    const err = await refusedWithoutTrace(raw, () =>
+      c.Allocate({ host: 'h', workload_id: 'wide', options: { ...NO_OPTIONS, level: `s0:c${a},c${b},c${b === 1023 ? 1021 : 1023}` } }),
     );
     expectStatus(err, 'FAILED_PRECONDITION', 'LEVEL_DOMINANCE_CONFLICT', new RegExp(`dominates level ${lease.level} of lease ${lease.lease_id}`));
-    const single = await refusedWithoutTrace(() => c.Allocate({ host: 'h', workload_id: 'one', options: { ...none, level: `s0:c${a}` } }));
+    const single = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'h', workload_id: 'one', options: { ...NO_OPTIONS, level: `s0:c${a}` } }));
     expectStatus(single, 'FAILED_PRECONDITION', 'LEVEL_DOMINANCE_CONFLICT', /is dominated by/);
   });
 });
@@ -148,7 +133,7 @@ describe('static levels', () => {
 describe('random allocation never hands out a pair comparable with a static level', () => {
   it('one category: s0:c5 keeps every pair containing c5 out of the pool', async () => {
     const c = await service('single', 'c0.c9');
-    const { lease } = await c.Allocate({ host: 'h', workload_id: 'solo', options: { ...none, level: 's0:c5' } });
+    const { lease } = await c.Allocate({ host: 'h', workload_id: 'solo', options: { ...NO_OPTIONS, level: 's0:c5' } });
     expect((await c.GetPoolStats({})).blocked).toBe('9');
     const levels: string[] = [];
     for (let i = 0; i < 36; i++) levels.push((await c.Allocate({ host: 'h', workload_id: `r${i}` })).lease.level);
@@ -161,11 +146,11 @@ describe('random allocation never hands out a pair comparable with a static leve
 
   it('many categories: s0:c0.c3 keeps its six pairs out; overlapping statics share blocked pairs', async () => {
     const c = await service('wide', 'c0.c9');
-    const wide = (await c.Allocate({ host: 'h', workload_id: 'wide', options: { ...none, level: 's0:c0.c3' } })).lease;
+    const wide = (await c.Allocate({ host: 'h', workload_id: 'wide', options: { ...NO_OPTIONS, level: 's0:c0.c3' } })).lease;
     expect(wide.level).toBe('s0:c0.c3');
     expect((await c.GetPoolStats({})).blocked).toBe('6');
     // {2,3,4} overlaps {0,1,2,3} without either dominating the other; pair (2,3) is blocked by both.
-    const other = (await c.Allocate({ host: 'h', workload_id: 'other', options: { ...none, level: 's0:c2,c3,c4' } })).lease;
+    const other = (await c.Allocate({ host: 'h', workload_id: 'other', options: { ...NO_OPTIONS, level: 's0:c2,c3,c4' } })).lease;
     expect((await c.GetPoolStats({})).blocked).toBe('8');
     await c.Release({ lease_id: wide.lease_id });
     expect((await c.GetPoolStats({})).blocked).toBe('3');
@@ -218,27 +203,27 @@ describe('pods', () => {
   });
 
   it('joining a static level by naming it', async () => {
-    const db = (await c.Allocate({ host: 'node', workload_id: 'db', options: { ...none, level: 's0:c7,c9' } })).lease;
-    const side = await c.Allocate({ host: 'node', workload_id: 'sidecar', share_with: db.lease_id, options: { ...none, level: 's0:c9,c7' } });
+    const db = (await c.Allocate({ host: 'node', workload_id: 'db', options: { ...NO_OPTIONS, level: 's0:c7,c9' } })).lease;
+    const side = await c.Allocate({ host: 'node', workload_id: 'sidecar', share_with: db.lease_id, options: { ...NO_OPTIONS, level: 's0:c9,c7' } });
     expect(side.lease.members).toEqual(['db', 'sidecar']);
-    const wrong = await refusedWithoutTrace(() =>
-      c.Allocate({ host: 'node', workload_id: 'x', share_with: db.lease_id, options: { ...none, level: 's0:c7,c8' } }),
+    const wrong = await refusedWithoutTrace(raw, () =>
+      c.Allocate({ host: 'node', workload_id: 'x', share_with: db.lease_id, options: { ...NO_OPTIONS, level: 's0:c7,c8' } }),
     );
     expectStatus(wrong, 'FAILED_PRECONDITION', 'SHARE_LEVEL_MISMATCH', /has level s0:c7,c9/);
   });
 
   it('refuses joins across hosts, to unknown leases, with other options, and for a workload holding another lease', async () => {
     const pod = (await c.Allocate({ host: 'node', workload_id: 'owner' })).lease;
-    const elsewhere = await refusedWithoutTrace(() => c.Allocate({ host: 'other', workload_id: 'w', share_with: pod.lease_id }));
+    const elsewhere = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'other', workload_id: 'w', share_with: pod.lease_id }));
     expectStatus(elsewhere, 'FAILED_PRECONDITION', 'HOST_MISMATCH', /belongs to host node/);
-    const unknown = await refusedWithoutTrace(() => c.Allocate({ host: 'node', workload_id: 'w', share_with: 'aaaaaaaaaaaaaaaa' }));
+    const unknown = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'node', workload_id: 'w', share_with: 'aaaaaaaaaaaaaaaa' }));
     expectStatus(unknown, 'NOT_FOUND', 'LEASE_NOT_FOUND');
-    const typed = await refusedWithoutTrace(() =>
-      c.Allocate({ host: 'node', workload_id: 'w', share_with: pod.lease_id, options: { ...none, type: 'container_t' } }),
+    const typed = await refusedWithoutTrace(raw, () =>
+      c.Allocate({ host: 'node', workload_id: 'w', share_with: pod.lease_id, options: { ...NO_OPTIONS, type: 'container_t' } }),
     );
     expectStatus(typed, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /^options\.type: cannot be combined with share_with/);
     await c.Allocate({ host: 'node', workload_id: 'busy' });
-    const busy = await refusedWithoutTrace(() => c.Allocate({ host: 'node', workload_id: 'busy', share_with: pod.lease_id }));
+    const busy = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'node', workload_id: 'busy', share_with: pod.lease_id }));
     expectStatus(busy, 'FAILED_PRECONDITION', 'WORKLOAD_HAS_LEASE');
   });
 });

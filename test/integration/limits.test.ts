@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import type { LeaseEvent__Output } from '../../src/generated/mcs/v1/LeaseEvent.js';
 import { TestRedis } from '../support/redis-server.js';
+import { NO_OPTIONS } from '../support/rpc.js';
 import { connect, rpcError, startService, type TestClient } from '../support/service.js';
 
 // Quotas and limits: one host cannot drain the pool, and no request can
@@ -29,16 +30,15 @@ async function service(options: Parameters<typeof startService>[1]): Promise<{ s
   return { server, client };
 }
 
-const none = { user: '', role: '', type: '', level: '', filetype: '', disable: false, profile: '' };
 
 describe('--host-quota', () => {
   it('caps the pairs one host holds; pods add nothing, static levels count the pairs they block', async () => {
     const { client: c } = await service({ pool: 'quota', categories: 'c0.c9', hostQuota: '5' });
     // s0:c0.c3 keeps its 6 pairs out of the pool: over a quota of 5.
-    const wide = await rpcError(c.Allocate({ host: 'modest', workload_id: 'wide', options: { ...none, level: 's0:c0.c3' } }));
+    const wide = await rpcError(c.Allocate({ host: 'modest', workload_id: 'wide', options: { ...NO_OPTIONS, level: 's0:c0.c3' } }));
     expect(wide.metadata.get('mcs-error-reason')).toEqual(['HOST_QUOTA']);
     expect(wide.details).toMatch(/holds 0 pairs; 6 more would pass its quota of 5/);
-    expect((await c.Allocate({ host: 'modest', workload_id: 'narrow', options: { ...none, level: 's0:c0.c2' } })).lease.level).toBe('s0:c0.c2');
+    expect((await c.Allocate({ host: 'modest', workload_id: 'narrow', options: { ...NO_OPTIONS, level: 's0:c0.c2' } })).lease.level).toBe('s0:c0.c2');
     const first = (await c.Allocate({ host: 'greedy', workload_id: 'w0' })).lease;
     for (let i = 1; i < 5; i++) await c.Allocate({ host: 'greedy', workload_id: `w${i}` });
     const err = await rpcError(c.Allocate({ host: 'greedy', workload_id: 'w5' }));

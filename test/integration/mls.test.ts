@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { parseLevel } from '../../src/domain/level.js';
 import { TestRedis } from '../support/redis-server.js';
+import { NO_OPTIONS } from '../support/rpc.js';
 import { connect, rpcError, startService, type TestClient } from '../support/service.js';
 
 // MLS: pools at different sensitivities side by side in one Redis, and level
@@ -48,7 +49,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const none = { user: '', role: '', type: '', level: '', filetype: '', disable: false, profile: '' };
 
 describe('pools at two sensitivities in one Redis', () => {
   it('lease levels, contexts and stats carry each pool\'s sensitivity', async () => {
@@ -62,7 +62,7 @@ describe('pools at two sensitivities in one Redis', () => {
     expect((await s0.GetPoolStats({})).sensitivity).toBe('s0');
     // Independent pools: each holds its own lease of the same workload.
     expect(low.lease_id).not.toBe(high.lease_id);
-    const disabled = (await s2.Allocate({ host: 'h', workload_id: 'priv', options: { ...none, disable: true } })).lease;
+    const disabled = (await s2.Allocate({ host: 'h', workload_id: 'priv', options: { ...NO_OPTIONS, disable: true } })).lease;
     expect(disabled).toMatchObject({ level: 's2', process_label: 'system_u:system_r:spc_t:s2', level_name: 'Secret' });
   });
 
@@ -73,16 +73,16 @@ describe('pools at two sensitivities in one Redis', () => {
 
 describe('level names', () => {
   it('a TopSecret request is leased at its raw level and conflict-checked like any static level', async () => {
-    const { lease } = await s2.Allocate({ host: 'h1', workload_id: 'ts', options: { ...none, level: 'TopSecret' } });
+    const { lease } = await s2.Allocate({ host: 'h1', workload_id: 'ts', options: { ...NO_OPTIONS, level: 'TopSecret' } });
     expect(lease).toMatchObject({ kind: 'STATIC', level: 's2:c100,c200', level_name: 'TopSecret' });
     expect((await s2.GetLease({ lease_id: lease.lease_id })).level_name).toBe('TopSecret');
-    const again = await rpcError(s2.Allocate({ host: 'h2', workload_id: 'x', options: { ...none, level: 'TopSecret' } }));
+    const again = await rpcError(s2.Allocate({ host: 'h2', workload_id: 'x', options: { ...NO_OPTIONS, level: 'TopSecret' } }));
     expect(err(again)).toEqual(['ALREADY_EXISTS', 'LEVEL_IN_USE']);
-    const wider = await rpcError(s2.Allocate({ host: 'h2', workload_id: 'y', options: { ...none, level: 's2:c100,c200,c250' } }));
+    const wider = await rpcError(s2.Allocate({ host: 'h2', workload_id: 'y', options: { ...NO_OPTIONS, level: 's2:c100,c200,c250' } }));
     expect(err(wider)).toEqual(['FAILED_PRECONDITION', 'LEVEL_DOMINANCE_CONFLICT']);
     expect(wider.details).toMatch(/level s2:c100,c200 of lease/);
     // A name with a ':' in it.
-    expect((await s2.Allocate({ host: 'h1', workload_id: 'seven', options: { ...none, level: 'Secret:Seven' } })).lease.level).toBe('s2:c7');
+    expect((await s2.Allocate({ host: 'h1', workload_id: 'seven', options: { ...NO_OPTIONS, level: 'Secret:Seven' } })).lease.level).toBe('s2:c7');
   });
 
   it.each([
@@ -90,7 +90,7 @@ describe('level names', () => {
     [() => s2, 'SystemLow-SystemHigh', /options\.level: "SystemLow-SystemHigh" is the range s0-s3:c0\.c1023; a lease has a single level/],
     [() => s2, 'NoSuchName', /options\.level: "NoSuchName" is neither a level nor a name in setrans\.conf/],
   ])('refuses %#: %s with INVALID_ARGUMENT', async (client, level, message) => {
-    const e = await rpcError(client().Allocate({ host: 'h', workload_id: `bad-${level}`, options: { ...none, level } }));
+    const e = await rpcError(client().Allocate({ host: 'h', workload_id: `bad-${level}`, options: { ...NO_OPTIONS, level } }));
     expect(grpc.status[e.code]).toBe('INVALID_ARGUMENT');
     expect(e.details).toMatch(message);
   });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { TestPki } from '../support/pki.js';
 import { TestRedis } from '../support/redis-server.js';
+import { NO_OPTIONS } from '../support/rpc.js';
 import { connect, LogCapture, rpcError, startService, type TestClient } from '../support/service.js';
 
 // Mutual TLS and per-host authorization, with certificates made here by openssl.
@@ -87,7 +88,6 @@ function expectDenied(err: grpc.ServiceError, identity: string, message: RegExp)
   expect(err.details).toMatch(message);
 }
 
-const none = { user: '', role: '', type: '', level: '', filetype: '', disable: false, profile: '' };
 
 describe('transport', () => {
   it.each([
@@ -161,14 +161,14 @@ describe('authorization', () => {
   it('the policy decides which types, disabled labels and static levels a host may ask for', async () => {
     const n1 = as('node-1');
     const n2 = as('node-2');
-    expect((await n1.Allocate({ host: 'node-1', workload_id: 'spc', options: { ...none, type: 'spc_t' } })).lease.process_label).toMatch(/:spc_t:/);
-    const err = await rpcError(n2.Allocate({ host: 'node-2', workload_id: 'spc', options: { ...none, type: 'spc_t' } }));
+    expect((await n1.Allocate({ host: 'node-1', workload_id: 'spc', options: { ...NO_OPTIONS, type: 'spc_t' } })).lease.process_label).toMatch(/:spc_t:/);
+    const err = await rpcError(n2.Allocate({ host: 'node-2', workload_id: 'spc', options: { ...NO_OPTIONS, type: 'spc_t' } }));
     expect(grpc.status[err.code]).toBe('PERMISSION_DENIED');
     expect(err.details).toMatch(/^options\.type: spc_t is not an allowed process type/);
-    const disabled = await rpcError(n2.Allocate({ host: 'node-2', workload_id: 'priv', options: { ...none, disable: true } }));
+    const disabled = await rpcError(n2.Allocate({ host: 'node-2', workload_id: 'priv', options: { ...NO_OPTIONS, disable: true } }));
     expect(disabled.details).toBe('options.disable: this identity may not ask for a disabled label');
-    expect((await n1.Allocate({ host: 'node-1', workload_id: 'lvl', options: { ...none, level: 's0:c5,c6' } })).lease.level).toBe('s0:c5,c6');
-    const wide = await rpcError(n1.Allocate({ host: 'node-1', workload_id: 'far', options: { ...none, level: 's0:c200,c300' } }));
+    expect((await n1.Allocate({ host: 'node-1', workload_id: 'lvl', options: { ...NO_OPTIONS, level: 's0:c5,c6' } })).lease.level).toBe('s0:c5,c6');
+    const wide = await rpcError(n1.Allocate({ host: 'node-1', workload_id: 'far', options: { ...NO_OPTIONS, level: 's0:c200,c300' } }));
     expect(grpc.status[wide.code]).toBe('PERMISSION_DENIED');
     expect(wide.details).toMatch(/^options\.level: s0:c200,c300 is not among the levels/);
   });

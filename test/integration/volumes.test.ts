@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { TestRedis } from '../support/redis-server.js';
 import { connect, rpcError, startService, type TestClient } from '../support/service.js';
-import { snapshot } from '../support/snapshot.js';
+import { expectStatus, refusedWithoutTrace } from '../support/rpc.js';
 
 // Volume relabel plans and the claims that keep one container's relabel
 // from cutting another off its files (Podman #7512).
@@ -35,19 +35,6 @@ const vol = (host_path: string, mode: string, extra: Record<string, unknown> = {
   current_label: '',
   ...extra,
 });
-
-function expectStatus(err: grpc.ServiceError, code: keyof typeof grpc.status, reason: string, message?: RegExp) {
-  expect(grpc.status[err.code]).toBe(code);
-  expect(err.metadata.get('mcs-error-reason')).toEqual([reason]);
-  if (message) expect(err.details).toMatch(message);
-}
-
-async function refusedWithoutTrace(call: () => Promise<unknown>): Promise<grpc.ServiceError> {
-  const before = await snapshot(raw);
-  const err = await rpcError(call());
-  expect(await snapshot(raw)).toEqual(before);
-  return err;
-}
 
 describe('plans', () => {
   it('plans shared, private, read-only and untouched volumes in request order', async () => {
@@ -99,7 +86,7 @@ describe('plans', () => {
   it.each(['/', '/usr/', '/usr/lib/x', '/etc/passwd', '/home', '/home/alice', '/root', '/srv/users/alice', '/srv/users'])(
     'refuses to relabel %s, leaving no trace',
     async (path) => {
-      const err = await refusedWithoutTrace(() => c.Allocate({ host: 'h1', workload_id: 'sys', volumes: [vol(path, 'z')] }));
+      const err = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'h1', workload_id: 'sys', volumes: [vol(path, 'z')] }));
       const normal = path === '/' ? '/' : path.replace(/\/$/, '');
       expectStatus(err, 'FAILED_PRECONDITION', 'RELABEL_NOT_ALLOWED', new RegExp(`^SELinux relabeling of ${normal} is not allowed$`));
     },
@@ -115,7 +102,7 @@ describe('plans', () => {
     [[vol('/data', 'Z', { storage_id: 'a b' })], 'volumes[0].storage_id'],
     [Array.from({ length: 129 }, (_, i) => vol(`/v${i}`, 'z')), 'volumes: at most 128'],
   ])('refuses %j with INVALID_ARGUMENT', async (volumes, message) => {
-    const err = await refusedWithoutTrace(() => c.Allocate({ host: 'h1', workload_id: 'bad', volumes }));
+    const err = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'h1', workload_id: 'bad', volumes }));
     expectStatus(err, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT');
     expect(err.details).toContain(message);
   });
@@ -125,7 +112,7 @@ describe('claims', () => {
   it('a private claim blocks the same, nested and containing paths on the same host, for other leases only', async () => {
     const a = (await c.Allocate({ host: 'n1', workload_id: 'a', volumes: [vol('/data/db', 'Z')] })).lease;
     for (const [path, mode] of [['/data/db', 'z'], ['/data/db/sub', 'Z'], ['/data', 'z'], ['/data/db', 'Z']] as const) {
-      const err = await refusedWithoutTrace(() => c.Allocate({ host: 'n1', workload_id: `b-${path}-${mode}`, volumes: [vol(path, mode)] }));
+      const err = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'n1', workload_id: `b-${path}-${mode}`, volumes: [vol(path, mode)] }));
       expectStatus(err, 'FAILED_PRECONDITION', 'VOLUME_CONFLICT', new RegExp(`conflicts with lease ${a.lease_id}, which holds /data/db \\(Z\\)`));
     }
     // Another host has its own /data/db; a sibling path is unrelated.
@@ -141,14 +128,14 @@ describe('claims', () => {
   it('shared claims coexist, but a private claim on a shared path is refused', async () => {
     const one = (await c.Allocate({ host: 'n3', workload_id: 's1', volumes: [vol('/cache', 'z')] })).lease;
     await c.Allocate({ host: 'n3', workload_id: 's2', volumes: [vol('/cache', 'z')] });
-    const err = await refusedWithoutTrace(() => c.Allocate({ host: 'n3', workload_id: 's3', volumes: [vol('/cache/private', 'Z')] }));
+    const err = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'n3', workload_id: 's3', volumes: [vol('/cache/private', 'Z')] }));
     expectStatus(err, 'FAILED_PRECONDITION', 'VOLUME_CONFLICT', /which holds \/cache \(z\)/);
     expect(one.claims).toEqual([{ host_path: '/cache', mode: 'z', storage_id: '' }]);
   });
 
   it('claims on shared storage conflict across hosts', async () => {
     const a = (await c.Allocate({ host: 'east', workload_id: 'x', volumes: [vol('/mnt/nfs/vol1', 'Z', { storage_id: 'nfs-1' })] })).lease;
-    const err = await refusedWithoutTrace(() =>
+    const err = await refusedWithoutTrace(raw, () =>
       c.Allocate({ host: 'west', workload_id: 'y', volumes: [vol('/mnt/nfs/vol1', 'Z', { storage_id: 'nfs-1' })] }),
     );
     expectStatus(err, 'FAILED_PRECONDITION', 'VOLUME_CONFLICT', new RegExp(`on storage nfs-1 conflicts with lease ${a.lease_id}`));
@@ -165,7 +152,7 @@ describe('claims', () => {
     // Repeating it is harmless.
     await c.PlanVolumes({ lease_id: a.lease_id, volumes: [vol('/later', 'Z')] });
     expect((await c.GetLease({ lease_id: a.lease_id })).claims).toHaveLength(1);
-    const err = await refusedWithoutTrace(() => c.PlanVolumes({ lease_id: b.lease_id, volumes: [vol('/later/inner', 'z')] }));
+    const err = await refusedWithoutTrace(raw, () => c.PlanVolumes({ lease_id: b.lease_id, volumes: [vol('/later/inner', 'z')] }));
     expectStatus(err, 'FAILED_PRECONDITION', 'VOLUME_CONFLICT', new RegExp(a.lease_id));
     expectStatus(await rpcError(c.PlanVolumes({ lease_id: 'aaaaaaaaaaaaaaaa', volumes: [vol('/x', 'z')] })), 'NOT_FOUND', 'LEASE_NOT_FOUND');
     expectStatus(await rpcError(c.PlanVolumes({ lease_id: a.lease_id, volumes: [] })), 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /^volumes: is required/);

@@ -103,29 +103,24 @@ end
 
 -- The workload holds a lease already: the same request gets it back,
 -- another request is refused rather than silently answered with it.
-local existing = slotOfWorkload(host, workload)
+local existing, r = heldBy(host, workload)
 if existing then
-  local r = readRecord(existing)
-  if not r then
-    unindexMember(host, workload)
-  elseif isLive(existing, r) then
-    local same
-    if mode == 'join' then
-      same = r.id == ARGV[13]
-    else
-      same = r.kind == kind and r.labels == (labelsId(ARGV[8], ARGV[9], ARGV[10]) or '')
-        and (mode ~= 'static' or levelOf(existing, r) == level)
-    end
-    if not same then return {E_WORKLOAD_HAS_LEASE, r.id, levelOf(existing, r)} end
-    local conflict = claimConflict(claims, existing, isLive)
-    if conflict then return conflict end
-    addClaims(existing, r, claims)
-    saveRecord(existing, r)
-    hostAlive(host, hostTtl, now)
-    local created = 0
-    if string.sub(r.id, 5) == suffix then created = 1 end
-    return {0, created, unpack(leaseReply(existing, r))}
+  local same
+  if mode == 'join' then
+    same = r.id == ARGV[13]
+  else
+    same = r.kind == kind and r.labels == (labelsId(ARGV[8], ARGV[9], ARGV[10]) or '')
+      and (mode ~= 'static' or levelOf(existing, r) == level)
   end
+  if not same then return {E_WORKLOAD_HAS_LEASE, r.id, levelOf(existing, r)} end
+  local conflict = claimConflict(claims, existing, isLive)
+  if conflict then return conflict end
+  addClaims(existing, r, claims)
+  saveRecord(existing, r)
+  hostAlive(host, hostTtl, now)
+  local created = 0
+  if string.sub(r.id, 5) == suffix then created = 1 end
+  return {0, created, unpack(leaseReply(existing, r))}
 end
 
 if mode == 'join' then
@@ -136,14 +131,12 @@ if mode == 'join' then
   if level ~= '' and levelOf(slot, r) ~= level then return {E_SHARE_MISMATCH, levelOf(slot, r)} end
   local conflict = claimConflict(claims, slot, isLive)
   if conflict then return conflict end
-  r.workloads = r.workloads .. ' ' .. workload
   if ttl > 0 and tonumber(r.expires) > 0 and now + ttl > tonumber(r.expires) then
     r.expires = now + ttl
     redis.call('ZADD', KEY_EXPIRY, r.expires, slot)
   end
   addClaims(slot, r, claims)
-  saveRecord(slot, r)
-  indexMember(slot, host, workload)
+  addMember(slot, r, host, workload)
   hostAlive(host, hostTtl, now)
   local reply = leaseReply(slot, r)
   emit('ALLOCATED', reply)

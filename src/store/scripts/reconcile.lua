@@ -72,9 +72,7 @@ local function conflict(workload, level, c)
 end
 
 local function join(slot, r, workload)
-  r.workloads = r.workloads .. ' ' .. workload
-  saveRecord(slot, r)
-  indexMember(slot, host, workload)
+  addMember(slot, r, host, workload)
   local reply = leaseReply(slot, r)
   emit('RESTORED', reply)
   push('r', reply)
@@ -104,20 +102,15 @@ for i = 0, n - 1 do
   local workload, level, kind, suffix = ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3]
   local done = false
 
-  local held = slotOfWorkload(host, workload)
+  local held, r = heldBy(host, workload)
   if held then
-    local r = readRecord(held)
-    if not r then
-      unindexMember(host, workload)
-    elseif isLive(held, r) then
-      if levelOf(held, r) == level then
-        push('k', leaseReply(held, r))
-        done = true
-      else
-        -- It runs with another level than its lease: that lease is stale.
-        local reply = dropMember(held, r, workload)
-        push('x', reply)
-      end
+    if levelOf(held, r) == level then
+      push('k', leaseReply(held, r))
+      done = true
+    else
+      -- It runs with another level than its lease: that lease is stale.
+      local reply = dropMember(held, r, workload)
+      push('x', reply)
     end
   end
 

@@ -52,3 +52,17 @@ local function dropMember(slot, r, workload)
   emit('RELEASED', reply, workload)
   return reply, #rest
 end
+
+-- The live lease (slot, record) that (host, workload) holds, or nil. A stale
+-- index entry is dropped and an expired lease reclaimed on the way.
+local function heldBy(host, workload)
+  local slot = slotOfWorkload(host, workload)
+  if not slot then return nil end
+  local r = readRecord(slot)
+  if not r then
+    unindexMember(host, workload)
+    return nil
+  end
+  if not isLive(slot, r) then return nil end
+  return slot, r
+end

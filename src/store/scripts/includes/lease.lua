@@ -167,6 +167,13 @@ local function unindexMember(host, workload)
   if redis.call('EXISTS', hk) == 0 then redis.call('ZREM', KEY_HOSTS, host) end
 end
 
+-- Adds a pod member to the lease `r` in `slot` and saves it.
+local function addMember(slot, r, host, workload)
+  r.workloads = r.workloads .. ' ' .. workload
+  saveRecord(slot, r)
+  indexMember(slot, host, workload)
+end
+
 -- Writes a new lease: its record, its first member and its indexes.
 local function writeLease(slot, r)
   saveRecord(slot, r)
