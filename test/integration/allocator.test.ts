@@ -1,4 +1,3 @@
-import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { canonicalLevel, parseLevel } from '../../src/domain/level.js';
