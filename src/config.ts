@@ -52,6 +52,8 @@ export interface ServeConfig {
   readonly maxWatchesPerClient: number;
   /** Replica acknowledgements each mutation waits for (WAIT), 0 = none. */
   readonly redisMinReplicas: number;
+  /** TLS material for Redis connections (rediss://, and Sentinel or Cluster nodes when given). */
+  readonly redisTls: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer } | undefined;
   readonly redisTimeoutMs: number;
   readonly reapIntervalMs: number;
   readonly shutdownGraceMs: number;
@@ -70,6 +72,9 @@ export interface ServeOptions {
   hostQuota: string;
   maxWatchesPerClient: string;
   redisSentinels?: string | undefined;
+  redisTlsCa?: string | undefined;
+  redisTlsCert?: string | undefined;
+  redisTlsKey?: string | undefined;
   redisMasterName?: string | undefined;
   redisCluster?: string | undefined;
   redisMinReplicas: string;
@@ -204,6 +209,25 @@ function tlsFiles(o: ServeOptions): TlsFiles | undefined {
     }
   }
   return { cert: o.tlsCert, key: o.tlsKey, ...(o.tlsClientCa ? { clientCa: o.tlsClientCa } : {}) };
+}
+
+function redisTls(o: ServeOptions): ServeConfig['redisTls'] {
+  if (!o.redisTlsCa && !o.redisTlsCert && !o.redisTlsKey) return undefined;
+  if (!!o.redisTlsCert !== !!o.redisTlsKey) {
+    throw new ConfigError(o.redisTlsCert ? '--redis-tls-key' : '--redis-tls-cert', 'is required with the other');
+  }
+  const read = (option: string, file: string | undefined) => {
+    if (!file) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(option, `cannot read ${file}: ${(err as Error).message}`);
+    }
+  };
+  const ca = read('--redis-tls-ca', o.redisTlsCa);
+  const cert = read('--redis-tls-cert', o.redisTlsCert);
+  const key = read('--redis-tls-key', o.redisTlsKey);
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }
 
 /** The quota of one host in pairs (0 = none) for a pool of `total` pairs. */
@@ -358,6 +382,7 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
     hostQuota,
     maxWatchesPerClient: integer('--max-watches-per-client', o.maxWatchesPerClient, 1, 10_000),
     redisMinReplicas: integer('--redis-min-replicas', o.redisMinReplicas, 0, 16),
+    redisTls: redisTls(o),
     redisTimeoutMs: integer('--redis-timeout', o.redisTimeout, 10, 60_000),
     reapIntervalMs: integer('--reap-interval', o.reapInterval, 10, 3_600_000),
     shutdownGraceMs: integer('--shutdown-grace', o.shutdownGrace, 0, 3600) * 1000,

@@ -45,7 +45,9 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   let embedded: EmbeddedRedis | undefined;
   let redis: Redis | Cluster;
   if (config.redis) {
-    redis = createRedis(config.redis);
+    // TLS material applies to rediss:// URLs and to Sentinel and Cluster nodes.
+    const tls = config.redisTls ? { tls: { ...config.redisTls } } : {};
+    redis = createRedis(config.redis, tls);
     log.info({ redis: describeTarget(config.redis) }, 'using external redis');
   } else {
     embedded = await startEmbeddedRedis(config.dataDir, log);
