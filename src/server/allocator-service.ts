@@ -9,9 +9,8 @@ import type { Volume__Output } from '../generated/mcs/v1/Volume.js';
 import type { LabelOptions__Output } from '../generated/mcs/v1/LabelOptions.js';
 import type { Cluster, Redis } from 'ioredis';
 import type { Allocation, Lease, LeaseStore, ListCursor, ReportedWorkload } from '../store/lease-store.js';
-import { toLease } from '../store/lease-store.js';
 import { LeaseNotFoundError } from '../store/errors.js';
-import { EVENT_ID, lastEventId, readEvents } from '../store/events.js';
+import { EVENT_ID, eventLease, lastEventId, readEvents } from '../store/events.js';
 import type { LeaseEvent as LeaseEventMessage } from '../generated/mcs/v1/LeaseEvent.js';
 import type { WatchLeasesRequest__Output } from '../generated/mcs/v1/WatchLeasesRequest.js';
 import type { ReconcileConflict } from '../generated/mcs/v1/ReconcileConflict.js';
@@ -280,6 +279,16 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
     call.on('cancelled', stop);
     call.on('close', stop);
     log.info({ method: 'WatchLeases', host, after }, 'watch started');
+    // Context prefixes by interned id: a pool has a handful of them.
+    const labels = new Map<string, string>();
+    const labelsOf = async (id: string) => {
+      let text = labels.get(id);
+      if (text === undefined) {
+        text = (await client.hget(store.keys.labels, `n:${id}`)) ?? '\t\t';
+        labels.set(id, text);
+      }
+      return text;
+    };
     try {
       let cursor = after !== '' ? after : await lastEventId(client, key);
       // Headers now tell the client its watch is live: events from here on reach it.
@@ -295,10 +304,11 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
         for (const e of events) {
           cursor = e.id;
           if (host !== '' && e.host !== host) continue;
+          const lease = await eventLease(store.settings.name, e.fields, labelsOf);
           const ok = call.write({
             event_id: e.id,
             type: e.type,
-            lease: message(toLease(store.settings.name, e.fields)),
+            lease: message(lease),
             at: timestamp(e.at),
             workload_id: e.workloadId,
           });

@@ -2,7 +2,6 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { LOADER_OPTIONS, protoDir } from '../proto.js';
 import type { AllocateRequest__Output } from '../generated/mcs/v1/AllocateRequest.js';
-import type { AllocateResponse } from '../generated/mcs/v1/AllocateResponse.js';
 
 /**
  * mcs.bench.v1.Bench (proto/mcs/bench/v1/bench.proto): a benchmark-only
@@ -19,7 +18,7 @@ export const BENCH_PROTO = 'mcs/bench/v1/bench.proto';
 export const BENCH_SERVICE_NAME = 'mcs.bench.v1.Bench';
 
 const LEVEL = 's0:c417,c902';
-const FIXED_LEASE = {
+const FIXED_LEASE: Readonly<Record<string, unknown>> = {
   lease_id: 'nawq7kd3s5fxm2pa',
   pool: 'default',
   level: LEVEL,
@@ -29,7 +28,9 @@ const FIXED_LEASE = {
   fencing_token: '1795945327852001',
   created_at: { seconds: '1795945327', nanos: 853_000_000 },
   expires_at: null,
-} as const;
+  claims: [],
+  kind: 'RANDOM',
+};
 
 interface BenchGrpcObject {
   mcs: { bench: { v1: { Bench: grpc.ServiceClientConstructor } } };
@@ -42,9 +43,15 @@ export function loadBenchProto(): { definition: protoLoader.PackageDefinition; s
 }
 
 export function benchHandlers(): grpc.UntypedServiceImplementation {
-  const Noop: grpc.handleUnaryCall<AllocateRequest__Output, AllocateResponse> = (call, callback) => {
+  const Noop: grpc.handleUnaryCall<AllocateRequest__Output, Record<string, unknown>> = (call, callback) => {
     const req = call.request;
-    callback(null, { lease: { ...FIXED_LEASE, host: req.host, workload_id: req.workload_id }, created: true });
+    // Fields the message does not have (while the API grows) are ignored by the serializer.
+    const response = {
+      lease: { ...FIXED_LEASE, host: req.host, workload_id: req.workload_id, members: [req.workload_id] },
+      created: true,
+      volume_plan: { actions: [] },
+    };
+    callback(null, response);
   };
   return { Noop };
 }

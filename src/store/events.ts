@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { Lease, LeaseKind } from './lease-store.js';
 
 /**
  * Reading the pool's lease event stream (written by the scripts, see
@@ -15,7 +16,8 @@ export interface LeaseEvent {
   readonly workloadId: string;
   /** Milliseconds since the epoch, from the event id (the Redis clock). */
   readonly at: number;
-  readonly fields: readonly unknown[];
+  /** The lease in the stream's compact form (see includes/events.lua). */
+  readonly fields: readonly string[];
 }
 
 export const EVENT_ID = /^\d{1,20}-\d{1,20}$/;
@@ -31,7 +33,7 @@ function toEvent(id: string, flat: readonly string[]): LeaseEvent {
     host: f.h ?? '',
     workloadId: f.w ?? '',
     at: Number(id.split('-')[0]),
-    fields: JSON.parse(f.l ?? '[]') as unknown[],
+    fields: JSON.parse(f.l ?? '[]') as string[],
   };
 }
 
@@ -56,4 +58,38 @@ export async function readEvents(
     | null;
   if (!reply) return [];
   return reply.flatMap(([, entries]) => entries.map(([id, fields]) => toEvent(id, fields)));
+}
+
+const KINDS: Record<string, LeaseKind> = { '': 'random', s: 'static', d: 'disabled' };
+
+/**
+ * The lease an event carries. Its contexts are stored as an interned
+ * labels id; `labels` turns one into "process\tmount\tro" prefixes (the
+ * caller keeps a cache: a pool has a handful of them).
+ */
+export async function eventLease(pool: string, f: readonly string[], labels: (id: string) => Promise<string>): Promise<Lease> {
+  const [id = '', host = '', workloads = '', level = '', token = '0', created = '0', expires = '0', labelsId = '', kind = '', claims = ''] = f;
+  const [proc = '', mount = '', ro = ''] = (await labels(labelsId)).split('\t');
+  const members = workloads.split(' ').filter(Boolean);
+  return {
+    id,
+    pool,
+    kind: KINDS[kind] ?? 'random',
+    host,
+    workloadId: members[0] ?? '',
+    members,
+    level,
+    fencingToken: token,
+    createdAt: Number(created),
+    expiresAt: Number(expires),
+    processLabel: `${proc}:${level}`,
+    mountLabel: `${mount}:${level}`,
+    roMountLabel: `${ro}:${level}`,
+    claims: claims === ''
+      ? []
+      : claims.split('\n').map((entry) => {
+          const [scope, path, mode] = entry.split('\0') as [string, string, 'z' | 'Z'];
+          return { scope, path, mode };
+        }),
+  };
 }

@@ -251,7 +251,7 @@ export class LeaseStore {
       if (rank === undefined) throw new RangeError(`reserved level ${formatLevel(level)} is not a pair of this pool`);
       args.push(formatLevel(level), rank);
     }
-    args.splice(6, 0, this.settings.eventRetention ?? 100_000);
+    args.splice(6, 0, this.settings.eventRetention ?? 10_000);
     const reply = await this.call('initPool', leaseKeys(this.keys), args, opts);
     return { created: reply[1] === 1, unreserved: Number(reply[2]), reserved: Number(reply[3]) };
   }

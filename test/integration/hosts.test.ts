@@ -158,6 +158,8 @@ describe('Reconcile', () => {
   });
 
   it('handles thousands of workloads in bounded batches', async () => {
+    // A pool of its own: a random lease elsewhere could hold one of these 3000 pairs.
+    const c = (await replica({ pool: 'rec-big', categories: 'c0.c1023' })).client;
     const workloads = Array.from({ length: 3000 }, (_, i) => ({ workload_id: `big-${i}`, level: `s0:c${600 + (i % 400)},c${1000 + Math.floor(i / 400)}` }));
     const first = await c.Reconcile({ host: 'big', workloads }, { deadlineMs: 60_000 });
     expect(first.restored.length).toBe(3000);

@@ -139,7 +139,7 @@ if mode == 'join' then
   addMember(slot, r, host, workload)
   hostAlive(host, hostTtl, now)
   local reply = leaseReply(slot, r)
-  emit('ALLOCATED', reply)
+  emit('ALLOCATED', slot, r)
   return {0, 1, unpack(reply)}
 end
 
@@ -185,5 +185,5 @@ addClaims(slot, record, claims)
 writeLease(slot, record)
 hostAlive(host, hostTtl, now)
 local reply = leaseReply(slot, record)
-emit('ALLOCATED', reply)
+emit('ALLOCATED', slot, record)
 return {0, 1, unpack(reply)}

@@ -74,7 +74,7 @@ end
 local function join(slot, r, workload)
   addMember(slot, r, host, workload)
   local reply = leaseReply(slot, r)
-  emit('RESTORED', reply)
+  emit('RESTORED', slot, r)
   push('r', reply)
 end
 
@@ -90,7 +90,7 @@ local function grant(slot, workload, kind, level, prefixes, suffix)
   -- the workloads run already.
   chargeHost(host, quotaCost(slot, kind, level))
   local reply = leaseReply(slot, record)
-  emit('RESTORED', reply)
+  emit('RESTORED', slot, record)
   push('r', reply)
 end
 

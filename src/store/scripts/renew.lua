@@ -53,5 +53,5 @@ r.expires = now + ttl
 saveRecord(slot, r)
 redis.call('ZADD', KEY_EXPIRY, r.expires, slot)
 local reply = leaseReply(slot, r)
-emit('RENEWED', reply)
+emit('RENEWED', slot, r)
 return {0, unpack(reply)}

@@ -7,7 +7,7 @@
 local function dropLease(slot, r, event)
   dropped = dropped + 1
   local reply = leaseReply(slot, r)
-  emit(event, reply)
+  emit(event, slot, r)
   refundHost(r.host, quotaCost(slot, r.kind, r.level))
   if isPairSlot(slot) then
     freeRank(slot)
@@ -49,7 +49,7 @@ local function dropMember(slot, r, workload)
   saveRecord(slot, r)
   unindexMember(r.host, workload)
   local reply = leaseReply(slot, r)
-  emit('RELEASED', reply, workload)
+  emit('RELEASED', slot, r, workload)
   return reply, #rest
 end
 
