@@ -1,0 +1,88 @@
+import { buildServeConfig, DEFAULTS } from '../../src/config.js';
+import { createRedis, parseRedisTarget } from '../../src/redis/connection.js';
+import { LeaseStore } from '../../src/store/lease-store.js';
+import type { Redis } from 'ioredis';
+import { hostNames, requestId, WorkloadIds } from './workload.js';
+
+/** A LeaseStore in the harness with exactly the settings the service derives from the same flags. */
+export async function harnessStore(
+  redisUrl: string,
+  o: { pool?: string; categories?: string; reserved?: string } = {},
+): Promise<{ store: LeaseStore; redis: Redis; reservedLevels: string[] }> {
+  const config = buildServeConfig({
+    ...DEFAULTS,
+    redis: redisUrl,
+    pool: o.pool ?? DEFAULTS.pool,
+    categories: o.categories ?? DEFAULTS.categories,
+    reserved: o.reserved,
+  });
+  const redis = createRedis(parseRedisTarget(redisUrl), { enableOfflineQueue: true }) as Redis;
+  await redis.connect();
+  const store = new LeaseStore(redis, {
+    name: config.pool,
+    sensitivity: config.sensitivity,
+    categories: config.categories,
+    reserved: config.reserved,
+    profile: config.profile,
+  });
+  await store.init();
+  const reservedLevels = config.reserved.map((l) => `s${l.sensitivity}:c${l.categories[0]},c${l.categories[1]}`);
+  return { store, redis, reservedLevels };
+}
+
+export interface FillOptions {
+  readonly hosts?: number;
+  readonly concurrency?: number;
+  /** Give each lease a request id (a UUID) and this TTL. */
+  readonly requestIds?: boolean;
+  readonly ttlSeconds?: number;
+  readonly log?: (msg: string) => void;
+  readonly label?: string;
+}
+
+/**
+ * Creates `count` leases through LeaseStore.allocate, `concurrency` calls in
+ * flight (ioredis pipelines them on one connection), with realistic ids:
+ * 64-hex workload ids spread over host names node-NNN.cluster.example.com.
+ * Returns the leased levels and lease ids.
+ */
+export async function fillStore(store: LeaseStore, count: number, o: FillOptions = {}): Promise<{ levels: string[]; ids: string[] }> {
+  const hosts = hostNames(o.hosts ?? 100);
+  const ids = new WorkloadIds();
+  const levels: string[] = [];
+  const leaseIds: string[] = [];
+  let next = 0;
+  let done = 0;
+  const t0 = Date.now();
+  let lastLog = t0;
+  const concurrency = Math.min(o.concurrency ?? 256, Math.max(1, count));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const { lease } = await store.allocate(
+          {
+            host: hosts[i % hosts.length]!,
+            workloadId: ids.next(),
+            ...(o.requestIds ? { requestId: requestId() } : {}),
+            ...(o.ttlSeconds ? { ttlSeconds: o.ttlSeconds } : {}),
+          },
+          { timeoutMs: 30_000 },
+        );
+        levels.push(lease.level);
+        leaseIds.push(lease.id);
+        done++;
+        if (o.log && Date.now() - lastLog > 2000) {
+          lastLog = Date.now();
+          const rate = done / ((lastLog - t0) / 1000);
+          o.log(`${o.label ?? 'fill'}: ${done.toLocaleString('en-US')} / ${count.toLocaleString('en-US')} leases (${Math.round(rate).toLocaleString('en-US')}/s)`);
+        }
+      }
+    }),
+  );
+  if (o.log && count > 0) {
+    const s = (Date.now() - t0) / 1000;
+    o.log(`${o.label ?? 'fill'}: ${count.toLocaleString('en-US')} leases in ${s.toFixed(1)} s (${Math.round(count / s).toLocaleString('en-US')}/s)`);
+  }
+  return { levels, ids: leaseIds };
+}
