@@ -117,7 +117,7 @@ export const DEFAULTS = {
   hostQuota: '10%',
   maxWatchesPerClient: '8',
   hostTtl: '0',
-  eventRetention: '10000',
+  eventRetention: '6000',
   redisTimeout: '2000',
   reapInterval: '1000',
   shutdownGrace: '10',

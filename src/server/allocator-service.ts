@@ -419,7 +419,11 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
         { timeoutMs: timeoutMs() },
       );
       return {
-        response: { lease: message(lease), created, volume_plan: volumePlan(lease, volumes, store.settings.sensitivity) },
+        response: {
+          lease: message(lease),
+          created,
+          volume_plan: volumes.length > 0 ? volumePlan(lease, volumes, store.settings.sensitivity) : { actions: [] },
+        },
         logFields: { ...leaseLog(lease), created, kind: lease.kind, members: lease.members.length, volumes: volumes.length },
       };
     }),

@@ -18,10 +18,13 @@ export const KEYED_BASE = 524_288;
 export const SLOT_LIMIT = 32 ** SLOT_DIGITS;
 
 export function newLeaseSuffix(): string {
-  const bytes = randomBytes(SUFFIX_DIGITS);
+  return leaseSuffixFrom(randomBytes(SUFFIX_DIGITS));
+}
+
+/** A suffix from SUFFIX_DIGITS random bytes: one independent 5-bit digit each (3 bits unused). */
+export function leaseSuffixFrom(bytes: Uint8Array): string {
   let out = '';
-  // 12 bytes give 12 independent 5-bit digits (3 bits of each byte unused).
-  for (const b of bytes) out += BASE32[b & 31];
+  for (let i = 0; i < SUFFIX_DIGITS; i++) out += BASE32[bytes[i]! & 31];
   return out;
 }
 

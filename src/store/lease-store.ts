@@ -9,7 +9,7 @@ import { PairSpace } from '../domain/pairs.js';
 import type { Profile } from '../domain/profile.js';
 import { formatPrefix } from '../domain/context.js';
 import { hostKey, leaseKeys, poolKeys, type PoolKeys } from './keys.js';
-import { KEYED_BASE, SLOT_LIMIT, newLeaseSuffix, slotOfLeaseId } from './lease-id.js';
+import { KEYED_BASE, SLOT_LIMIT, SUFFIX_DIGITS, leaseSuffixFrom, newLeaseSuffix, slotOfLeaseId } from './lease-id.js';
 import { scriptCommands, type ScriptCommands, type ScriptReply } from './scripts.js';
 import { LeaseNotFoundError, PoolNotInitializedError, ReplicationError, StoreError, StoreUnavailableError, scriptError } from './errors.js';
 
@@ -133,9 +133,14 @@ export type LeaseRef = { readonly leaseId: string } | { readonly host: string; r
 
 
 const DEFAULT_TIMEOUT_MS = 2000;
-/** A uniform integer in [0, 2^48): the allocation script's only source of randomness. */
-function random48(): number {
-  return randomBytes(6).readUIntBE(0, 6);
+/**
+ * The randomness of one allocation in one call: a uniform integer in
+ * [0, 2^48) (the script's draw; scripts must be deterministic, so it comes
+ * from here) and the lease id's random suffix.
+ */
+function allocationRandomness(): { draw: number; suffix: string } {
+  const bytes = randomBytes(6 + SUFFIX_DIGITS);
+  return { draw: bytes.readUIntBE(0, 6), suffix: leaseSuffixFrom(bytes.subarray(6)) };
 }
 
 /** Width of a lease in script replies: see leaseReply in scripts/includes/lease.lua. */
@@ -251,7 +256,7 @@ export class LeaseStore {
       if (rank === undefined) throw new RangeError(`reserved level ${formatLevel(level)} is not a pair of this pool`);
       args.push(formatLevel(level), rank);
     }
-    args.splice(6, 0, this.settings.eventRetention ?? 10_000);
+    args.splice(6, 0, this.settings.eventRetention ?? 6_000);
     const reply = await this.call('initPool', leaseKeys(this.keys), args, opts);
     return { created: reply[1] === 1, unreserved: Number(reply[2]), reserved: Number(reply[3]) };
   }
@@ -279,6 +284,7 @@ export class LeaseStore {
     let join: [string, number | string] = ['', ''];
     if (what.kind === 'join') join = [what.leaseId, slotOf(what.leaseId, this.space)];
     const level = what.kind === 'random' ? '' : (what.level ?? '');
+    const { draw, suffix } = allocationRandomness();
     // One id suffix and one random draw per call: if ioredis resends this
     // exact script after a reconnect, the script recognises its own lease.
     const args = [
@@ -287,8 +293,8 @@ export class LeaseStore {
       req.workloadId,
       req.requestId ?? '',
       (req.ttlSeconds ?? 0) * 1000,
-      random48(),
-      newLeaseSuffix(),
+      draw,
+      suffix,
       p.process,
       p.mount,
       p.ro,

@@ -10,7 +10,7 @@
 -- An event costs about 200 bytes, so the stream's cap bounds its memory.
 
 local function emit(eventType, slot, r, workload)
-  local keep = tonumber(redis.call('HGET', KEY_META, 'eventmax')) or 10000
+  local keep = tonumber(redis.call('HGET', KEY_META, 'eventmax')) or 6000
   if keep <= 0 then return end
   local lease = {r.id, r.host, r.workloads, levelOf(slot, r), r.token, r.created, r.expires, r.labels, r.kind, r.claims}
   for i = 1, 10 do

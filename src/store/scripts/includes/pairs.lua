@@ -9,23 +9,23 @@
 -- Drawing, taking and freeing a rank are O(1) swaps.
 -- Needs KEY_META, KEY_SLOTS, KEY_POS set by the including script.
 
-local function slotAt(p)
-  local v = redis.call('BITFIELD', KEY_SLOTS, 'GET', 'u24', '#' .. p)[1]
-  if v == 0 then return p end
-  return v - 1
-end
-
 local function positionOf(rank)
   local v = redis.call('BITFIELD', KEY_POS, 'GET', 'u24', '#' .. rank)[1]
   if v == 0 then return rank end
   return v - 1
 end
 
+-- Swaps the ranks at positions p and q; returns the rank that was at p.
+-- Three BITFIELD calls: both reads in one, then the two writes of each array.
 local function swapPositions(p, q)
-  if p == q then return end
-  local rp, rq = slotAt(p), slotAt(q)
+  local v = redis.call('BITFIELD', KEY_SLOTS, 'GET', 'u24', '#' .. p, 'GET', 'u24', '#' .. q)
+  local rp, rq = p, q
+  if v[1] ~= 0 then rp = v[1] - 1 end
+  if v[2] ~= 0 then rq = v[2] - 1 end
+  if p == q then return rp end
   redis.call('BITFIELD', KEY_SLOTS, 'SET', 'u24', '#' .. p, rq + 1, 'SET', 'u24', '#' .. q, rp + 1)
   redis.call('BITFIELD', KEY_POS, 'SET', 'u24', '#' .. rq, p + 1, 'SET', 'u24', '#' .. rp, q + 1)
+  return rp
 end
 
 local function freeCount()
@@ -36,9 +36,7 @@ end
 -- [0, 2^48); fmod is exact on doubles, and the modulo bias is below 2^-29.
 local function drawFreeRank(random)
   local free = freeCount()
-  local p = math.fmod(random, free)
-  local rank = slotAt(p)
-  swapPositions(p, free - 1)
+  local rank = swapPositions(math.fmod(random, free), free - 1)
   redis.call('HSET', KEY_META, 'free', free - 1)
   return rank
 end
