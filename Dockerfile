@@ -44,7 +44,7 @@ ENV NODE_ENV=production \
     MCS_LISTEN=0.0.0.0:50051 \
     MCS_DATA_DIR=/var/lib/mcs-allocator
 VOLUME ["/var/lib/mcs-allocator"]
-EXPOSE 50051
+EXPOSE 50051 9464
 USER 10001:10001
 
 # grpc.health.v1.Health/Check for the overall service (""), over MCS_LISTEN
