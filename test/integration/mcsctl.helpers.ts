@@ -5,7 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { CliProcess, REPO_ROOT } from '../support/process.js';
+import { afterAll, beforeAll } from 'vitest';
+import type { RunningServer } from '../../src/server/server.js';
+import { CliProcess, ensureBuilt, REPO_ROOT } from '../support/process.js';
+import { TestRedis } from '../support/redis-server.js';
+import { connect, startService, type TestClient } from '../support/service.js';
 
 export const MCSCTL = join(REPO_ROOT, 'dist', 'src', 'ctl', 'main.js');
 
@@ -64,4 +68,34 @@ export async function killAllMcsctl(): Promise<void> {
 /** A failed run's output, for assertion messages. */
 export function show(r: RunResult): string {
   return `exit ${r.code} (${r.signal ?? 'no signal'}) after ${r.ms} ms\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+}
+
+/**
+ * The service mcsctl talks to in a test file: a real redis-server and the
+ * service in-process, started before the file's tests and stopped after
+ * them (with every mcsctl still running).
+ */
+export interface TestService {
+  readonly redis: TestRedis;
+  readonly service: RunningServer;
+  readonly address: string;
+  readonly client: TestClient;
+}
+
+export function useTestService(onReady: (s: TestService) => void): void {
+  let started: TestService | undefined;
+  beforeAll(async () => {
+    await ensureBuilt();
+    const redis = await TestRedis.start();
+    const service = await startService(redis.url);
+    const address = `127.0.0.1:${service.port}`;
+    started = { redis, service, address, client: connect(address) };
+    onReady(started);
+  }, 120_000);
+  afterAll(async () => {
+    await killAllMcsctl();
+    started?.client.close();
+    await started?.service.close();
+    await started?.redis.stop();
+  });
 }

@@ -12,31 +12,16 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllocatorProto } from '../../src/proto.js';
-import type { RunningServer } from '../../src/server/server.js';
-import { ensureBuilt, REPO_ROOT, waitUntil } from '../support/process.js';
+import { REPO_ROOT, waitUntil } from '../support/process.js';
 import { freePort, TestRedis } from '../support/redis-server.js';
-import { connect, rpcError, startService, type TestClient } from '../support/service.js';
-import { killAllMcsctl, mcsctl, show, startMcsctl, type RunResult } from './mcsctl.helpers.js';
+import { rpcError, startService, type TestClient } from '../support/service.js';
+import { useTestService, mcsctl, show, startMcsctl, type RunResult } from './mcsctl.helpers.js';
 
 let redis: TestRedis;
-let service: RunningServer;
 let client: TestClient;
 let address: string;
 
-beforeAll(async () => {
-  await ensureBuilt();
-  redis = await TestRedis.start();
-  service = await startService(redis.url);
-  address = `127.0.0.1:${service.port}`;
-  client = connect(address);
-}, 120_000);
-
-afterAll(async () => {
-  await killAllMcsctl();
-  client?.close();
-  await service?.close();
-  await redis?.stop();
-});
+useTestService((s) => ({ redis, client, address } = s));
 
 /** mcsctl against the test service. */
 function ctl(args: string[], opts: Parameters<typeof mcsctl>[1] = {}): Promise<RunResult> {

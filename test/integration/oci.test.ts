@@ -10,12 +10,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server/server.js';
-import { ensureBuilt, REPO_ROOT, sleep } from '../support/process.js';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, sleep } from '../support/process.js';
 import { freePort, TestRedis } from '../support/redis-server.js';
-import { connect, rpcError, startService, type TestClient } from '../support/service.js';
-import { killAllMcsctl, mcsctl, MCSCTL, show, startMcsctl, type RunResult } from './mcsctl.helpers.js';
+import { rpcError, startService, type TestClient } from '../support/service.js';
+import { useTestService, mcsctl, MCSCTL, show, startMcsctl, type RunResult } from './mcsctl.helpers.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'oci');
 const CONFIG = readFileSync(join(FIXTURES, 'config.json'), 'utf8');
@@ -25,24 +24,10 @@ const STATE = readFileSync(join(FIXTURES, 'state.json'), 'utf8');
 const CONTAINER_ID = '3f8a1c2e9b7d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c6e8b0d2f4a';
 
 let redis: TestRedis;
-let service: RunningServer;
 let client: TestClient;
 let address: string;
 
-beforeAll(async () => {
-  await ensureBuilt();
-  redis = await TestRedis.start();
-  service = await startService(redis.url);
-  address = `127.0.0.1:${service.port}`;
-  client = connect(address);
-}, 120_000);
-
-afterAll(async () => {
-  await killAllMcsctl();
-  client?.close();
-  await service?.close();
-  await redis?.stop();
-});
+useTestService((s) => ({ redis, client, address } = s));
 
 type Doc = Record<string, any>;
 
