@@ -47,11 +47,11 @@ VOLUME ["/var/lib/mcs-allocator"]
 EXPOSE 50051 9464
 USER 10001:10001
 
-# grpc.health.v1.Health/Check for the overall service (""), over MCS_LISTEN
-# (a wildcard host is reached through loopback). Healthy only when SERVING,
-# i.e. Redis answers and the pool is open. Uses only the image's own packages.
+# GET /healthz on the metrics port (MCS_METRICS_LISTEN, in-container
+# loopback by default): 200 only while SERVING, i.e. Redis answers and the
+# pool is open. Plain HTTP, so it works whatever TLS the gRPC port uses.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "const g=require('@grpc/grpc-js'),l=require('@grpc/proto-loader'),h=require('grpc-health-check');const a=(process.env.MCS_LISTEN||'127.0.0.1:50051').replace(/^0\\.0\\.0\\.0:/,'127.0.0.1:').replace(/^\\[::\\]:/,'[::1]:');const H=g.loadPackageDefinition(l.loadSync(h.protoPath,{keepCase:true,enums:String})).grpc.health.v1.Health;const c=new H(a,g.credentials.createInsecure());c.Check({service:''},{deadline:Date.now()+4000},(e,r)=>{if(e)console.error(e.message);else console.log(r.status);process.exit(!e&&r.status==='SERVING'?0:1)})"]
+  CMD ["node", "-e", "const a=(process.env.MCS_METRICS_LISTEN||'127.0.0.1:9464').replace(/^0\\.0\\.0\\.0:/,'127.0.0.1:').replace(/^\\[::\\]:/,'[::1]:');fetch('http://'+a+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>{console.log(r.status);process.exit(r.status===200?0:1)},e=>{console.error(e.message);process.exit(1)})"]
 
 ENTRYPOINT ["node", "dist/src/cli.js"]
 CMD ["serve"]

@@ -87,13 +87,24 @@ export class Metrics {
   }
 }
 
-/** The HTTP server of GET /metrics. Resolves with the bound port. */
-export async function serveMetrics(metrics: Metrics, listen: string): Promise<{ server: Server; port: number }> {
+/**
+ * The HTTP server of GET /metrics, and of GET /healthz (200 SERVING or 503
+ * NOT_SERVING, the gRPC health status in plain HTTP: container health
+ * checks and load balancers use it whatever TLS the gRPC port has).
+ * Resolves with the bound port.
+ */
+export async function serveMetrics(metrics: Metrics, listen: string, serving: () => boolean = () => true): Promise<{ server: Server; port: number }> {
   const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(listen);
   if (!m) throw new Error(`--metrics-listen must be host:port, not ${JSON.stringify(listen)}`);
   const server = createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: metrics are at GET /metrics\n');
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
+      const ok = serving();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'SERVING\n' : 'NOT_SERVING\n');
+      return;
+    }
+    if (req.method !== 'GET' || path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: metrics are at GET /metrics, health at GET /healthz\n');
       return;
     }
     metrics.registry.metrics().then(

@@ -238,7 +238,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   let metricsPort: number | undefined;
   if (config.metricsListen) {
     try {
-      ({ server: metricsServer, port: metricsPort } = await serveMetrics(metrics, config.metricsListen));
+      ({ server: metricsServer, port: metricsPort } = await serveMetrics(metrics, config.metricsListen, () => serving));
     } catch (err) {
       stopped = true;
       clearTimeout(healthTimer);

@@ -73,4 +73,20 @@ describe('/metrics', () => {
   it('answers 404 elsewhere', async () => {
     expect((await scrape('/')).status).toBe(404);
   });
+
+  it('says SERVING on /healthz while Redis answers, 503 NOT_SERVING when it does not', async () => {
+    expect(await scrape('/healthz')).toMatchObject({ status: 200, body: 'SERVING\n' });
+    redis.pause();
+    try {
+      const end = Date.now() + 10_000;
+      let last = await scrape('/healthz');
+      while (last.status !== 503 && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 100));
+        last = await scrape('/healthz');
+      }
+      expect(last).toMatchObject({ status: 503, body: 'NOT_SERVING\n' });
+    } finally {
+      redis.resume();
+    }
+  });
 });
