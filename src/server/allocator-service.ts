@@ -441,11 +441,13 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
         if (req.host === '' && req.workload_id === '') throw invalidArgument('lease_id', 'is required (or host and workload_id)');
         ref = { host: requireHost(req.host), workloadId: requireWorkloadId(req.workload_id) };
       }
-      const named = ref.host !== undefined ? [ref.host] : undefined;
-      const grant = await authorize(call, 'Release', named ?? (() => hostOfLease(ref.leaseId!, timeoutMs())));
+      // A host identity releasing by id: read the lease's host once, authorize
+      // it, and pin it, so the script refuses the release if it changed.
+      let looked: readonly string[] | undefined;
+      const lookup = async () => (looked = await hostOfLease(ref.leaseId!, timeoutMs()));
+      const grant = await authorize(call, 'Release', ref.host !== undefined ? [ref.host] : lookup);
       if (grant?.role === 'host' && ref.host === undefined) {
-        // Pin the host that was authorized: the script refuses the release if it changed.
-        const [leaseHost] = await hostOfLease(ref.leaseId!, timeoutMs());
+        const [leaseHost] = looked ?? (await lookup());
         if (leaseHost === undefined) return { response: { released: false, remaining_members: 0 }, logFields: { ...ref, released: false } };
         ref = { ...ref, host: leaseHost };
       }
