@@ -8,19 +8,11 @@ import {
   parseCategorySet,
 } from '../../src/domain/categories.js';
 import { LabelSyntaxError, MAX_LABEL_TEXT, quote } from '../../src/domain/errors.js';
+import { thrown } from '../support/throws.js';
 
 const range = (lo: number, hi: number): number[] => Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
 
-/** Runs fn and returns the LabelSyntaxError it throws, failing otherwise. */
-function syntaxError(fn: () => unknown): LabelSyntaxError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LabelSyntaxError);
-    return e as LabelSyntaxError;
-  }
-  throw new Error('expected a LabelSyntaxError, nothing was thrown');
-}
+const syntaxError = (fn: () => unknown): LabelSyntaxError => thrown(LabelSyntaxError, fn);
 
 describe('LabelSyntaxError', () => {
   it('is an Error named LabelSyntaxError', () => {

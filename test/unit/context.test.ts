@@ -11,16 +11,9 @@ import {
 } from '../../src/domain/context.js';
 import { LabelSyntaxError } from '../../src/domain/errors.js';
 import { type Level, formatLevel, formatMlsRange } from '../../src/domain/level.js';
+import { thrown } from '../support/throws.js';
 
-function syntaxError(fn: () => unknown): LabelSyntaxError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LabelSyntaxError);
-    return e as LabelSyntaxError;
-  }
-  throw new Error('expected a LabelSyntaxError, nothing was thrown');
-}
+const syntaxError = (fn: () => unknown): LabelSyntaxError => thrown(LabelSyntaxError, fn);
 
 describe('isIdentifier', () => {
   it.each<[string, boolean]>([

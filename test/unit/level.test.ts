@@ -15,16 +15,9 @@ import {
   parseLevel,
   parseMlsRange,
 } from '../../src/domain/level.js';
+import { thrown } from '../support/throws.js';
 
-function syntaxError(fn: () => unknown): LabelSyntaxError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LabelSyntaxError);
-    return e as LabelSyntaxError;
-  }
-  throw new Error('expected a LabelSyntaxError, nothing was thrown');
-}
+const syntaxError = (fn: () => unknown): LabelSyntaxError => thrown(LabelSyntaxError, fn);
 
 const L = (sensitivity: number, ...categories: number[]): Level => ({ sensitivity, categories });
 const all = Array.from({ length: MAX_CATEGORY + 1 }, (_, k) => k);

@@ -11,16 +11,9 @@ import {
   pathsOverlap,
   protectionOf,
 } from '../../src/domain/paths.js';
+import { thrown } from '../support/throws.js';
 
-function pathError(fn: () => unknown): PathError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PathError);
-    return e as PathError;
-  }
-  throw new Error('expected a PathError, nothing was thrown');
-}
+const pathError = (fn: () => unknown): PathError => thrown(PathError, fn);
 
 /**
  * Reference normaliser written differently from normalizePath (a stack over

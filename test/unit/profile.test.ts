@@ -9,16 +9,9 @@ import {
   builtinProfile,
   parseContextsFile,
 } from '../../src/domain/profile.js';
+import { thrown } from '../support/throws.js';
 
-function syntaxError(fn: () => unknown): LabelSyntaxError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LabelSyntaxError);
-    return e as LabelSyntaxError;
-  }
-  throw new Error('expected a LabelSyntaxError, nothing was thrown');
-}
+const syntaxError = (fn: () => unknown): LabelSyntaxError => thrown(LabelSyntaxError, fn);
 
 // containers/container-selinux `container_contexts`, verbatim (installed as
 // /usr/share/containers/selinux/contexts). Note the unspaced ro_file line.

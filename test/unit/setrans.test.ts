@@ -14,6 +14,7 @@ import {
   parseSetrans,
   resolveLevelName,
 } from '../../src/domain/setrans.js';
+import { thrown } from '../support/throws.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/setrans/', import.meta.url));
 const fixture = (name: string): string => readFileSync(`${FIXTURES}${name}`, 'utf8');
@@ -44,25 +45,9 @@ function lines(...ls: string[]): string {
   return `${ls.join('\n')}\n`;
 }
 
-function setransError(fn: () => unknown): SetransError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SetransError);
-    return e as SetransError;
-  }
-  throw new Error('expected a SetransError, nothing was thrown');
-}
+const setransError = (fn: () => unknown): SetransError => thrown(SetransError, fn);
 
-function syntaxError(fn: () => unknown): LabelSyntaxError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LabelSyntaxError);
-    return e as LabelSyntaxError;
-  }
-  throw new Error('expected a LabelSyntaxError, nothing was thrown');
-}
+const syntaxError = (fn: () => unknown): LabelSyntaxError => thrown(LabelSyntaxError, fn);
 
 /** 1-based line of the first line whose text (trimmed) is exactly `line`. */
 function lineOf(text: string, line: string): number {

@@ -10,20 +10,13 @@ import {
   planVolumes,
   prepareVolumes,
 } from '../../src/domain/volumes.js';
+import { thrown } from '../support/throws.js';
 
 function vol(hostPath: string, mode: VolumeMode, extra: Partial<VolumeRequest> = {}): VolumeRequest {
   return { hostPath, mode, readOnly: false, storageId: '', currentLabel: '', ...extra };
 }
 
-function volumeError(fn: () => unknown): VolumeError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(VolumeError);
-    return e as VolumeError;
-  }
-  throw new Error('expected a VolumeError, nothing was thrown');
-}
+const volumeError = (fn: () => unknown): VolumeError => thrown(VolumeError, fn);
 
 const HOST = 'node-1';
 
