@@ -11,9 +11,7 @@
 import { randomInt } from 'node:crypto';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import { buildServeConfig, DEFAULTS } from '../src/config.js';
-import { LeaseStore } from '../src/store/lease-store.js';
-import { createRedis, parseRedisTarget } from '../src/redis/connection.js';
+import { harnessStore } from './lib/fill.js';
 import { errorName, openChannel, type BenchChannel } from './lib/clients.js';
 import type { Job, Latency, PhaseResult, WorkerLine, WorkerResult } from './lib/protocol.js';
 import { hostNames, WorkloadIds } from './lib/workload.js';
@@ -204,17 +202,11 @@ function grpcDriver(job: Job, channels: BenchChannel[]): Driver {
 
 async function storeDriver(job: Job): Promise<Driver> {
   const t = job.store!;
-  const config = buildServeConfig({ ...DEFAULTS, redis: t.redisUrl, pool: t.pool, categories: t.categories, reserved: t.reserved });
-  const redis = createRedis(parseRedisTarget(t.redisUrl));
-  await redis.connect();
-  const store = new LeaseStore(redis, {
-    name: config.pool,
-    sensitivity: config.sensitivity,
-    categories: config.categories,
-    reserved: config.reserved,
-    profile: config.profile,
+  const { store, redis } = await harnessStore(t.redisUrl, {
+    pool: t.pool,
+    categories: t.categories,
+    ...(t.reserved !== undefined ? { reserved: t.reserved } : {}),
   });
-  await store.init();
   return {
     allocate: async (_slot, host, workloadId) => {
       const { lease } = await store.allocate({ host, workloadId });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { freePort } from '../../test/support/redis-server.js';
+import { freePort, waitForRedis } from '../../test/support/redis-server.js';
 import { openChannel } from './clients.js';
 import type { Job, WorkerLine, WorkerResult } from './protocol.js';
 
@@ -143,19 +143,7 @@ export class BenchRedis {
     const child = track(spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] }));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const r = new BenchRedis(port, dir, child);
-    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, enableOfflineQueue: false });
-    probe.on('error', () => {});
-    const until = Date.now() + 10_000;
-    for (;;) {
-      try {
-        await probe.connect();
-        if ((await probe.ping()) === 'PONG') break;
-      } catch {
-        if (Date.now() > until || child.exitCode !== null) throw new Error(`redis-server on port ${port} did not start: ${stderr}`);
-        await sleep(30);
-      }
-    }
-    probe.disconnect();
+    await waitForRedis(port, child, 10_000, () => `: ${stderr}`);
     return r;
   }
 

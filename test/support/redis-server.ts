@@ -17,6 +17,29 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Waits until the redis-server `child` answers PING on `port`; throws when
+ * it exits first or takes longer than `timeoutMs`.
+ */
+export async function waitForRedis(port: number, child: ChildProcess, timeoutMs = 10_000, detail: () => string = () => ''): Promise<void> {
+  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, enableOfflineQueue: false });
+  probe.on('error', () => {});
+  const until = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      try {
+        await probe.connect();
+        if ((await probe.ping()) === 'PONG') return;
+      } catch {
+        if (Date.now() > until || child.exitCode !== null) throw new Error(`redis-server on port ${port} did not start${detail()}`);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+    }
+  } finally {
+    probe.disconnect();
+  }
+}
+
 export interface TestRedisOptions {
   /** Keep data across stop/start (AOF, fsync always). */
   readonly persistent?: boolean;
@@ -68,19 +91,7 @@ export class TestRedis {
     }
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
-    const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, enableOfflineQueue: false });
-    probe.on('error', () => {});
-    const until = Date.now() + 10_000;
-    for (;;) {
-      try {
-        await probe.connect();
-        if ((await probe.ping()) === 'PONG') break;
-      } catch {
-        if (Date.now() > until || child.exitCode !== null) throw new Error(`redis-server on port ${this.port} did not start`);
-        await new Promise((r) => setTimeout(r, 30));
-      }
-    }
-    probe.disconnect();
+    await waitForRedis(this.port, child);
   }
 
   /** Stops the process (SIGTERM: a clean shutdown that flushes the AOF) and waits for it. */
