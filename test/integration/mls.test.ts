@@ -64,6 +64,9 @@ describe('pools at two sensitivities in one Redis', () => {
     expect(low.lease_id).not.toBe(high.lease_id);
     const disabled = (await s2.Allocate({ host: 'h', workload_id: 'priv', options: { ...NO_OPTIONS, disable: true } })).lease;
     expect(disabled).toMatchObject({ level: 's2', process_label: 'system_u:system_r:spc_t:s2', level_name: 'Secret' });
+    // The next tests name levels of their own: a random pair left here could contain one of their categories.
+    await s0.Release({ lease_id: low.lease_id });
+    await s2.Release({ lease_id: high.lease_id });
   });
 
   it('refuses to reopen a pool at another sensitivity', async () => {

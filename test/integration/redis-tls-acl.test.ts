@@ -53,8 +53,9 @@ describe('Redis over TLS with an ACL user', () => {
     servers.push(server);
     const c = connect(server.address);
     clients.push(c);
-    const a = (await c.Allocate({ host: 'h', workload_id: 'w', ttl_seconds: 60, volumes: [{ host_path: '/d', mode: 'Z', read_only: false, storage_id: '', current_label: '' }] })).lease;
+    // The static level first: a random pair drawn before it could lie inside it.
     await c.Allocate({ host: 'h', workload_id: 's', options: { ...NO_OPTIONS, level: 's0:c1,c2,c3' } });
+    const a = (await c.Allocate({ host: 'h', workload_id: 'w', ttl_seconds: 60, volumes: [{ host_path: '/d', mode: 'Z', read_only: false, storage_id: '', current_label: '' }] })).lease;
     await c.Allocate({ host: 'h', workload_id: 'p', share_with: a.lease_id });
     await c.Renew({ lease_id: a.lease_id, ttl_seconds: 120 });
     await c.Heartbeat({ host: 'h', ttl_seconds: 0 });
