@@ -169,6 +169,12 @@ export function scriptError(code: number, values: unknown[], pool: string): Stor
         `host ${v[0]} holds ${v[1]} pairs; ${v[2]} more would pass its quota of ${v[3]} (--host-quota)`,
         { host: v[0]!, used: v[1]!, cost: v[2]!, quota: v[3]! },
       );
+    case 21:
+      return new PoolConfigMismatchError(
+        `pool ${pool} in Redis was written with key layout version ${v[0] || '(none)'}, and this server reads version ${v[1]}; ` +
+          'remove the pool (its keys mcs:{' + pool + '}:*) or use another --pool',
+        { stored_layout: v[0]!, layout: v[1]! },
+      );
     default:
       return new PoolStateInconsistentError(`script answered unknown status ${code}`);
   }

@@ -10,7 +10,6 @@ export interface PoolKeys {
   readonly slots: string;
   readonly pos: string;
   readonly leases: string;
-  readonly requests: string;
   readonly hosts: string;
   readonly expiry: string;
   readonly labels: string;
@@ -21,6 +20,7 @@ export interface PoolKeys {
   readonly hostexp: string;
   readonly hostdead: string;
   readonly hostuse: string;
+  readonly members: string;
 }
 
 const POOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -38,7 +38,6 @@ export function poolKeys(pool: string): PoolKeys {
     slots: `${prefix}slots`,
     pos: `${prefix}pos`,
     leases: `${prefix}leases`,
-    requests: `${prefix}requests`,
     hosts: `${prefix}hosts`,
     expiry: `${prefix}expiry`,
     labels: `${prefix}labels`,
@@ -49,18 +48,14 @@ export function poolKeys(pool: string): PoolKeys {
     hostexp: `${prefix}hostexp`,
     hostdead: `${prefix}hostdead`,
     hostuse: `${prefix}hostuse`,
+    members: `${prefix}members`,
   };
 }
 
 /** The keys every lease script declares, in the order their headers document. */
 export function leaseKeys(k: PoolKeys): string[] {
   return [
-    k.meta, k.slots, k.pos, k.leases, k.requests, k.hosts, k.expiry,
-    k.labels, k.blocked, k.kfree, k.reserved, k.events, k.hostexp, k.hostdead, k.hostuse,
+    k.meta, k.slots, k.pos, k.leases, k.hosts, k.expiry, k.labels,
+    k.blocked, k.kfree, k.reserved, k.events, k.hostexp, k.hostdead, k.hostuse, k.members,
   ];
-}
-
-/** A host's hash of workload -> rank. */
-export function hostKey(k: PoolKeys, host: string): string {
-  return `${k.prefix}host:${host}`;
 }

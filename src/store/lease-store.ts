@@ -8,7 +8,7 @@ import { formatLevel } from '../domain/level.js';
 import { PairSpace } from '../domain/pairs.js';
 import type { Profile } from '../domain/profile.js';
 import { formatPrefix } from '../domain/context.js';
-import { hostKey, leaseKeys, poolKeys, type PoolKeys } from './keys.js';
+import { leaseKeys, poolKeys, type PoolKeys } from './keys.js';
 import { KEYED_BASE, SLOT_LIMIT, SUFFIX_DIGITS, leaseSuffixFrom, newLeaseSuffix, slotOfLeaseId } from './lease-id.js';
 import { scriptCommands, type ScriptCommands, type ScriptReply } from './scripts.js';
 import { LeaseNotFoundError, PoolNotInitializedError, ReplicationError, StoreError, StoreUnavailableError, scriptError } from './errors.js';
@@ -369,7 +369,7 @@ export class LeaseStore {
     }
     // What the host holds but did not report: released, unless granted after we began.
     const reported = new Set(workloads.map((w) => w.workloadId));
-    const held = await this.withTimeout(this.redis.hkeys(hostKey(this.keys, host)), opts);
+    const held = (await this.call('hostMembers', leaseKeys(this.keys), [this.keys.prefix, host], opts)).slice(1).map(String);
     const unreported = held.filter((w) => !reported.has(w));
     for (let i = 0; i === 0 || i < unreported.length; i += batch) {
       const chunk = unreported.slice(i, i + batch);

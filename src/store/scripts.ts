@@ -24,6 +24,7 @@ export const SCRIPTS = {
   reconcileSweep: { file: 'reconcile_sweep.lua', keys: LEASE_KEY_COUNT },
   getLease: { file: 'get_lease.lua', keys: LEASE_KEY_COUNT },
   listLeases: { file: 'list_leases.lua', keys: LEASE_KEY_COUNT },
+  hostMembers: { file: 'host_members.lua', keys: LEASE_KEY_COUNT },
   poolStats: { file: 'pool_stats.lua', keys: 2 },
 } as const;
 

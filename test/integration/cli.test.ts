@@ -192,3 +192,21 @@ describe('a pool stored with other categories', () => {
     }
   });
 });
+
+describe('a pool written with another key layout', () => {
+  it('makes serve exit 1 naming both layout versions, and leaves the pool untouched', async () => {
+    const creator = await startService(redis.url, { pool: 'old-layout', categories: 'c0.c9', shutdownGrace: '1' });
+    await creator.close();
+    const raw = redis.client();
+    try {
+      await raw.hset('mcs:{old-layout}:meta', 'version', '1');
+      const before = await raw.hgetall('mcs:{old-layout}:meta');
+      const p = await runToExit(['serve', '--redis', redis.url, '--pool', 'old-layout', '--categories', 'c0.c9', '--listen', '127.0.0.1:0']);
+      expect(p.code, p.stdout + p.stderr).toBe(1);
+      expect(p.stderr).toMatch(/^mcs-allocator: pool old-layout .*layout version 1.*reads version 2/m);
+      expect(await raw.hgetall('mcs:{old-layout}:meta')).toEqual(before);
+    } finally {
+      raw.disconnect();
+    }
+  });
+});

@@ -4,6 +4,7 @@
  * Every scenario runs the real service in-process against a real
  * redis-server this file starts, stops and restarts.
  */
+import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +25,11 @@ const PREFIX = 'mcs:{default}:';
 async function rawLeases(raw: Redis): Promise<{ count: number; entriesFor(host: string, workload: string): Promise<number> }> {
   return {
     count: await raw.hlen(`${PREFIX}leases`),
-    entriesFor: async (host, workload) => Number(await raw.hexists(`${PREFIX}host:${host}`, workload)),
+    // The workload index: a SHA-1 digest of "host\tworkload" picks hash and field (see lease.lua).
+    entriesFor: async (host, workload) => {
+      const d = createHash('sha1').update(`${host}\t${workload}`).digest('hex');
+      return Number(await raw.hexists(`${PREFIX}wl:${d.slice(0, 3)}`, d.slice(3, 16)));
+    },
   };
 }
 

@@ -1,20 +1,21 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { parseCategoryRange } from '../../src/domain/categories.js';
 import { parseLevel, formatLevel } from '../../src/domain/level.js';
 import { CONTAINER_PROFILE } from '../../src/domain/profile.js';
 import { PairSpace } from '../../src/domain/pairs.js';
-import { LeaseStore, type PoolSettings } from '../../src/store/lease-store.js';
+import { LeaseStore, type Allocation, type PoolSettings } from '../../src/store/lease-store.js';
 import {
   PoolConfigMismatchError,
   PoolExhaustedError,
   ReservedInUseError,
   LeaseExpiredError,
   LeaseNotFoundError,
+  StoreError,
 } from '../../src/store/errors.js';
 import { TestRedis } from '../support/redis-server.js';
-import { hostKey } from '../../src/store/keys.js';
-import { slotDigits, slotOfLeaseId } from '../../src/store/lease-id.js';
+import { KEYED_BASE, slotDigits, slotOfLeaseId } from '../../src/store/lease-id.js';
 import { chiSquareUniform } from '../support/stats.js';
 
 let redis: TestRedis;
@@ -73,16 +74,53 @@ async function checkInvariant(store: LeaseStore): Promise<void> {
   expect(misplaced).toEqual([]);
   const leased = Object.keys(await raw.hgetall(k.leases)).map(Number);
   const reserved = Object.values(await raw.hgetall(k.reserved)).map(Number);
-  expect(taken).toEqual(new Set([...leased, ...reserved]));
-  // Every lease is in its host's hash and nowhere else.
+  // Pairs held by a static level of 1 or 3+ categories are taken out too (blocked).
+  const blocked = Object.keys(await raw.hgetall(k.blocked)).map(Number);
+  expect(taken).toEqual(new Set([...leased.filter((s) => s < KEYED_BASE), ...reserved, ...blocked]));
+  await checkIndexes(raw, store, leased);
+}
+
+const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
+
+/**
+ * Every lease is in its host's slot sets and nowhere else, each member is
+ * in the workload index and counted for its host, a request id's digest
+ * names its lease, and each expiry bucket is scored by its earliest expiry.
+ */
+async function checkIndexes(raw: Redis, store: LeaseStore, leased: number[]): Promise<void> {
+  const k = store.keys;
+  const records = new Map<number, string[]>();
+  for (const [slot, rec] of Object.entries(await raw.hgetall(k.leases))) records.set(Number(slot), rec.split('\t'));
   let indexed = 0;
   for (const host of await raw.zrange(k.hosts, 0, -1)) {
-    const ranks = Object.values(await raw.hgetall(hostKey(k, host))).map(Number);
-    expect(ranks.length).toBeGreaterThan(0);
-    for (const r of ranks) expect(leased).toContain(r);
-    indexed += ranks.length;
+    const slots: number[] = [];
+    for (let b = 0; b < 8; b++) slots.push(...(await raw.smembers(`${k.prefix}host:${host}:${b}`)).map(Number));
+    expect(slots.length).toBeGreaterThan(0);
+    let members = 0;
+    for (const slot of slots) {
+      expect(leased).toContain(slot);
+      expect(records.get(slot)![1]).toBe(host);
+      members += records.get(slot)![2]!.split(' ').length;
+    }
+    expect(Number(await raw.hget(k.members, host))).toBe(members);
+    indexed += slots.length;
   }
   expect(indexed).toBe(leased.length);
+  const index = async (family: string, digest: string) => raw.hget(`${k.prefix}${family}:${digest.slice(0, 3)}`, digest.slice(3, 16));
+  const buckets = new Map<number, number>();
+  for (const [slot, [, host, workloads, , , expires, , request]] of records) {
+    for (const w of workloads!.split(' ')) expect(await index('wl', sha1(`${host}\t${w}`))).toBe(String(slot));
+    if (request) expect(await index('req', request)).toBe(String(slot));
+    if (Number(expires) > 0) {
+      const b = Math.floor(slot / 128);
+      expect(await raw.zscore(`${k.prefix}exp:${b}`, String(slot))).toBe(expires);
+      buckets.set(b, Math.min(buckets.get(b) ?? Infinity, Number(expires)));
+    }
+  }
+  const scored = await raw.zrange(k.expiry, 0, -1, 'WITHSCORES');
+  const index2 = new Map<number, number>();
+  for (let i = 0; i < scored.length; i += 2) index2.set(Number(scored[i]), Number(scored[i + 1]));
+  expect(index2).toEqual(buckets);
 }
 
 describe('pool creation', () => {
@@ -247,5 +285,97 @@ describe('expiry', () => {
     await expect(store.renew(again.id, 30)).rejects.toBeInstanceOf(LeaseExpiredError);
     expect(await store.stats()).toMatchObject({ leased: 1 });
     await checkInvariant(store);
+  });
+});
+
+describe('indexes under a random mix of operations', () => {
+  /** A small seeded generator (mulberry32): a failing run can be repeated. */
+  function prng(seed: number): () => number {
+    return () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  it('keeps every index exact, and leaves no key behind once every lease has ended', async () => {
+    const seed = 20261129;
+    const rnd = prng(seed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const store = await freshStore('c0.c9', [], `mix${seed}`);
+    const raw = store.redis as Redis;
+    const hosts = ['h1', 'h2', 'node-3.example.com'];
+    const workloads = Array.from({ length: 24 }, (_, i) => `w${i}`);
+    const held = new Map<string, string>(); // host\tworkload -> lease id
+    const outcomes = new Map<string, number>();
+    const count = (what: string) => outcomes.set(what, (outcomes.get(what) ?? 0) + 1);
+    for (let step = 0; step < 600; step++) {
+      const host = pick(hosts);
+      const workload = pick(workloads);
+      const key = `${host}\t${workload}`;
+      const op = rnd();
+      try {
+        if (op < 0.45) {
+          const what: Allocation = pick<Allocation>([
+            { kind: 'random' },
+            { kind: 'random' },
+            { kind: 'static', level: pick(['s0:c3', 's0:c1,c2,c3', 's0:c4,c5']) },
+            { kind: 'disabled', level: 's0' },
+          ]);
+          const mine = [...held].find(([k]) => k.startsWith(`${host}\t`) && k !== key);
+          const join: Allocation | undefined = mine && rnd() < 0.2 ? { kind: 'join', leaseId: mine[1] } : undefined;
+          const { lease } = await store.allocate({
+            host,
+            workloadId: workload,
+            what: join ?? what,
+            ...(rnd() < 0.5 ? { requestId: `req-${step}` } : {}),
+            ...(rnd() < 0.5 ? { ttlSeconds: pick([1, 60]) } : {}),
+          });
+          held.set(key, lease.id);
+          count(join ? 'joined' : `allocated ${what.kind}`);
+        } else if (op < 0.7) {
+          const r = await store.release({ host, workloadId: workload });
+          count(r.released ? 'released member' : 'release of nothing');
+          held.delete(key);
+        } else if (op < 0.8 && held.has(key)) {
+          const r = await store.release({ leaseId: held.get(key)! });
+          count(r.released ? 'released lease' : 'release of nothing');
+          for (const [k, id] of held) if (id === held.get(key)) held.delete(k);
+        } else if (op < 0.9 && held.has(key)) {
+          await store.renew(held.get(key)!, pick([1, 60]));
+          count('renewed');
+        } else {
+          await store.reap(5);
+          count('reaped');
+        }
+      } catch (err) {
+        // Refusals are part of the mix (pool exhausted, level held, lease expired...).
+        if (!(err instanceof StoreError)) throw err;
+        count(`refused ${err.reason}`);
+      }
+      if (step % 50 === 49) await checkInvariant(store);
+    }
+    // The mix reached every kind of change it is meant to exercise.
+    for (const what of ['allocated random', 'allocated static', 'allocated disabled', 'joined', 'released member', 'released lease', 'renewed', 'reaped']) {
+      expect(outcomes.get(what) ?? 0, what).toBeGreaterThan(0);
+    }
+    await checkInvariant(store);
+
+    // End everything: by TTL for some, by release for the rest.
+    await new Promise((r) => setTimeout(r, 1100));
+    while ((await store.reap(50)).length > 0);
+    await checkInvariant(store);
+    for (const lease of (await store.list({ limit: 1000 })).leases) await store.release({ leaseId: lease.id });
+    expect(await store.stats()).toMatchObject({ leased: 0 });
+    const left: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await raw.scan(cursor, 'MATCH', `mcs:{mix${seed}}:*`, 'COUNT', 1000);
+      cursor = next;
+      left.push(...keys.map((k) => k.slice(`mcs:{mix${seed}}:`.length)));
+    } while (cursor !== '0');
+    // Only the pool itself remains: no index entry outlives its lease.
+    expect(left.filter((k) => !['meta', 'slots', 'pos', 'labels', 'events', 'kfree'].includes(k))).toEqual([]);
   });
 });

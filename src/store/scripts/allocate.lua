@@ -2,21 +2,7 @@
 -- pair, a static level, a disabled label, or membership of an existing
 -- lease (a pod); and record the volume claims that come with it.
 --
--- KEYS[1] meta       HASH   pool settings, free count, counters
--- KEYS[2] slots      STRING position -> rank (u24, value+1)
--- KEYS[3] pos        STRING rank -> position (u24, value+1)
--- KEYS[4] leases     HASH   slot -> lease record
--- KEYS[5] requests   HASH   request id -> slot
--- KEYS[6] hosts      ZSET   hosts holding leases
--- KEYS[7] expiry     ZSET   slot scored by expiry (ms)
--- KEYS[8] labels     HASH   interned context prefixes
--- KEYS[9] blocked    HASH   rank -> number of static levels blocking it
--- KEYS[10] kfree     LIST   recycled slots of leases without a pair
--- KEYS[11] reserved  HASH   reserved level -> rank
--- KEYS[12] events    STREAM lease events, capped (see events.lua)
--- KEYS[13] hostexp   ZSET   host scored by the time its leases lapse (--host-ttl)
--- KEYS[14] hostdead  HASH   host -> when its leases were reclaimed for a missed heartbeat
--- KEYS[15] hostuse   HASH   host -> pairs its leases hold (for --host-quota)
+-- KEYS: the pool's 15 keys, see includes/keys.lua
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] host
@@ -57,11 +43,7 @@
 -- carries this call's suffix and it answers created = 1, as the first
 -- execution did.
 
-local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local KEY_BLOCKED, KEY_KFREE, KEY_RESERVED = KEYS[9], KEYS[10], KEYS[11]
-local KEY_EVENTS, KEY_HOSTEXP, KEY_HOSTDEAD, KEY_HOSTUSE = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
-
+-- @include "keys.lua"
 -- @include "common.lua"
 -- @include "pairs.lua"
 -- @include "lease.lua"
@@ -82,18 +64,15 @@ if expiredHost then return expiredHost end
 local now = nowMs()
 local kind = ({random = '', static = 's', disabled = 'd'})[mode]
 
-local function isMember(r, w)
-  for _, m in ipairs(members(r)) do if m == w then return true end end
-  return false
-end
-
 -- A live lease under this request id answers the retry, but only for the
 -- same workload: AIP-155 refuses a reused request id with other parameters.
+local request = ''
 if requestId ~= '' then
-  local slot = tonumber(redis.call('HGET', KEY_REQUESTS, requestId))
+  request = requestDigest(requestId)
+  local slot = indexGet('req', request)
   local r = slot and readRecord(slot)
-  if r and r.request == requestId and isLive(slot, r) then
-    if r.host ~= host or not isMember(r, workload) then
+  if r and r.request == request and isLive(slot, r) then
+    if r.host ~= host or not hasMember(r, workload) then
       return {E_REQUEST_ID_REUSED, r.id, r.host, members(r)[1]}
     end
     hostAlive(host, hostTtl, now)
@@ -133,7 +112,7 @@ if mode == 'join' then
   if conflict then return conflict end
   if ttl > 0 and tonumber(r.expires) > 0 and now + ttl > tonumber(r.expires) then
     r.expires = now + ttl
-    redis.call('ZADD', KEY_EXPIRY, r.expires, slot)
+    setExpiry(slot, r.expires)
   end
   addClaims(slot, r, claims)
   addMember(slot, r, host, workload)
@@ -159,7 +138,7 @@ if over then return over end
 
 local slot
 local record = {
-  host = host, workloads = workload, created = now, expires = 0, request = requestId, kind = kind, level = '', claims = '',
+  host = host, workloads = workload, created = now, expires = 0, request = request, kind = kind, level = '', claims = '',
 }
 if mode == 'random' then
   if freeCount() <= 0 then

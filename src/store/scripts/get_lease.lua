@@ -1,21 +1,7 @@
 #!lua flags=no-writes
 -- get_lease: read one live lease.
 --
--- KEYS[1] meta       HASH   pool settings, free count, counters
--- KEYS[2] slots      STRING position -> rank (u24, value+1)
--- KEYS[3] pos        STRING rank -> position (u24, value+1)
--- KEYS[4] leases     HASH   slot -> lease record
--- KEYS[5] requests   HASH   request id -> slot
--- KEYS[6] hosts      ZSET   hosts holding leases
--- KEYS[7] expiry     ZSET   slot scored by expiry (ms)
--- KEYS[8] labels     HASH   interned context prefixes
--- KEYS[9] blocked    HASH   rank -> number of static levels blocking it
--- KEYS[10] kfree     LIST   recycled slots of leases without a pair
--- KEYS[11] reserved  HASH   reserved level -> rank
--- KEYS[12] events    STREAM lease events, capped (see events.lua)
--- KEYS[13] hostexp   ZSET   host scored by the time its leases lapse (--host-ttl)
--- KEYS[14] hostdead  HASH   host -> when its leases were reclaimed for a missed heartbeat
--- KEYS[15] hostuse   HASH   host -> pairs its leases hold (for --host-quota)
+-- KEYS: the pool's 15 keys, see includes/keys.lua
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] lease id ('' = find it by host + workload)
@@ -28,11 +14,7 @@
 -- when} when asked by host + workload of a host that lost its leases for a
 -- missed heartbeat.
 
-local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local KEY_BLOCKED, KEY_KFREE, KEY_RESERVED = KEYS[9], KEYS[10], KEYS[11]
-local KEY_EVENTS, KEY_HOSTEXP, KEY_HOSTDEAD, KEY_HOSTUSE = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
-
+-- @include "keys.lua"
 -- @include "common.lua"
 -- @include "pairs.lua"
 -- @include "lease.lua"
@@ -42,8 +24,7 @@ if ARGV[2] ~= '' then
   slot = tonumber(ARGV[3])
   r = recordById(slot, ARGV[2])
 else
-  slot = slotOfWorkload(ARGV[4], ARGV[5])
-  r = slot and readRecord(slot)
+  slot, r = leaseOfWorkload(ARGV[4], ARGV[5])
 end
 if not r or isExpired(r.expires, nowMs()) then
   if ARGV[2] == '' then

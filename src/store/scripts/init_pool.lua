@@ -1,21 +1,7 @@
 -- init_pool: create a pool, or check that an existing one matches the
 -- server's settings, and bring its reserved pairs in line with them.
 --
--- KEYS[1] meta       HASH   pool settings, free count, counters
--- KEYS[2] slots      STRING position -> rank (u24, value+1)
--- KEYS[3] pos        STRING rank -> position (u24, value+1)
--- KEYS[4] leases     HASH   slot -> lease record
--- KEYS[5] requests   HASH   request id -> slot
--- KEYS[6] hosts      ZSET   hosts holding leases
--- KEYS[7] expiry     ZSET   slot scored by expiry (ms)
--- KEYS[8] labels     HASH   interned context prefixes
--- KEYS[9] blocked    HASH   rank -> number of static levels blocking it
--- KEYS[10] kfree     LIST   recycled slots of leases without a pair
--- KEYS[11] reserved  HASH   reserved level -> rank
--- KEYS[12] events    STREAM lease events, capped (see events.lua)
--- KEYS[13] hostexp   ZSET   host scored by the time its leases lapse (--host-ttl)
--- KEYS[14] hostdead  HASH   host -> when its leases were reclaimed for a missed heartbeat
--- KEYS[15] hostuse   HASH   host -> pairs its leases hold (for --host-quota)
+-- KEYS: the pool's 15 keys, see includes/keys.lua
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] pool name
@@ -30,17 +16,17 @@
 --   {E_CATEGORIES_MISMATCH, stored sensitivity, stored categories}
 --   {E_RESERVED_IN_USE, level, lease id}
 --   {E_POOL_STATE_INCONSISTENT, key}
+--   {E_LAYOUT_MISMATCH, stored layout version, this script's}
 -- Nothing is written unless every check passes. Safe to run from every
 -- replica at every start and after every reconnect.
 
-local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local KEY_BLOCKED, KEY_KFREE, KEY_RESERVED = KEYS[9], KEYS[10], KEYS[11]
-local KEY_EVENTS, KEY_HOSTEXP, KEY_HOSTDEAD, KEY_HOSTUSE = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
-
+-- @include "keys.lua"
 -- @include "common.lua"
 -- @include "pairs.lua"
 -- @include "lease.lua"
+
+-- The key layout of lease.lua; a pool written by another layout is refused.
+local LAYOUT_VERSION = 2
 
 local pool, sensitivity, categories = ARGV[2], ARGV[3], ARGV[4]
 local low, total = tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -59,13 +45,16 @@ if redis.call('EXISTS', KEY_META) == 0 then
   -- even if the pool has to be created again after Redis lost its data.
   local now = nowMs()
   redis.call('HSET', KEY_META,
-    'version', 1, 'pool', pool, 'sensitivity', sensitivity, 'categories', categories,
+    'version', LAYOUT_VERSION, 'pool', pool, 'sensitivity', sensitivity, 'categories', categories,
     'low', low, 'total', total, 'free', total, 'token', now * 1000, 'created', now, 'labelseq', 0, 'keyedseq', 0, 'blocked', 0)
   created = 1
 else
-  local m = redis.call('HMGET', KEY_META, 'sensitivity', 'categories')
+  local m = redis.call('HMGET', KEY_META, 'sensitivity', 'categories', 'version')
   if m[1] ~= sensitivity or m[2] ~= categories then
     return {E_CATEGORIES_MISMATCH, m[1] or '', m[2] or ''}
+  end
+  if tonumber(m[3]) ~= LAYOUT_VERSION then
+    return {E_LAYOUT_MISMATCH, m[3] or '', LAYOUT_VERSION}
   end
 end
 

@@ -1,21 +1,7 @@
 #!lua flags=no-writes
 -- list_leases: one page of live leases, ordered by host name, then by slot.
 --
--- KEYS[1] meta       HASH   pool settings, free count, counters
--- KEYS[2] slots      STRING position -> rank (u24, value+1)
--- KEYS[3] pos        STRING rank -> position (u24, value+1)
--- KEYS[4] leases     HASH   slot -> lease record
--- KEYS[5] requests   HASH   request id -> slot
--- KEYS[6] hosts      ZSET   hosts holding leases
--- KEYS[7] expiry     ZSET   slot scored by expiry (ms)
--- KEYS[8] labels     HASH   interned context prefixes
--- KEYS[9] blocked    HASH   rank -> number of static levels blocking it
--- KEYS[10] kfree     LIST   recycled slots of leases without a pair
--- KEYS[11] reserved  HASH   reserved level -> rank
--- KEYS[12] events    STREAM lease events, capped (see events.lua)
--- KEYS[13] hostexp   ZSET   host scored by the time its leases lapse (--host-ttl)
--- KEYS[14] hostdead  HASH   host -> when its leases were reclaimed for a missed heartbeat
--- KEYS[15] hostuse   HASH   host -> pairs its leases hold (for --host-quota)
+-- KEYS: the pool's 15 keys, see includes/keys.lua
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] host filter ('' = every host)
@@ -28,11 +14,7 @@
 -- costs the leases of the hosts it touches, not the whole pool. A pod's
 -- lease appears once. Expired leases are skipped; they still move the cursor.
 
-local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local KEY_BLOCKED, KEY_KFREE, KEY_RESERVED = KEYS[9], KEYS[10], KEYS[11]
-local KEY_EVENTS, KEY_HOSTEXP, KEY_HOSTDEAD, KEY_HOSTUSE = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
-
+-- @include "keys.lua"
 -- @include "common.lua"
 -- @include "pairs.lua"
 -- @include "lease.lua"
@@ -49,17 +31,12 @@ local function nextHost(host)
   return redis.call('ZRANGE', KEY_HOSTS, from, '+', 'BYLEX', 'LIMIT', 0, 1)[1]
 end
 
--- Distinct slots of a host's leases above `after`, ascending.
-local function slotsOf(host, after)
-  local seen, slots = {}, {}
-  for _, v in ipairs(redis.call('HVALS', hostKey(host))) do
-    local slot = tonumber(v)
-    if slot > after and not seen[slot] then
-      seen[slot] = true
-      table.insert(slots, slot)
-    end
+-- Slots of a host's leases above `after`, ascending.
+local function slotsAfter(host, after)
+  local slots = {}
+  for _, slot in ipairs(slotsOfHost(host)) do
+    if slot > after then table.insert(slots, slot) end
   end
-  table.sort(slots)
   return slots
 end
 
@@ -71,7 +48,7 @@ end
 
 local leases, n, lastHost, lastSlot, more = {}, 0, '', '', 0
 while host do
-  for _, slot in ipairs(slotsOf(host, cursorSlot)) do
+  for _, slot in ipairs(slotsAfter(host, cursorSlot)) do
     if n == size then more = 1 break end
     local r = readRecord(slot)
     lastHost, lastSlot = host, slot

@@ -1,20 +1,7 @@
--- reap: reclaim leases whose expiry has passed, oldest first.
+-- reap: reclaim leases whose expiry has passed, the earliest expiry
+-- bucket first.
 --
--- KEYS[1] meta       HASH   pool settings, free count, counters
--- KEYS[2] slots      STRING position -> rank (u24, value+1)
--- KEYS[3] pos        STRING rank -> position (u24, value+1)
--- KEYS[4] leases     HASH   slot -> lease record
--- KEYS[5] requests   HASH   request id -> slot
--- KEYS[6] hosts      ZSET   hosts holding leases
--- KEYS[7] expiry     ZSET   slot scored by expiry (ms)
--- KEYS[8] labels     HASH   interned context prefixes
--- KEYS[9] blocked    HASH   rank -> number of static levels blocking it
--- KEYS[10] kfree     LIST   recycled slots of leases without a pair
--- KEYS[11] reserved  HASH   reserved level -> rank
--- KEYS[12] events    STREAM lease events, capped (see events.lua)
--- KEYS[13] hostexp   ZSET   host scored by the time its leases lapse (--host-ttl)
--- KEYS[14] hostdead  HASH   host -> when its leases were reclaimed for a missed heartbeat
--- KEYS[15] hostuse   HASH   host -> pairs its leases hold (for --host-quota)
+-- KEYS: the pool's 15 keys, see includes/keys.lua
 --
 -- ARGV[1] key prefix "mcs:{pool}:"
 -- ARGV[2] most leases to reclaim in this call
@@ -27,11 +14,7 @@
 -- removes what it returns. A host with many leases is reclaimed over several
 -- calls, at most ARGV[2] leases each, so no call blocks Redis for long.
 
-local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local KEY_REQUESTS, KEY_HOSTS, KEY_EXPIRY, KEY_LABELS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local KEY_BLOCKED, KEY_KFREE, KEY_RESERVED = KEYS[9], KEYS[10], KEYS[11]
-local KEY_EVENTS, KEY_HOSTEXP, KEY_HOSTDEAD, KEY_HOSTUSE = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
-
+-- @include "keys.lua"
 -- @include "common.lua"
 -- @include "pairs.lua"
 -- @include "lease.lua"
@@ -40,46 +23,52 @@ local KEY_EVENTS, KEY_HOSTEXP, KEY_HOSTDEAD, KEY_HOSTUSE = KEYS[12], KEYS[13], K
 -- @include "events.lua"
 -- @include "drop.lua"
 
-local now = nowMs()
-local due = redis.call('ZRANGE', KEY_EXPIRY, '-inf', now, 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[2]))
-local out = {0}
-for _, member in ipairs(due) do
-  local slot = tonumber(member)
-  local r = readRecord(slot)
-  if r and isExpired(r.expires, now) then
-    for _, v in ipairs(dropLease(slot, r, 'EXPIRED')) do table.insert(out, v) end
-  elseif r and tonumber(r.expires) > 0 then
-    -- The index lagged behind the record: repair it rather than lose the expiry.
-    redis.call('ZADD', KEY_EXPIRY, r.expires, member)
-  else
-    -- An index entry that outlived its lease: drop it so it cannot stall reaping.
-    redis.call('ZREM', KEY_EXPIRY, member)
-  end
+local now, limit = nowMs(), tonumber(ARGV[2])
+local out, reclaimed = {0}, 0
+
+local function reclaim(slot, r)
+  for _, v in ipairs(dropLease(slot, r, 'EXPIRED')) do table.insert(out, v) end
+  reclaimed = reclaimed + 1
 end
 
-local budget = tonumber(ARGV[2]) - (#out - 1) / LEASE_FIELDS
-while budget > 0 do
-  local host = redis.call('ZRANGE', KEY_HOSTEXP, '-inf', now, 'BYSCORE', 'LIMIT', 0, 1)[1]
-  if not host then break end
-  local seen = {}
-  local entries = redis.call('HGETALL', hostKey(host))
-  for i = 1, #entries, 2 do
-    local slot = tonumber(entries[i + 1])
-    if budget > 0 and not seen[slot] then
-      seen[slot] = true
-      local r = readRecord(slot)
-      if r then
-        redis.call('HSETNX', KEY_HOSTDEAD, host, now)
-        for _, f in ipairs(dropLease(slot, r, 'EXPIRED')) do table.insert(out, f) end
-        budget = budget - 1
-      else
-        -- An index entry without its lease: drop it so it cannot stall reaping.
-        unindexMember(host, entries[i])
-      end
+-- Leases whose own TTL ran out, bucket by bucket, earliest first.
+for _, b in ipairs(redis.call('ZRANGE', KEY_EXPIRY, '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)) do
+  if reclaimed >= limit then break end
+  local key = prefix .. 'exp:' .. b
+  for _, member in ipairs(redis.call('ZRANGE', key, '-inf', now, 'BYSCORE', 'LIMIT', 0, limit - reclaimed)) do
+    local slot = tonumber(member)
+    local r = readRecord(slot)
+    if r and isExpired(r.expires, now) then
+      reclaim(slot, r)
+    elseif r and tonumber(r.expires) > 0 then
+      -- The index lagged behind the record: repair it rather than lose the expiry.
+      redis.call('ZADD', key, r.expires, member)
+    else
+      -- An index entry that outlived its lease: drop it so it cannot stall reaping.
+      redis.call('ZREM', key, member)
     end
   end
-  if redis.call('EXISTS', hostKey(host)) == 0 then
-    redis.call('ZREM', KEY_HOSTEXP, host)
+  refreshExpiryBucket(b, key)
+end
+
+-- Leases of hosts that missed their heartbeats.
+while reclaimed < limit do
+  local host = redis.call('ZRANGE', KEY_HOSTEXP, '-inf', now, 'BYSCORE', 'LIMIT', 0, 1)[1]
+  if not host then break end
+  local slots = slotsOfHost(host)
+  local left = #slots
+  for _, slot in ipairs(slots) do
+    if reclaimed >= limit then break end
+    local r = readRecord(slot)
+    if r and r.host == host then
+      redis.call('HSETNX', KEY_HOSTDEAD, host, now)
+      reclaim(slot, r)
+    else
+      -- An index entry without its lease: drop it so it cannot stall reaping.
+      redis.call('SREM', hostSlotsKey(host, slot), slot)
+    end
+    left = left - 1
   end
+  if left == 0 then redis.call('ZREM', KEY_HOSTEXP, host) end
 end
 return out

@@ -28,6 +28,7 @@ local E_SHARE_MISMATCH = 17
 local E_KEYED_EXHAUSTED = 18
 local E_HOST_EXPIRED = 19
 local E_HOST_QUOTA = 20
+local E_LAYOUT_MISMATCH = 21
 
 local function hostKey(host)
   return prefix .. 'host:' .. host

@@ -15,12 +15,7 @@ local function dropLease(slot, r, event)
     if r.kind == 's' then releaseStatic(slot, categoriesOf(r.level)) end
     redis.call('RPUSH', KEY_KFREE, slot)
   end
-  redis.call('HDEL', KEY_LEASES, slot)
-  for _, w in ipairs(members(r)) do unindexMember(r.host, w) end
-  if r.request ~= '' and redis.call('HGET', KEY_REQUESTS, r.request) == slotString(slot) then
-    redis.call('HDEL', KEY_REQUESTS, r.request)
-  end
-  redis.call('ZREM', KEY_EXPIRY, slot)
+  unindexLease(slot, r)
   dropClaims(slot, r)
   return reply
 end
@@ -47,22 +42,32 @@ local function dropMember(slot, r, workload)
   if #rest == 0 then return dropLease(slot, r, 'RELEASED'), 0 end
   r.workloads = table.concat(rest, ' ')
   saveRecord(slot, r)
-  unindexMember(r.host, workload)
+  unindexMember(slot, r.host, workload)
   local reply = leaseReply(slot, r)
   emit('RELEASED', slot, r, workload)
   return reply, #rest
 end
 
 -- The live lease (slot, record) that (host, workload) holds, or nil. A stale
--- index entry is dropped and an expired lease reclaimed on the way.
+-- index entry is dropped and an expired lease reclaimed on the way. Two
+-- members whose digests collide (odds about n / 2^64) cannot both be
+-- indexed: the script fails rather than let one shadow the other.
 local function heldBy(host, workload)
-  local slot = slotOfWorkload(host, workload)
+  local digest = workloadDigest(host, workload)
+  local slot = indexGet('wl', digest)
   if not slot then return nil end
   local r = readRecord(slot)
-  if not r then
-    unindexMember(host, workload)
-    return nil
+  if r and r.host == host and hasMember(r, workload) then
+    if not isLive(slot, r) then return nil end
+    return slot, r
   end
-  if not isLive(slot, r) then return nil end
-  return slot, r
+  if r then
+    for _, w in ipairs(members(r)) do
+      if workloadDigest(r.host, w) == digest then
+        error('workload index digest collision: ' .. host .. ' ' .. workload .. ' and lease ' .. r.id)
+      end
+    end
+  end
+  indexDel('wl', digest, slot)
+  return nil
 end

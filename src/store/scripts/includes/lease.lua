@@ -1,19 +1,25 @@
--- Lease records and their indexes. Needs KEY_LEASES, KEY_REQUESTS,
--- KEY_HOSTS, KEY_EXPIRY, KEY_LABELS, KEY_KFREE (and pairs.lua) set by the
--- including script.
+-- Lease records and their indexes. Needs the keys (keys.lua) and pairs.lua.
 --
 -- Every lease sits in a numbered slot. A random or static pair's slot is its
 -- rank; a lease without a pair of its own (a static level of one or of three
 -- or more categories, or a disabled label) gets a slot from KEYED_BASE up,
--- recycled through KEY_KFREE. The layout is chosen for memory: a plain lease
--- costs one field in KEY_LEASES and one in its host's hash.
---   KEY_LEASES     HASH  slot -> record (tab-separated, see RECORD)
---   host:<host>    HASH  workload -> slot (one entry per pod member)
---   KEY_HOSTS      ZSET  host names with at least one lease (score 0, by name)
---   KEY_REQUESTS   HASH  request id -> slot (only for requests that carried one)
---   KEY_EXPIRY     ZSET  slot scored by expiry in ms (only leases with a TTL)
---   KEY_LABELS     HASH  interned context prefixes: "n:<id>" -> "proc\tmount\tro"
---                        and "t:<proc\tmount\tro>" -> id
+-- recycled through KEY_KFREE.
+--   KEY_LEASES      HASH  slot -> record (tab-separated, see RECORD)
+--   host:<host>:<b> SET   the host's slots in [b * HOST_BUCKET, (b+1) * HOST_BUCKET)
+--   KEY_MEMBERS     HASH  host -> how many workloads hold its leases
+--   KEY_HOSTS       ZSET  hosts with at least one lease (score 0, by name)
+--   wl:<d3>         HASH  (host, workload) digest -> slot, one entry per member
+--   req:<d3>        HASH  request id digest -> slot (requests that carried one)
+--   exp:<b>         ZSET  slots in [b * EXPIRY_BUCKET, (b+1) * EXPIRY_BUCKET) by expiry (ms)
+--   KEY_EXPIRY      ZSET  expiry bucket b -> the earliest expiry in exp:<b>
+--   KEY_LABELS      HASH  interned context prefixes: "n:<id>" -> "proc\tmount\tro"
+--                         and "t:<proc\tmount\tro>" -> id
+-- The layout is chosen for memory. Redis keeps a small hash, set or sorted
+-- set in one compact block (listpack, intset: a few bytes per entry) and a
+-- big one as a hash table (about 100 bytes per entry), so the indexes are
+-- split into many small keys: an index entry is a 64-bit digest (3 hex
+-- digits name the hash, 13 the field), a host's slots are integers, and an
+-- expiry bucket holds at most EXPIRY_BUCKET leases.
 -- A lease id is its slot in four base32 digits followed by a random suffix,
 -- so finding a lease by id needs no index: decode the slot, read the record,
 -- compare the id. A stale id of a reused slot does not match.
@@ -54,6 +60,7 @@ end
 -- printable ASCII without spaces (the server checks), so a tab separates
 -- fields and a space separates pod members. Trailing empty fields are not
 -- stored: a random lease has no kind, level or claims.
+--   request: requestDigest of the request id ('' = none)
 --   kind: '' random pair, 's' static level, 'd' disabled
 --   level: the level of a lease without a pair slot ('' = from the rank)
 --   claims: "scope\0path\0mode" entries joined by "\n" (paths have no control characters)
@@ -95,12 +102,6 @@ end
 local function recordById(slot, id)
   local r = readRecord(slot)
   if r and r.id == id then return r end
-  return nil
-end
-
-local function slotOfWorkload(host, workload)
-  local slot = redis.call('HGET', hostKey(host), workload)
-  if slot then return tonumber(slot) end
   return nil
 end
 
@@ -154,17 +155,116 @@ local function takeKeyedSlot()
   return KEYED_BASE + n - 1
 end
 
--- Adds (host, workload) as a member of the lease in `slot`.
+-- The digest indexes: 64 bits of SHA-1, the first 3 hex digits pick one of
+-- 4096 hashes, the other 13 are the field. At 128 entries or fewer (about
+-- 500,000 leases per pool) each hash stays a listpack.
+local function digestField(family, digest)
+  return prefix .. family .. ':' .. string.sub(digest, 1, 3), string.sub(digest, 4, 16)
+end
+
+local function indexGet(family, digest)
+  local key, field = digestField(family, digest)
+  return tonumber(redis.call('HGET', key, field))
+end
+
+local function indexSet(family, digest, slot)
+  local key, field = digestField(family, digest)
+  redis.call('HSET', key, field, slot)
+end
+
+-- Removes an index entry, but only while it still names `slot`.
+local function indexDel(family, digest, slot)
+  local key, field = digestField(family, digest)
+  if tonumber(redis.call('HGET', key, field)) == slot then redis.call('HDEL', key, field) end
+end
+
+-- Hosts, workload ids and request ids hold no tab (the server checks).
+local function workloadDigest(host, workload)
+  return redis.sha1hex(host .. '\t' .. workload)
+end
+
+-- What a record keeps of its request id (16 hex digits).
+local function requestDigest(requestId)
+  return string.sub(redis.sha1hex(requestId), 1, 16)
+end
+
+local function hasMember(r, workload)
+  return string.find(' ' .. r.workloads .. ' ', ' ' .. workload .. ' ', 1, true) ~= nil
+end
+
+-- The lease (slot, record) that (host, workload) is a member of, or nil.
+local function leaseOfWorkload(host, workload)
+  local slot = indexGet('wl', workloadDigest(host, workload))
+  if not slot then return nil end
+  local r = readRecord(slot)
+  if r and r.host == host and hasMember(r, workload) then return slot, r end
+  return nil
+end
+
+-- A host's slots, split by range so that each set stays an intset (up to
+-- 512 entries: 4 bytes a slot) for hosts with up to a few thousand leases.
+local HOST_BUCKET = 131072
+local HOST_BUCKETS = KEYED_MAX / HOST_BUCKET
+
+local function hostSlotsKey(host, slot)
+  return hostKey(host) .. ':' .. math.floor(slot / HOST_BUCKET)
+end
+
+-- The slots of a host's leases, ascending.
+local function slotsOfHost(host)
+  local slots = {}
+  for b = 0, HOST_BUCKETS - 1 do
+    for _, v in ipairs(redis.call('SMEMBERS', hostKey(host) .. ':' .. b)) do table.insert(slots, tonumber(v)) end
+  end
+  table.sort(slots)
+  return slots
+end
+
+-- Adds (host, workload) as a member of the lease in `slot` to the indexes.
 local function indexMember(slot, host, workload)
-  if redis.call('HSET', hostKey(host), workload, slot) == 1 and redis.call('HLEN', hostKey(host)) == 1 then
-    redis.call('ZADD', KEY_HOSTS, 0, host)
+  indexSet('wl', workloadDigest(host, workload), slot)
+  redis.call('SADD', hostSlotsKey(host, slot), slot)
+  if redis.call('HINCRBY', KEY_MEMBERS, host, 1) == 1 then redis.call('ZADD', KEY_HOSTS, 0, host) end
+end
+
+-- Removes a member indexed by indexMember (the slot stays in the host's set
+-- until the lease ends: see unindexLease).
+local function unindexMember(slot, host, workload)
+  indexDel('wl', workloadDigest(host, workload), slot)
+  if redis.call('HINCRBY', KEY_MEMBERS, host, -1) <= 0 then
+    redis.call('HDEL', KEY_MEMBERS, host)
+    redis.call('ZREM', KEY_HOSTS, host)
   end
 end
 
-local function unindexMember(host, workload)
-  local hk = hostKey(host)
-  redis.call('HDEL', hk, workload)
-  if redis.call('EXISTS', hk) == 0 then redis.call('ZREM', KEY_HOSTS, host) end
+-- Expiry buckets: KEY_EXPIRY always scores a bucket by its earliest expiry,
+-- so the reaper finds what is due without one sorted-set entry per lease.
+local EXPIRY_BUCKET = 128
+
+local function expiryBucket(slot)
+  local b = math.floor(slot / EXPIRY_BUCKET)
+  return b, prefix .. 'exp:' .. b
+end
+
+-- Moves bucket b's entry in KEY_EXPIRY to its earliest expiry, or drops it.
+local function refreshExpiryBucket(b, key)
+  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  if first[1] then
+    redis.call('ZADD', KEY_EXPIRY, first[2], b)
+  else
+    redis.call('ZREM', KEY_EXPIRY, b)
+  end
+end
+
+local function setExpiry(slot, at)
+  local b, key = expiryBucket(slot)
+  redis.call('ZADD', key, at, slot)
+  refreshExpiryBucket(b, key)
+end
+
+local function clearExpiry(slot)
+  local b, key = expiryBucket(slot)
+  if redis.call('ZREM', key, slot) == 1 then refreshExpiryBucket(b, key) end
 end
 
 -- Adds a pod member to the lease `r` in `slot` and saves it.
@@ -178,8 +278,17 @@ end
 local function writeLease(slot, r)
   saveRecord(slot, r)
   indexMember(slot, r.host, r.workloads)
-  if r.request ~= '' then redis.call('HSET', KEY_REQUESTS, r.request, slot) end
-  if tonumber(r.expires) > 0 then redis.call('ZADD', KEY_EXPIRY, r.expires, slot) end
+  if r.request ~= '' then indexSet('req', r.request, slot) end
+  if tonumber(r.expires) > 0 then setExpiry(slot, r.expires) end
+end
+
+-- Removes a lease's record and every index entry of it.
+local function unindexLease(slot, r)
+  redis.call('HDEL', KEY_LEASES, slot)
+  for _, w in ipairs(members(r)) do unindexMember(slot, r.host, w) end
+  redis.call('SREM', hostSlotsKey(r.host, slot), slot)
+  if r.request ~= '' then indexDel('req', r.request, slot) end
+  clearExpiry(slot)
 end
 
 -- Host liveness (--host-ttl): any sign of life from a host moves the time
