@@ -77,7 +77,7 @@ Examples:
       throw err;
     }
     const options = { level: config.logLevel, base: { service: 'mcs-allocator', pool: config.pool } };
-    const log = config.logFormat === 'pretty' ? pino(options, pretty({ colorize: process.stdout.isTTY, sync: true })) : pino(options);
+    const log = config.logFormat === 'pretty' ? pino(options, pretty({ colorize: process.stdout.isTTY, sync: true })) : pino(options, jsonLogDestination());
     let server: RunningServer | undefined;
     let signals = 0;
     const shutdown = (signal: NodeJS.Signals) => {
@@ -114,6 +114,27 @@ Examples:
       process.exit(EXIT.failed);
     }
   });
+
+/**
+ * stdout for the JSON log, written in batches: one write(2) per log line
+ * cost as much CPU as a third of an Allocate. Lines wait at most
+ * LOG_FLUSH_MS or until LOG_BATCH_BYTES have gathered, and whatever is
+ * pending is written out when the process exits (a SIGKILL loses at most
+ * one batch).
+ */
+const LOG_BATCH_BYTES = 4096;
+const LOG_FLUSH_MS = 100;
+function jsonLogDestination() {
+  const destination = pino.destination({ dest: 1, sync: true, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
+  process.on('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout is gone: nothing left to write to.
+    }
+  });
+  return destination;
+}
 
 try {
   await program.parseAsync(process.argv);

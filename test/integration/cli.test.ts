@@ -210,3 +210,21 @@ describe('a pool written with another key layout', () => {
     }
   });
 });
+
+describe('the JSON log', () => {
+  it('shows a line within a fraction of a second, and writes out what is pending when the process exits', async () => {
+    const listen = `127.0.0.1:${await freePort()}`;
+    const { proc, client } = await serve(['--listen', listen, '--redis', redis.url, '--pool', 'log-batch', '--categories', 'c0.c9']);
+    const first = await client.Allocate({ host: 'node-1', workload_id: 'first' });
+    const shown = Date.now();
+    await new Promise<void>((resolve) => proc.onOutput(new RegExp(first.lease!.lease_id), resolve));
+    // Lines are written in batches, but no later than 100 ms after they were logged.
+    expect(Date.now() - shown).toBeLessThan(1000);
+    // Logged just before the signal: still in the batch when shutdown starts.
+    const last = await client.Allocate({ host: 'node-1', workload_id: 'last' });
+    await stop(proc);
+    const lines = proc.logs();
+    expect(lines.some((l) => l.method === 'Allocate' && l.leaseId === last.lease!.lease_id)).toBe(true);
+    expect(lines.at(-1)?.msg).toMatch(/stopped|shut/);
+  });
+});
