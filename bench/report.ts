@@ -178,7 +178,7 @@ export function report(results: Results): { text: string; targets: Target[] } {
   const rd = ok<RedisResult>(results.sections.redis);
   if (results.sections.redis && !rd) out.push('', `redis: FAILED ${(results.sections.redis as { error: string }).error}`);
   if (rd) {
-    rule('3. Redis ceiling: LeaseStore (one EVALSHA per call) from a separate process, no gRPC');
+    rule('3. Redis ceiling: LeaseStore (one FCALL per call) from a separate process, no gRPC');
     const rows = (kind: string, list: RedisResult['allocate']) =>
       list.map((f) => [
         kind,
@@ -196,7 +196,7 @@ export function report(results: Results): { text: string; targets: Target[] } {
         [...rows('Allocate', rd.allocate), ...rows('Release', rd.release)],
       ),
     );
-    out.push('(script µs: INFO commandstats usec_per_call of EVALSHA; redis CPU: /proc utime+stime of redis-server over the window, per call)');
+    out.push('(script µs: INFO commandstats usec_per_call of FCALL; redis CPU: /proc utime+stime of redis-server over the window, per call)');
     out.push(noiseLine(rd.noise));
     const rt = rd.roundTrips;
     out.push(

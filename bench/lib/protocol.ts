@@ -13,7 +13,7 @@ export type Mode =
   | 'cycle'
   /** Phase "allocate": Allocate only; then phase "release": Release only, of the leases phase 1 created. */
   | 'allocate-release'
-  /** The same two phases through LeaseStore (one EVALSHA each), no gRPC: the Redis ceiling. */
+  /** The same two phases through LeaseStore (one FCALL each), no gRPC: the Redis ceiling. */
   | 'store-allocate-release'
   /** Allocate then release through LeaseStore, no gRPC. */
   | 'store-cycle'

@@ -1,12 +1,11 @@
 /**
  * Section 3: the Redis ceiling (allocations per second through LeaseStore,
- * one EVALSHA each, no gRPC, from a separate process), what one Allocate and
+ * one FCALL each, no gRPC, from a separate process), what one Allocate and
  * one Release cost inside Redis, and the exact number of Redis round trips
  * the service makes per Allocate and per Release, counted with MONITOR.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { SCRIPTS, loadScript } from '../../src/store/scripts.js';
+import { library } from '../../src/store/scripts.js';
 import { baseJob, latencySpread, type Ctx, type LatencySpread } from '../lib/context.js';
 import { cleanOrAll, cpuPercent, cpuUsPerOp, noiseOf, runMeasured, type MeasuredPhase, type Noise } from '../lib/measure.js';
 import { BenchRedis, ServiceProcess } from '../lib/procs.js';
@@ -18,7 +17,7 @@ export interface CeilingFigures {
   readonly concurrency: number;
   readonly opsPerSec: Spread;
   readonly latencyUs: LatencySpread;
-  /** INFO commandstats usec_per_call of EVALSHA: time inside Redis executing the script. */
+  /** INFO commandstats usec_per_call of FCALL: time inside Redis running the operation. */
   readonly redisScriptUsPerCall: Spread;
   /** redis-server CPU per operation from /proc (script + network I/O + everything else). */
   readonly redisCpuUsPerOp: Spread;
@@ -30,7 +29,7 @@ export interface RoundTrips {
   readonly calls: number;
   /** Top-level commands from the service's connections per call (background commands excluded). */
   readonly perCall: number;
-  /** Those commands by name, e.g. "evalsha allocate". */
+  /** Those commands by name, e.g. "fcall allocate". */
   readonly commands: Record<string, number>;
   /** Excluded: the health check's PING and the reaper's script, which run on timers. */
   readonly background: Record<string, number>;
@@ -52,7 +51,7 @@ function ceiling(concurrency: number, phases: MeasuredPhase[]): CeilingFigures {
     concurrency,
     opsPerSec: spread(phases.map((p) => p.opsPerSec)),
     latencyUs: latencySpread(phases.map((p) => p.latencyUs)),
-    redisScriptUsPerCall: spread(phases.map((p) => p.sample.redisCommands?.['evalsha']?.usecPerCall ?? NaN)),
+    redisScriptUsPerCall: spread(phases.map((p) => p.sample.redisCommands?.['fcall']?.usecPerCall ?? NaN)),
     redisCpuUsPerOp: spread(phases.map((p) => cpuUsPerOp(p, 'redis'))),
     redisCpuPercent: spread(phases.map((p) => cpuPercent(p, 'redis'))),
     workerCpuPercent: spread(phases.map((p) => (p.workerCpuMs / p.elapsedMs) * 100)),
@@ -97,13 +96,9 @@ export async function redisSection(ctx: Ctx): Promise<RedisResult> {
 
 // ---------------------------------------------------------------------------
 
-const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
-
-/** sha1 -> script name, as ioredis computes it for EVALSHA. */
-function scriptShas(): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const [name, { file }] of Object.entries(SCRIPTS)) m.set(sha1(loadScript(file)), name);
-  return m;
+/** Redis function name -> operation name (SCRIPTS' keys, e.g. "allocate"). */
+function functionNames(): Map<string, string> {
+  return new Map(Object.entries(library().functions).map(([op, fn]) => [fn, op]));
 }
 
 interface MonitorEvent {
@@ -111,7 +106,7 @@ interface MonitorEvent {
   readonly source: string;
 }
 
-const BACKGROUND = new Set(['ping', 'evalsha reap', 'eval reap', 'info', 'client']);
+const BACKGROUND = new Set(['ping', 'fcall reap', 'fcall poolStats', 'function', 'info', 'client']);
 
 /**
  * Counts, between two ECHO markers sent by the harness, the commands Redis
@@ -120,7 +115,7 @@ const BACKGROUND = new Set(['ping', 'evalsha reap', 'eval reap', 'info', 'client
  * commands a script runs with the source "lua".
  */
 async function countRoundTrips(redis: BenchRedis, svc: ServiceProcess, n: number): Promise<{ allocate: RoundTrips; release: RoundTrips }> {
-  const shas = scriptShas();
+  const functions = functionNames();
   const admin = redis.client();
   const events: MonitorEvent[] = [];
   const monitor = await redis.client().monitor();
@@ -143,7 +138,7 @@ async function countRoundTrips(redis: BenchRedis, svc: ServiceProcess, n: number
     for (let i = 0; i < 50; i++) await release(await allocate(i));
 
     const leaseIds: string[] = [];
-    const allocateRt = await counted(admin, monitor, events, shas, 'allocate', n, async () => {
+    const allocateRt = await counted(admin, monitor, events, functions, 'allocate', n, async () => {
       let next = 0;
       await Promise.all(
         Array.from({ length: concurrency }, async () => {
@@ -151,7 +146,7 @@ async function countRoundTrips(redis: BenchRedis, svc: ServiceProcess, n: number
         }),
       );
     });
-    const releaseRt = await counted(admin, monitor, events, shas, 'release', leaseIds.length, async () => {
+    const releaseRt = await counted(admin, monitor, events, functions, 'release', leaseIds.length, async () => {
       let next = 0;
       await Promise.all(
         Array.from({ length: concurrency }, async () => {
@@ -170,7 +165,7 @@ async function counted(
   admin: Redis,
   _monitor: Redis,
   events: MonitorEvent[],
-  shas: Map<string, string>,
+  functions: Map<string, string>,
   label: string,
   n: number,
   run: () => Promise<void>,
@@ -203,9 +198,8 @@ async function counted(
       continue;
     }
     let name = cmd;
-    if (cmd === 'evalsha') name = `evalsha ${shas.get(e.args[1] ?? '') ?? 'unknown-script'}`;
-    if (cmd === 'eval') name = `eval ${/-- ([a-z_]+):/.exec(e.args[1] ?? '')?.[1] ?? 'unknown-script'}`;
-    if (BACKGROUND.has(name) || name.startsWith('evalsha pool_stats') || name === 'evalsha poolStats') {
+    if (cmd === 'fcall') name = `fcall ${functions.get(e.args[1] ?? '') ?? 'unknown-function'}`;
+    if (BACKGROUND.has(name)) {
       background[name] = (background[name] ?? 0) + 1;
       continue;
     }

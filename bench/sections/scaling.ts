@@ -65,7 +65,7 @@ export async function scalingSection(ctx: Ctx): Promise<ScalingResult> {
         categories,
         pairs,
         allocateUs: latencySpread(c.map((p) => p.allocateUs)),
-        redisUsPerCall: spread(c.map((p) => p.sample.redisCommands?.['evalsha']?.usecPerCall ?? NaN)),
+        redisUsPerCall: spread(c.map((p) => p.sample.redisCommands?.['fcall']?.usecPerCall ?? NaN)),
         cyclesPerSec: spread(c.map((p) => p.opsPerSec)),
       };
     });

@@ -79,7 +79,7 @@ export async function throughputSection(ctx: Ctx): Promise<ThroughputResult> {
   try {
     const idleKb = memoryKb(svc.pid).rss;
     const watch = { pids: { service: svc.pid, redis: redis.pid } };
-    // Warm the service up (JIT, buffers, Redis script cache) before anything
+    // Warm the service up (JIT, buffers, the Redis function library) before anything
     // is measured: a cold process would handicap whichever mode runs first.
     ctx.log('throughput: warming the service up (unmeasured)');
     for (const mode of ['noop', 'cycle', 'allocate-release'] as const) {

@@ -169,6 +169,9 @@ describe('every RPC under generated hostile fields', () => {
     const health = healthClient(server.address);
     expect(await health.check('', 2000)).toBe('SERVING');
     health.close();
-    expect((await c.GetLease({ host: 'node-1', workload_id: 'existing' })).workload_id).toBe('existing');
+    // A fresh lease: the fuzzing may validly have released 'existing' (a
+    // Release or an empty Reconcile for node-1 is a well-formed request).
+    const fresh = await c.Allocate({ host: 'node-after', workload_id: 'after-fuzz' });
+    expect((await c.GetLease({ host: 'node-after', workload_id: 'after-fuzz' })).lease_id).toBe(fresh.lease!.lease_id);
   });
 });

@@ -288,6 +288,25 @@ describe('expiry', () => {
   });
 });
 
+describe('the function library', () => {
+  it('is loaded again when Redis lost it (a restart without persistence), and the call still runs once', async () => {
+    const store = await freshStore('c0.c9');
+    const raw = store.redis as Redis;
+    const { lease: first } = await store.allocate({ host: 'h', workloadId: 'before' });
+    await raw.call('FUNCTION', 'FLUSH');
+    expect(await raw.call('FUNCTION', 'LIST')).toEqual([]);
+    const [a, b] = await Promise.all([store.allocate({ host: 'h', workloadId: 'after' }), store.get({ leaseId: first.id })]);
+    expect(a.created).toBe(true);
+    expect(b.id).toBe(first.id);
+    expect(await store.stats()).toMatchObject({ leased: 2 });
+    // One library, named after its content, with every operation in it.
+    const libs = (await raw.call('FUNCTION', 'LIST')) as unknown[][];
+    expect(libs).toHaveLength(1);
+    expect(String(libs[0]![1])).toMatch(/^mcs_[0-9a-f]{12}$/);
+    await checkInvariant(store);
+  });
+});
+
 describe('indexes under a random mix of operations', () => {
   /** A small seeded generator (mulberry32): a failing run can be repeated. */
   function prng(seed: number): () => number {

@@ -43,15 +43,6 @@
 -- carries this call's suffix and it answers created = 1, as the first
 -- execution did.
 
--- @include "keys.lua"
--- @include "common.lua"
--- @include "pairs.lua"
--- @include "lease.lua"
--- @include "statics.lua"
--- @include "claims.lua"
--- @include "events.lua"
--- @include "drop.lua"
-
 local host, workload, requestId = ARGV[2], ARGV[3], ARGV[4]
 local ttl, random, suffix = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 local mode, level = ARGV[11], ARGV[12]

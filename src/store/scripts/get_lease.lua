@@ -14,11 +14,6 @@
 -- when} when asked by host + workload of a host that lost its leases for a
 -- missed heartbeat.
 
--- @include "keys.lua"
--- @include "common.lua"
--- @include "pairs.lua"
--- @include "lease.lua"
-
 local slot, r
 if ARGV[2] ~= '' then
   slot = tonumber(ARGV[3])

@@ -10,11 +10,6 @@
 --   {E_HOST_EXPIRED, host, when}  the host's leases were reclaimed; reconcile
 -- O(1) in the host's leases: one sorted-set entry per host.
 
--- @include "keys.lua"
--- @include "common.lua"
--- @include "pairs.lua"
--- @include "lease.lua"
-
 local host, ttl = ARGV[2], tonumber(ARGV[3])
 local expiredHost = hostExpiredReply(host)
 if expiredHost then return expiredHost end

@@ -10,11 +10,6 @@
 -- Returns {0, workload id...}. Expired leases count until they are reaped:
 -- the sweep that follows reclaims them anyway.
 
--- @include "keys.lua"
--- @include "common.lua"
--- @include "pairs.lua"
--- @include "lease.lua"
-
 local host = ARGV[2]
 local out = {0}
 for _, slot in ipairs(slotsOfHost(host)) do

@@ -20,11 +20,6 @@
 -- Nothing is written unless every check passes. Safe to run from every
 -- replica at every start and after every reconnect.
 
--- @include "keys.lua"
--- @include "common.lua"
--- @include "pairs.lua"
--- @include "lease.lua"
-
 -- The key layout of lease.lua; a pool written by another layout is refused.
 local LAYOUT_VERSION = 2
 

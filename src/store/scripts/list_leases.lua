@@ -14,11 +14,6 @@
 -- costs the leases of the hosts it touches, not the whole pool. A pod's
 -- lease appears once. Expired leases are skipped; they still move the cursor.
 
--- @include "keys.lua"
--- @include "common.lua"
--- @include "pairs.lua"
--- @include "lease.lua"
-
 local filter, cursorHost, size = ARGV[2], ARGV[3], tonumber(ARGV[5])
 local cursorSlot = tonumber(ARGV[4]) or -1
 local now = nowMs()

@@ -14,15 +14,6 @@
 -- Nothing is written unless every claim is free of conflicts. Idempotent:
 -- claims the lease holds already are not added again.
 
--- @include "keys.lua"
--- @include "common.lua"
--- @include "pairs.lua"
--- @include "lease.lua"
--- @include "statics.lua"
--- @include "claims.lua"
--- @include "events.lua"
--- @include "drop.lua"
-
 local id, slot = ARGV[2], tonumber(ARGV[3])
 local claims = claimsFromArgs(4)
 local r = recordById(slot, id)

@@ -9,8 +9,6 @@
 -- Returns {0, pool, sensitivity, categories, total, free, reserved, blocked} or
 --   {E_POOL_NOT_INITIALIZED}
 
--- @include "common.lua"
-
 if redis.call('EXISTS', KEYS[1]) == 0 then return {E_POOL_NOT_INITIALIZED} end
 local m = redis.call('HMGET', KEYS[1], 'pool', 'sensitivity', 'categories', 'total', 'free', 'blocked')
 return {0, m[1], m[2], m[3], tonumber(m[4]), tonumber(m[5]), redis.call('HLEN', KEYS[2]), tonumber(m[6]) or 0}

@@ -14,15 +14,6 @@
 -- removes what it returns. A host with many leases is reclaimed over several
 -- calls, at most ARGV[2] leases each, so no call blocks Redis for long.
 
--- @include "keys.lua"
--- @include "common.lua"
--- @include "pairs.lua"
--- @include "lease.lua"
--- @include "statics.lua"
--- @include "claims.lua"
--- @include "events.lua"
--- @include "drop.lua"
-
 local now, limit = nowMs(), tonumber(ARGV[2])
 local out, reclaimed = {0}, 0
 

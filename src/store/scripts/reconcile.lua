@@ -22,15 +22,6 @@
 --                             conflict: code and values as allocate.lua's errors
 -- Safe to repeat: a second run with the same report keeps everything.
 
--- @include "keys.lua"
--- @include "common.lua"
--- @include "pairs.lua"
--- @include "lease.lua"
--- @include "statics.lua"
--- @include "claims.lua"
--- @include "events.lua"
--- @include "drop.lua"
-
 local host, hostTtl = ARGV[2], tonumber(ARGV[3])
 if redis.call('EXISTS', KEY_META) == 0 then return {E_POOL_NOT_INITIALIZED} end
 local now = nowMs()

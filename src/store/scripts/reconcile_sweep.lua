@@ -14,15 +14,6 @@
 -- Returns {0, <lease: 12 fields>...} for what it released (a pod's lease
 -- as it remains when other members still hold it).
 
--- @include "keys.lua"
--- @include "common.lua"
--- @include "pairs.lua"
--- @include "lease.lua"
--- @include "statics.lua"
--- @include "claims.lua"
--- @include "events.lua"
--- @include "drop.lua"
-
 local host, hostTtl, startToken = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local out = {0}
 for i = 6, #ARGV do

@@ -19,15 +19,6 @@
 -- member already gone gives released = 0. A lease found expired is
 -- reclaimed too but reported as released = 0: it had already ended.
 
--- @include "keys.lua"
--- @include "common.lua"
--- @include "pairs.lua"
--- @include "lease.lua"
--- @include "statics.lua"
--- @include "claims.lua"
--- @include "events.lua"
--- @include "drop.lua"
-
 local id, host, workload, token = ARGV[2], ARGV[4], ARGV[5], ARGV[6]
 
 local slot, r

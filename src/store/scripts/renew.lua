@@ -12,15 +12,6 @@
 --   {E_LEASE_EXPIRED}  (the lease is reclaimed on the spot)
 -- Idempotent: repeating it only moves the expiry again.
 
--- @include "keys.lua"
--- @include "common.lua"
--- @include "pairs.lua"
--- @include "lease.lua"
--- @include "statics.lua"
--- @include "claims.lua"
--- @include "events.lua"
--- @include "drop.lua"
-
 local id, slot, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local r = recordById(slot, id)
 if not r then return {E_LEASE_NOT_FOUND} end

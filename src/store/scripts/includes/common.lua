@@ -1,12 +1,4 @@
--- Shared by every script of a pool. The loader (src/store/scripts.ts)
--- splices included files in place of their `-- @include` line, so each
--- script stays one self-contained atomic unit.
---
--- Every script receives the pool's key prefix `mcs:{<pool>}:` as ARGV[1].
--- The per-host keys it builds from it carry the pool's hash tag and so live
--- in the same cluster slot as the declared KEYS.
-
-local prefix = ARGV[1]
+-- Shared by every operation: error codes, per-host keys, the clock.
 
 -- Numeric error codes; src/store/errors.ts maps them to typed errors.
 local E_POOL_NOT_INITIALIZED = 1

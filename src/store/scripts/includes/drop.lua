@@ -22,7 +22,6 @@ end
 
 -- A lease is live until its expiry; an expired one found on the way is
 -- reclaimed on the spot, so it never blocks anyone.
-local liveNow = nil
 local function isLive(slot, r)
   liveNow = liveNow or nowMs()
   if isExpired(r.expires, liveNow) then

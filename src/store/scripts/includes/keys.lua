@@ -1,5 +1,5 @@
--- The keys every lease script declares (leaseKeys in src/store/keys.ts),
--- all under the pool's hash tag:
+-- The call's context. The keys every lease operation declares (leaseKeys in
+-- src/store/keys.ts), all under the pool's hash tag:
 --   KEYS[1]  meta      HASH   pool settings, free count, counters
 --   KEYS[2]  slots     STRING position -> rank (u24, value+1)
 --   KEYS[3]  pos       STRING rank -> position (u24, value+1)
@@ -18,7 +18,27 @@
 -- Keys built from the prefix (ARGV[1]) in lease.lua: the per-host slot sets,
 -- the workload and request indexes and the expiry buckets.
 
-local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local KEY_HOSTS, KEY_EXPIRY, KEY_LABELS, KEY_BLOCKED = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local KEY_KFREE, KEY_RESERVED, KEY_EVENTS = KEYS[9], KEYS[10], KEYS[11]
-local KEY_HOSTEXP, KEY_HOSTDEAD, KEY_HOSTUSE, KEY_MEMBERS = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
+-- The library is loaded once; every call starts with bindCall, which points
+-- these at the call's keys and arguments and resets the per-call state.
+local KEYS, ARGV
+local KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES
+local KEY_HOSTS, KEY_EXPIRY, KEY_LABELS, KEY_BLOCKED
+local KEY_KFREE, KEY_RESERVED, KEY_EVENTS
+local KEY_HOSTEXP, KEY_HOSTDEAD, KEY_HOSTUSE, KEY_MEMBERS
+-- The pool's key prefix "mcs:{<pool>}:", every call's ARGV[1]. Keys built
+-- from it carry the pool's hash tag, so they live in the same cluster slot
+-- as the declared KEYS.
+local prefix
+-- Leases ended during this call (see dropLease): loops over index ranges
+-- restart when it moves.
+local dropped
+-- The Redis clock as first read in this call by isLive (drop.lua).
+local liveNow
+
+local function bindCall(keys, args)
+  KEYS, ARGV, prefix, dropped, liveNow = keys, args, args[1], 0, nil
+  KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = keys[1], keys[2], keys[3], keys[4]
+  KEY_HOSTS, KEY_EXPIRY, KEY_LABELS, KEY_BLOCKED = keys[5], keys[6], keys[7], keys[8]
+  KEY_KFREE, KEY_RESERVED, KEY_EVENTS = keys[9], keys[10], keys[11]
+  KEY_HOSTEXP, KEY_HOSTDEAD, KEY_HOSTUSE, KEY_MEMBERS = keys[12], keys[13], keys[14], keys[15]
+end

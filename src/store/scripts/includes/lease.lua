@@ -24,9 +24,6 @@
 -- so finding a lease by id needs no index: decode the slot, read the record,
 -- compare the id. A stale id of a reused slot does not match.
 
--- Leases ended during this script (see dropLease): loops over index ranges restart when it moves.
-local dropped = 0
-
 local KEYED_BASE = 524288 -- 16 * 32^3: above every rank of c0.c1023 (523,775)
 local KEYED_MAX = 1048576 -- 32^4 slots fit in four base32 digits
 local B32 = 'abcdefghijklmnopqrstuvwxyz234567'
