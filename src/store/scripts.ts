@@ -4,9 +4,6 @@ import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
 import { ReplyError } from 'ioredis';
 
-/** Every lease operation declares the same keys: see leaseKeys in keys.ts. */
-const LEASE_KEY_COUNT = 15;
-
 /**
  * The store's operations, one Lua file each (header: KEYS, ARGV, replies).
  * They are loaded into Redis once as one function library (FUNCTION LOAD)
@@ -16,19 +13,19 @@ const LEASE_KEY_COUNT = 15;
  * call: 11 µs of the 66 µs an Allocate took).
  */
 export const SCRIPTS = {
-  initPool: { file: 'init_pool.lua', keys: LEASE_KEY_COUNT },
-  allocate: { file: 'allocate.lua', keys: LEASE_KEY_COUNT },
-  release: { file: 'release.lua', keys: LEASE_KEY_COUNT },
-  renew: { file: 'renew.lua', keys: LEASE_KEY_COUNT },
-  reap: { file: 'reap.lua', keys: LEASE_KEY_COUNT },
-  planVolumes: { file: 'plan_volumes.lua', keys: LEASE_KEY_COUNT },
-  heartbeat: { file: 'heartbeat.lua', keys: LEASE_KEY_COUNT },
-  reconcile: { file: 'reconcile.lua', keys: LEASE_KEY_COUNT },
-  reconcileSweep: { file: 'reconcile_sweep.lua', keys: LEASE_KEY_COUNT },
-  getLease: { file: 'get_lease.lua', keys: LEASE_KEY_COUNT },
-  listLeases: { file: 'list_leases.lua', keys: LEASE_KEY_COUNT },
-  hostMembers: { file: 'host_members.lua', keys: LEASE_KEY_COUNT },
-  poolStats: { file: 'pool_stats.lua', keys: 2 },
+  initPool: 'init_pool.lua',
+  allocate: 'allocate.lua',
+  release: 'release.lua',
+  renew: 'renew.lua',
+  reap: 'reap.lua',
+  planVolumes: 'plan_volumes.lua',
+  heartbeat: 'heartbeat.lua',
+  reconcile: 'reconcile.lua',
+  reconcileSweep: 'reconcile_sweep.lua',
+  getLease: 'get_lease.lua',
+  listLeases: 'list_leases.lua',
+  hostMembers: 'host_members.lua',
+  poolStats: 'pool_stats.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
@@ -58,7 +55,7 @@ export function library(): Library {
   if (built) return built;
   const parts = INCLUDES.map((f) => read(`includes/${f}`));
   const registrations: string[] = [];
-  for (const [name, { file }] of Object.entries(SCRIPTS)) {
+  for (const [name, file] of Object.entries(SCRIPTS)) {
     const source = read(file);
     const readOnly = READ_ONLY.test(source);
     parts.push(`local function op_${name}(keys, args)\n  bindCall(keys, args)\n${source.replace(READ_ONLY, '')}\nend`);
@@ -91,7 +88,7 @@ const loading = new WeakMap<object, Promise<void>>();
  * primary (replicas get it through replication). Concurrent callers share
  * one load.
  */
-export function loadLibrary(redis: Redis | Cluster): Promise<void> {
+function loadLibrary(redis: Redis | Cluster): Promise<void> {
   let p = loading.get(redis);
   if (!p) {
     const { code } = library();

@@ -4,7 +4,6 @@
  * Every scenario runs the real service in-process against a real
  * redis-server this file starts, stops and restarts.
  */
-import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { healthClient, waitUntil, type HealthClient } from '../support/process.j
 import { TestRedis } from '../support/redis-server.js';
 import { connect, LogCapture, rpcError, startService, type TestClient } from '../support/service.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { indexSlot, workloadDigest } from '../support/store-layout.js';
 
 const PREFIX = 'mcs:{default}:';
 
@@ -25,11 +25,7 @@ const PREFIX = 'mcs:{default}:';
 async function rawLeases(raw: Redis): Promise<{ count: number; entriesFor(host: string, workload: string): Promise<number> }> {
   return {
     count: await raw.hlen(`${PREFIX}leases`),
-    // The workload index: a SHA-1 digest of "host\tworkload" picks hash and field (see lease.lua).
-    entriesFor: async (host, workload) => {
-      const d = createHash('sha1').update(`${host}\t${workload}`).digest('hex');
-      return Number(await raw.hexists(`${PREFIX}wl:${d.slice(0, 3)}`, d.slice(3, 16)));
-    },
+    entriesFor: async (host, workload) => Number((await indexSlot(raw, PREFIX, 'wl', workloadDigest(host, workload))) !== null),
   };
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { parseCategoryRange } from '../../src/domain/categories.js';
@@ -15,7 +14,9 @@ import {
   StoreError,
 } from '../../src/store/errors.js';
 import { TestRedis } from '../support/redis-server.js';
+import { indexSlot, workloadDigest } from '../support/store-layout.js';
 import { KEYED_BASE, slotDigits, slotOfLeaseId } from '../../src/store/lease-id.js';
+import { library } from '../../src/store/scripts.js';
 import { chiSquareUniform } from '../support/stats.js';
 
 let redis: TestRedis;
@@ -80,8 +81,6 @@ async function checkInvariant(store: LeaseStore): Promise<void> {
   await checkIndexes(raw, store, leased);
 }
 
-const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
-
 /**
  * Every lease is in its host's slot sets and nowhere else, each member is
  * in the workload index and counted for its host, a request id's digest
@@ -106,11 +105,10 @@ async function checkIndexes(raw: Redis, store: LeaseStore, leased: number[]): Pr
     indexed += slots.length;
   }
   expect(indexed).toBe(leased.length);
-  const index = async (family: string, digest: string) => raw.hget(`${k.prefix}${family}:${digest.slice(0, 3)}`, digest.slice(3, 16));
   const buckets = new Map<number, number>();
   for (const [slot, [, host, workloads, , , expires, , request]] of records) {
-    for (const w of workloads!.split(' ')) expect(await index('wl', sha1(`${host}\t${w}`))).toBe(String(slot));
-    if (request) expect(await index('req', request)).toBe(String(slot));
+    for (const w of workloads!.split(' ')) expect(await indexSlot(raw, k.prefix, 'wl', workloadDigest(host!, w))).toBe(String(slot));
+    if (request) expect(await indexSlot(raw, k.prefix, 'req', request)).toBe(String(slot));
     if (Number(expires) > 0) {
       const b = Math.floor(slot / 128);
       expect(await raw.zscore(`${k.prefix}exp:${b}`, String(slot))).toBe(expires);
@@ -299,10 +297,11 @@ describe('the function library', () => {
     expect(a.created).toBe(true);
     expect(b.id).toBe(first.id);
     expect(await store.stats()).toMatchObject({ leased: 2 });
-    // One library, named after its content, with every operation in it.
+    // One library, named after its content.
     const libs = (await raw.call('FUNCTION', 'LIST')) as unknown[][];
     expect(libs).toHaveLength(1);
-    expect(String(libs[0]![1])).toMatch(/^mcs_[0-9a-f]{12}$/);
+    expect(String(libs[0]![1])).toBe(library().name);
+    expect(library().name).toMatch(/^mcs_[0-9a-f]{12}$/);
     await checkInvariant(store);
   });
 });

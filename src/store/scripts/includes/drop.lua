@@ -52,11 +52,9 @@ end
 -- members whose digests collide (odds about n / 2^64) cannot both be
 -- indexed: the script fails rather than let one shadow the other.
 local function heldBy(host, workload)
-  local digest = workloadDigest(host, workload)
-  local slot = indexGet('wl', digest)
+  local digest, slot, r, member = workloadEntry(host, workload)
   if not slot then return nil end
-  local r = readRecord(slot)
-  if r and r.host == host and hasMember(r, workload) then
+  if member then
     if not isLive(slot, r) then return nil end
     return slot, r
   end

@@ -189,12 +189,20 @@ local function hasMember(r, workload)
   return string.find(' ' .. r.workloads .. ' ', ' ' .. workload .. ' ', 1, true) ~= nil
 end
 
+-- What the workload index holds for (host, workload): its digest, the slot
+-- named there and that slot's record, and whether (host, workload) is a
+-- member of that record (false for a stale entry).
+local function workloadEntry(host, workload)
+  local digest = workloadDigest(host, workload)
+  local slot = indexGet('wl', digest)
+  local r = slot and readRecord(slot)
+  return digest, slot, r, (r and r.host == host and hasMember(r, workload)) == true
+end
+
 -- The lease (slot, record) that (host, workload) is a member of, or nil.
 local function leaseOfWorkload(host, workload)
-  local slot = indexGet('wl', workloadDigest(host, workload))
-  if not slot then return nil end
-  local r = readRecord(slot)
-  if r and r.host == host and hasMember(r, workload) then return slot, r end
+  local _, slot, r, member = workloadEntry(host, workload)
+  if member then return slot, r end
   return nil
 end
 
@@ -203,15 +211,19 @@ end
 local HOST_BUCKET = 131072
 local HOST_BUCKETS = KEYED_MAX / HOST_BUCKET
 
+local function hostBucketKey(host, b)
+  return hostKey(host) .. ':' .. b
+end
+
 local function hostSlotsKey(host, slot)
-  return hostKey(host) .. ':' .. math.floor(slot / HOST_BUCKET)
+  return hostBucketKey(host, math.floor(slot / HOST_BUCKET))
 end
 
 -- The slots of a host's leases, ascending.
 local function slotsOfHost(host)
   local slots = {}
   for b = 0, HOST_BUCKETS - 1 do
-    for _, v in ipairs(redis.call('SMEMBERS', hostKey(host) .. ':' .. b)) do table.insert(slots, tonumber(v)) end
+    for _, v in ipairs(redis.call('SMEMBERS', hostBucketKey(host, b))) do table.insert(slots, tonumber(v)) end
   end
   table.sort(slots)
   return slots
