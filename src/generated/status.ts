@@ -2,7 +2,6 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { Any as _google_protobuf_Any, Any__Output as _google_protobuf_Any__Output } from './google/protobuf/Any';
-import type { ErrorInfo as _google_rpc_ErrorInfo, ErrorInfo__Output as _google_rpc_ErrorInfo__Output } from './google/rpc/ErrorInfo';
 import type { Status as _google_rpc_Status, Status__Output as _google_rpc_Status__Output } from './google/rpc/Status';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -15,7 +14,6 @@ export interface ProtoGrpcType {
       Any: MessageTypeDefinition<_google_protobuf_Any, _google_protobuf_Any__Output>
     }
     rpc: {
-      ErrorInfo: MessageTypeDefinition<_google_rpc_ErrorInfo, _google_rpc_ErrorInfo__Output>
       Status: MessageTypeDefinition<_google_rpc_Status, _google_rpc_Status__Output>
     }
   }

@@ -97,7 +97,10 @@ let statusTypes: { status: protobuf.Type; errorInfo: protobuf.Type } | undefined
 
 function types() {
   if (!statusTypes) {
-    const root = new protobuf.Root().loadSync(join(protoDir(), 'google', 'rpc', 'status.proto'), { keepCase: true });
+    // Google's definitions (proto/google/rpc mirrors googleapis): Status in
+    // status.proto, ErrorInfo in error_details.proto.
+    const dir = join(protoDir(), 'google', 'rpc');
+    const root = new protobuf.Root().loadSync([join(dir, 'status.proto'), join(dir, 'error_details.proto')], { keepCase: true });
     statusTypes = {
       status: root.lookupType('google.rpc.Status'),
       errorInfo: root.lookupType('google.rpc.ErrorInfo'),

@@ -1,4 +1,4 @@
-// Original file: proto/google/rpc/status.proto
+// Original file: proto/google/rpc/error_details.proto
 
 
 /**
@@ -6,13 +6,17 @@
  */
 export interface ErrorInfo {
   /**
-   * UPPER_SNAKE_CASE, e.g. "POOL_EXHAUSTED".
+   * UPPER_SNAKE_CASE, e.g. "POOL_EXHAUSTED" (the reasons are listed in the
+   * README, "Errors").
    */
   'reason'?: (string);
   /**
-   * "mcs-allocator".
+   * Who defines the reason: "mcs-allocator".
    */
   'domain'?: (string);
+  /**
+   * More about this occurrence, e.g. "field" for INVALID_ARGUMENT.
+   */
   'metadata'?: ({[key: string]: string});
 }
 
@@ -21,12 +25,16 @@ export interface ErrorInfo {
  */
 export interface ErrorInfo__Output {
   /**
-   * UPPER_SNAKE_CASE, e.g. "POOL_EXHAUSTED".
+   * UPPER_SNAKE_CASE, e.g. "POOL_EXHAUSTED" (the reasons are listed in the
+   * README, "Errors").
    */
   'reason': (string);
   /**
-   * "mcs-allocator".
+   * Who defines the reason: "mcs-allocator".
    */
   'domain': (string);
+  /**
+   * More about this occurrence, e.g. "field" for INVALID_ARGUMENT.
+   */
   'metadata': ({[key: string]: string});
 }
