@@ -1,13 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { hostQuotaPairs, type ServeConfig } from '../config.js';
 import { PairSpace } from '../domain/pairs.js';
 import { formatCategoryRange } from '../domain/categories.js';
-import { loadAllocatorProto, LOADER_OPTIONS } from '../proto.js';
+import { loadAllocatorProto } from '../proto.js';
 import { createRedis, describeTarget } from '../redis/connection.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded.js';
 import { LeaseStore, type InitResult } from '../store/lease-store.js';
@@ -16,9 +14,11 @@ import { allocatorService } from './allocator-service.js';
 import { Reaper } from './reaper.js';
 import { ReloadingCertificates } from './tls.js';
 import { Metrics, serveMetrics } from './metrics.js';
+import { addReflection } from './reflection.js';
 import type { Server as HttpServer } from 'node:http';
 
 export const SERVICE_NAME = 'mcs.v1.LabelAllocator';
+const HEALTH_SERVICE_NAME = 'grpc.health.v1.Health';
 const HEALTH_INTERVAL_MS = 1000;
 
 export interface RunningServer {
@@ -169,7 +169,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
   });
-  const { definition, grpcObject } = loadAllocatorProto();
+  const { grpcObject } = loadAllocatorProto();
   server.addService(grpcObject.mcs.v1.LabelAllocator.service, allocatorService({
       store,
       log,
@@ -197,9 +197,13 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     }));
   health.addToServer(server);
   // Benchmark only: the transport-ceiling RPC, loaded only when asked for.
-  if (config.benchNoop) (await import('./bench-service.js')).addBenchService(server);
-  const healthDefinition = protoLoader.loadSync(healthProtoPath, LOADER_OPTIONS);
-  new ReflectionService({ ...definition, ...healthDefinition }).addToServer(server);
+  const served = [SERVICE_NAME, HEALTH_SERVICE_NAME];
+  if (config.benchNoop) {
+    const bench = await import('./bench-service.js');
+    bench.addBenchService(server);
+    served.push(bench.BENCH_SERVICE_NAME);
+  }
+  addReflection(server, served);
 
   let certificates: ReloadingCertificates | undefined;
   let port: number;

@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/process.js';
 import { BUF, run, runOk } from '../support/tools.js';
+import { compiledDescriptors } from '../../src/server/reflection.js';
 
 // The API's .proto files under buf (buf.yaml): lint with the STANDARD rules
-// and the exceptions written down there, and a clean build.
+// and the exceptions written down there, a clean build, and the compiled
+// descriptors that reflection serves (src/generated/descriptors.ts) up to
+// date with them.
 
 const scratch: string[] = [];
 afterAll(() => {
@@ -55,5 +58,33 @@ describe('buf', () => {
       'mcs/v1/allocator.proto',
     ]);
     expect(set.file.find((f) => f.name === 'mcs/v1/allocator.proto')?.dependency).toEqual(['google/protobuf/timestamp.proto']);
+  });
+});
+
+describe('src/generated/descriptors.ts', () => {
+  it('is what npm run generate makes of the .proto files now', async () => {
+    const r = await run(process.execPath, ['scripts/generate-descriptors.mjs', '--check']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('has every file under its real name, each after the files it imports', () => {
+    const index = compiledDescriptors();
+    const names = [...index.files.keys()];
+    expect([...names].sort()).toEqual([
+      'google/protobuf/any.proto',
+      'google/protobuf/timestamp.proto',
+      'google/rpc/error_details.proto',
+      'google/rpc/status.proto',
+      'grpc/health/v1/health.proto',
+      'grpc/reflection/v1/reflection.proto',
+      'grpc/reflection/v1alpha/reflection.proto',
+      'mcs/bench/v1/bench.proto',
+      'mcs/v1/allocator.proto',
+    ]);
+    for (const [name, file] of index.files) {
+      for (const dep of file.deps) expect(names.indexOf(dep), `${name} imports ${dep}`).toBeLessThan(names.indexOf(name));
+    }
+    expect(index.files.get('mcs/bench/v1/bench.proto')!.deps).toEqual(['mcs/v1/allocator.proto']);
   });
 });
