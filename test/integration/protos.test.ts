@@ -1,4 +1,5 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,8 @@ import { BUF, run, runOk } from '../support/tools.js';
 import { compiledDescriptors } from '../../src/server/reflection.js';
 
 // The API's .proto files under buf (buf.yaml): lint with the STANDARD rules
-// and the exceptions written down there, a clean build, and the compiled
+// and the exceptions written down there, a clean build, no breaking change
+// against the previous API (scripts/proto-breaking.mjs), and the compiled
 // descriptors that reflection serves (src/generated/descriptors.ts) up to
 // date with them.
 
@@ -58,6 +60,48 @@ describe('buf', () => {
       'mcs/v1/allocator.proto',
     ]);
     expect(set.file.find((f) => f.name === 'mcs/v1/allocator.proto')?.dependency).toEqual(['google/protobuf/timestamp.proto']);
+  });
+});
+
+const BREAKING = join(REPO_ROOT, 'scripts', 'proto-breaking.mjs');
+
+describe('buf breaking (npm run proto:breaking)', () => {
+  it('finds no breaking change against the previous API', async () => {
+    // The newest v* tag; there is none yet, so where this branch left main
+    // (on main itself: HEAD).
+    const r = await run(process.execPath, [BREAKING]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^comparing proto\/ with \S+ \(\w+; (the newest release tag|no release tag yet: where this branch left main|no release tag and no main branch: the last commit)\)\nno breaking changes\n$/);
+    expect(r.code).toBe(0);
+  });
+
+  it('fails on a breaking change against a tag, and passes an addition', async () => {
+    // A repository of its own with a released API (tag v1.0.0), changed after.
+    const dir = copyOfProtos();
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd: dir, stdio: 'pipe' });
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-q', '-m', 'api');
+    git('tag', 'v1.0.0');
+    const file = join(dir, 'proto', 'mcs', 'v1', 'allocator.proto');
+    const original = readFileSync(file, 'utf8');
+
+    writeFileSync(file, original.replace('message PoolStats {\n', 'message PoolStats {\n  // Added later.\n  string note = 9;\n'));
+    const added = await run(process.execPath, [BREAKING], { cwd: dir });
+    expect(added.stdout).toMatch(/^comparing proto\/ with v1\.0\.0 \(\w+; the newest release tag\)\nno breaking changes\n$/);
+    expect(added.code).toBe(0);
+
+    writeFileSync(file, original.replace('string pool = 2;', 'string pool = 20;').replace('  string level_name = 15;\n', ''));
+    const broken = await run(process.execPath, [BREAKING], { cwd: dir });
+    expect(broken.code).not.toBe(0);
+    expect(broken.stdout).toMatch(/Previously present field "2" with name "pool" on message "Lease" was deleted/);
+    expect(broken.stdout).toMatch(/Previously present field "15" with name "level_name" on message "Lease" was deleted/);
+    expect(broken.stderr).toMatch(/breaking changes against v1\.0\.0/);
+
+    // Against a ref that does not exist: an error, not a pass.
+    const missing = await run(process.execPath, [BREAKING, 'v9.9.9'], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/v9\.9\.9 is not a commit/);
   });
 });
 
