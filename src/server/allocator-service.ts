@@ -253,7 +253,9 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       throw new RpcError(grpc.status.RESOURCE_EXHAUSTED, `${who} already has ${open} WatchLeases streams open (at most ${limit})`, 'TOO_MANY_STREAMS');
     }
     watchers.set(who, open + 1);
+    deps.metrics?.watchStreams.inc();
     const done = () => {
+      deps.metrics?.watchStreams.dec();
       const n = (watchers.get(who) ?? 1) - 1;
       if (n <= 0) watchers.delete(who);
       else watchers.set(who, n);
@@ -584,7 +586,10 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       watch(call).catch((err: unknown) => {
         const rpc = toRpcError(err);
         if (rpc.code === grpc.status.INTERNAL) log.error({ method: 'WatchLeases', err }, 'WatchLeases');
-        if (!call.cancelled && !call.writableEnded) call.emit('error', toServiceError(rpc));
+        if (!call.cancelled && !call.writableEnded) {
+          call.emit('error', toServiceError(rpc));
+          deps.metrics?.refusals.inc({ method: 'WatchLeases', reason: rpc.reason });
+        }
       });
     },
 

@@ -58,6 +58,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly watchStreams = new Gauge({
+    name: 'mcs_watch_streams',
+    help: 'WatchLeases streams open on this replica.',
+    registers: [this.registry],
+  });
+
   readonly serving = new Gauge({
     name: 'mcs_serving',
     help: '1 while Redis answers and the pool is in place (health SERVING), else 0.',
@@ -66,6 +72,10 @@ export class Metrics {
 
   constructor(store: LeaseStore, timeoutMs: number) {
     collectDefaultMetrics({ register: this.registry, prefix: 'mcs_' });
+    // prom-client also exports the sums of these per-type gauges as gauges
+    // named ..._total, which Prometheus reserves for counters (promtool check
+    // metrics refuses them). sum(mcs_nodejs_active_handles) is the same figure.
+    for (const name of ['active_handles', 'active_requests', 'active_resources']) this.registry.removeSingleMetric(`mcs_nodejs_${name}_total`);
     const pool = store.settings.name;
     // Read at scrape time: one small script, so the figures are the pool's,
     // shared by every replica, not this process's view of it.

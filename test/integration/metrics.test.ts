@@ -1,7 +1,9 @@
+import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { TestRedis } from '../support/redis-server.js';
 import { connect, rpcError, startService, type TestClient } from '../support/service.js';
+import { PROMTOOL, run } from '../support/tools.js';
 
 // Scrape /metrics after a known workload and check the numbers.
 
@@ -68,6 +70,70 @@ describe('/metrics', () => {
     expect(value(body, 'mcs_serving')).toBe(1);
     expect(body).toMatch(/^mcs_process_resident_memory_bytes \d+/m);
     expect(body).not.toMatch(/workload|fill\d|lease_id/);
+  });
+
+  it('passes promtool check metrics (Prometheus\' own linter)', async () => {
+    const { body } = await scrape();
+    const r = await run(PROMTOOL, ['check', 'metrics'], { input: body });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // prom-client's ..._total gauges are gone; the per-type gauges stay.
+    expect(body).not.toMatch(/^mcs_nodejs_active_\w+_total/m);
+    expect(body).toMatch(/^# TYPE mcs_nodejs_active_handles gauge$/m);
+  });
+
+  it('promtool does fail a malformed exposition (the check is real)', async () => {
+    const r = await run(PROMTOOL, ['check', 'metrics'], { input: '# HELP mcs_things_total Things.\n# TYPE mcs_things_total gauge\nmcs_things_total 1\n' });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/non-counter metrics should not have "_total" suffix/);
+  });
+
+  it('counts open WatchLeases streams and refused ones', async () => {
+    const watched = await startService(redis.url, { pool: 'metered-watch', categories: 'c0.c9', metricsListen: '127.0.0.1:0', maxWatchesPerClient: '2' });
+    const w = connect(watched.address);
+    const get = async (series: string) => value(await (await fetch(`http://127.0.0.1:${watched.metricsPort}/metrics`)).text(), series);
+    const open = () =>
+      new Promise<grpc.ClientReadableStream<unknown>>((resolve, reject) => {
+        const s = w.raw.WatchLeases({ host: 'h', after_event_id: '' });
+        s.on('metadata', () => resolve(s));
+        s.on('error', reject);
+        s.on('data', () => {});
+      });
+    const refused = () =>
+      new Promise<grpc.ServiceError>((resolve) => {
+        const s = w.raw.WatchLeases({ host: 'bad host', after_event_id: '' });
+        s.on('data', () => {});
+        s.on('error', resolve);
+      });
+    try {
+      expect(await get('mcs_watch_streams')).toBe(0);
+      const a = await open();
+      const b = await open();
+      expect(await get('mcs_watch_streams')).toBe(2);
+      // A third from the same client is over --max-watches-per-client.
+      const third = await new Promise<grpc.ServiceError>((resolve) => {
+        const s = w.raw.WatchLeases({ host: 'h', after_event_id: '' });
+        s.on('data', () => {});
+        s.on('error', resolve);
+      });
+      expect(third.metadata.get('mcs-error-reason')).toEqual(['TOO_MANY_STREAMS']);
+      expect((await refused()).metadata.get('mcs-error-reason')).toEqual(['INVALID_ARGUMENT']);
+      expect(await get('mcs_refusals_total{method="WatchLeases",reason="TOO_MANY_STREAMS"}')).toBe(1);
+      expect(await get('mcs_refusals_total{method="WatchLeases",reason="INVALID_ARGUMENT"}')).toBe(1);
+      expect(await get('mcs_watch_streams')).toBe(2);
+      a.on('error', () => {});
+      b.on('error', () => {});
+      a.cancel();
+      b.cancel();
+      const end = Date.now() + 5000;
+      while ((await get('mcs_watch_streams')) !== 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(await get('mcs_watch_streams')).toBe(0);
+      // A client that went away is not a refusal.
+      expect(await get('mcs_refusals_total{method="WatchLeases",reason="TOO_MANY_STREAMS"}')).toBe(1);
+    } finally {
+      w.close();
+      await watched.close();
+    }
   });
 
   it('answers 404 elsewhere', async () => {

@@ -5,11 +5,13 @@ import { REPO_ROOT } from './process.js';
 
 /**
  * Debian's tools that the interoperability tests use (.ci/run installs them:
- * python3-grpcio, python3-protobuf, python3-grpc-tools, grpc-proto). The
+ * python3-grpcio, python3-protobuf, python3-grpc-tools, grpc-proto;
+ * prometheus for promtool). The
  * system Python is called by its path: a `python3` earlier on PATH (pyenv)
  * does not have Debian's modules.
  */
 export const PYTHON = '/usr/bin/python3';
+export const PROMTOOL = '/usr/bin/promtool';
 export const BUF = join(REPO_ROOT, 'node_modules', '.bin', 'buf');
 
 export interface Run {
