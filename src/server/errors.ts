@@ -5,7 +5,6 @@ import { protoDir } from '../proto.js';
 import {
   FencingTokenMismatchError,
   HostMismatchError,
-  LeaseExpiredError,
   HostExpiredError,
   HostQuotaError,
   KeyedSlotsExhaustedError,
@@ -63,7 +62,6 @@ type StoreErrorClass = abstract new (...args: never[]) => StoreError;
 const STORE_CODES: [StoreErrorClass, grpc.status][] = [
   [PoolExhaustedError, grpc.status.RESOURCE_EXHAUSTED],
   [LeaseNotFoundError, grpc.status.NOT_FOUND],
-  [LeaseExpiredError, grpc.status.NOT_FOUND],
   [HostMismatchError, grpc.status.FAILED_PRECONDITION],
   [FencingTokenMismatchError, grpc.status.FAILED_PRECONDITION],
   [RequestIdReusedError, grpc.status.ALREADY_EXISTS],

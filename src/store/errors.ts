@@ -23,9 +23,6 @@ export class PoolExhaustedError extends StoreError {
 export class LeaseNotFoundError extends StoreError {
   readonly reason = 'LEASE_NOT_FOUND';
 }
-export class LeaseExpiredError extends StoreError {
-  readonly reason = 'LEASE_EXPIRED';
-}
 export class HostMismatchError extends StoreError {
   readonly reason = 'HOST_MISMATCH';
 }
@@ -93,8 +90,6 @@ export function scriptError(code: number, values: unknown[], pool: string): Stor
       });
     case 3:
       return new LeaseNotFoundError('no such lease');
-    case 4:
-      return new LeaseExpiredError('the lease has expired and its pair went back to the pool');
     case 5:
       return new HostMismatchError(`the lease belongs to host ${v[0]}`, { lease_host: v[0]! });
     case 6:

@@ -163,6 +163,34 @@ describe('Renew and GetLease', () => {
   });
 });
 
+describe('an expired lease', () => {
+  it('is NOT_FOUND (LEASE_NOT_FOUND) to every call, whether or not the reaper reclaimed it yet', async () => {
+    // The reaper of this service runs only when the test says so.
+    const slow = await startService(redis.url, { pool: 'expiry', categories: 'c0.c9', reapInterval: '3600000' });
+    const c = connect(slow.address);
+    try {
+      const unreaped = (await c.Allocate({ host: 'node-5', workload_id: 'a', ttl_seconds: 1 })).lease;
+      const reaped = (await c.Allocate({ host: 'node-5', workload_id: 'b', ttl_seconds: 1 })).lease;
+      await new Promise((r) => setTimeout(r, 1100));
+      // Reclaim one of the two, as the reaper would.
+      const [taken] = await slow.store.reap(1);
+      const [gone, notYet] = taken!.id === reaped.lease_id ? [reaped, unreaped] : [unreaped, reaped];
+      for (const lease of [notYet, gone]) {
+        const err = await rpcError(c.Renew({ lease_id: lease.lease_id, ttl_seconds: 60 }));
+        expectStatus(err, 'NOT_FOUND', 'LEASE_NOT_FOUND', /^no such lease$/);
+        expectStatus(await rpcError(c.GetLease({ lease_id: lease.lease_id })), 'NOT_FOUND', 'LEASE_NOT_FOUND');
+        expect(await c.Release({ lease_id: lease.lease_id })).toMatchObject({ released: false });
+      }
+      // Renew reclaimed the one the reaper had not: nothing is left to reap.
+      expect(await slow.store.reap(10)).toEqual([]);
+      expect(await c.GetPoolStats({})).toMatchObject({ leased: '0' });
+    } finally {
+      c.close();
+      await slow.close();
+    }
+  });
+});
+
 describe('ListLeases', () => {
   it('pages through every lease once and filters by host', async () => {
     const made: string[] = [];

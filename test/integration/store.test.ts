@@ -9,7 +9,6 @@ import {
   PoolConfigMismatchError,
   PoolExhaustedError,
   ReservedInUseError,
-  LeaseExpiredError,
   LeaseNotFoundError,
   StoreError,
 } from '../../src/store/errors.js';
@@ -270,7 +269,7 @@ describe('expiry', () => {
     await checkInvariant(store);
   });
 
-  it('renew moves the expiry; renewing an expired lease reclaims it', async () => {
+  it('renew moves the expiry; an expired lease is not found, reaped or not (renewing reclaims it)', async () => {
     const store = await freshStore('c0.c9');
     const { lease } = await store.allocate({ host: 'h', workloadId: 'w', ttlSeconds: 1 });
     const renewed = await store.renew(lease.id, 30);
@@ -278,9 +277,11 @@ describe('expiry', () => {
     const { lease: short } = await store.allocate({ host: 'h', workloadId: 'x', ttlSeconds: 1 });
     await new Promise((r) => setTimeout(r, 1100));
     expect((await store.reap(100)).map((l) => l.id)).toEqual([short.id]);
+    await expect(store.renew(short.id, 30)).rejects.toBeInstanceOf(LeaseNotFoundError);
     const { lease: again } = await store.allocate({ host: 'h', workloadId: 'y', ttlSeconds: 1 });
     await new Promise((r) => setTimeout(r, 1100));
-    await expect(store.renew(again.id, 30)).rejects.toBeInstanceOf(LeaseExpiredError);
+    await expect(store.renew(again.id, 30)).rejects.toBeInstanceOf(LeaseNotFoundError);
+    expect(await store.reap(100)).toEqual([]);
     expect(await store.stats()).toMatchObject({ leased: 1 });
     await checkInvariant(store);
   });

@@ -8,8 +8,10 @@
 -- ARGV[4] ttl in ms (> 0)
 --
 -- Returns {0, <lease: 12 fields>} or
---   {E_LEASE_NOT_FOUND}
---   {E_LEASE_EXPIRED}  (the lease is reclaimed on the spot)
+--   {E_LEASE_NOT_FOUND}  no such live lease: never granted, released, or
+--                        expired (an expired lease found here is reclaimed on
+--                        the spot, so the answer does not depend on whether
+--                        the reaper got to it first)
 -- Idempotent: repeating it only moves the expiry again.
 
 local id, slot, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -19,7 +21,7 @@ if not r then return {E_LEASE_NOT_FOUND} end
 local now = nowMs()
 if isExpired(r.expires, now) then
   dropLease(slot, r, 'EXPIRED')
-  return {E_LEASE_EXPIRED}
+  return {E_LEASE_NOT_FOUND}
 end
 
 r.expires = now + ttl
