@@ -6,13 +6,15 @@ import { REPO_ROOT } from './process.js';
 /**
  * Debian's tools that the interoperability tests use (.ci/run installs them:
  * python3-grpcio, python3-protobuf, python3-grpc-tools, grpc-proto;
- * prometheus for promtool; docker-compose). The
+ * prometheus for promtool; docker-compose; ruby-googleapis-common-protos-types
+ * for Google's generated google.rpc types). The
  * system Python is called by its path: a `python3` earlier on PATH (pyenv)
  * does not have Debian's modules.
  */
 export const PYTHON = '/usr/bin/python3';
 export const PROMTOOL = '/usr/bin/promtool';
 export const DOCKER_COMPOSE = '/usr/bin/docker-compose';
+export const RUBY = '/usr/bin/ruby';
 export const BUF = join(REPO_ROOT, 'node_modules', '.bin', 'buf');
 
 export interface Run {
