@@ -239,7 +239,7 @@ def describe(reflector, symbol):
             proto = {'service': descriptor_pb2.ServiceDescriptorProto, 'message': descriptor_pb2.DescriptorProto,
                      'enum': descriptor_pb2.EnumDescriptorProto}[kind]()
             desc.CopyToProto(proto)
-        print(f'{symbol} is a {kind}:')
+        print(f"{symbol} is {'an' if kind == 'enum' else 'a'} {kind}:")
         print(text_format.MessageToString(proto), end='')
         return 0
     print(f'Failed to resolve symbol "{symbol}"', file=sys.stderr)
