@@ -8,6 +8,8 @@ import { effectiveLevel, levelOfLabel } from '../../src/agent/runtime/selinux.js
 import { cgroupVerdict, isZombieStat, processVerdict } from '../../src/agent/runtime/proc.js';
 import { applyEvent, diffSnapshots, snapshotOf, type SnapshotEntry } from '../../src/agent/runtime/snapshot.js';
 import { mapLimit } from '../../src/agent/runtime/limit.js';
+import { defaultPodmanSocket } from '../../src/agent/runtime/podman.js';
+import { criTarget, defaultCriSocket } from '../../src/agent/runtime/cri.js';
 import type { RuntimeWorkload, WorkloadState } from '../../src/agent/runtime/types.js';
 
 const A = 'a'.repeat(64);
@@ -206,5 +208,20 @@ describe('mapLimit', () => {
     expect(out).toEqual([50, 10, 40, 20, 30]);
     expect(peak).toBe(2);
     expect(await mapLimit([], 4, async () => 1)).toEqual([]);
+  });
+});
+
+describe('default sockets', () => {
+  it('finds Podman at the rootful path for root and under XDG_RUNTIME_DIR otherwise', () => {
+    expect(defaultPodmanSocket({}, 0)).toBe('/run/podman/podman.sock');
+    expect(defaultPodmanSocket({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000)).toBe('/run/user/1000/podman/podman.sock');
+    expect(defaultPodmanSocket({}, 1001)).toBe('/run/user/1001/podman/podman.sock');
+  });
+
+  it('takes the first CRI socket that exists, else containerd', () => {
+    expect(defaultCriSocket(() => false)).toBe('/run/containerd/containerd.sock');
+    expect(defaultCriSocket((p) => p.includes('crio'))).toBe('/run/crio/crio.sock');
+    expect(criTarget('/run/crio/crio.sock')).toBe('unix:///run/crio/crio.sock');
+    expect(criTarget('unix:///x.sock')).toBe('unix:///x.sock');
   });
 });

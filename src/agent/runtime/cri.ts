@@ -391,16 +391,17 @@ export class CriRuntime implements ContainerRuntime {
   /**
    * The answer of a status call, or undefined when the container or sandbox
    * is gone meanwhile (NOT_FOUND; CRI-O and older runtimes say so only in
-   * the text) or the call failed: the caller then knows less about that one
-   * workload and asks again at the next list.
+   * the text). Any other failure fails the list: a workload reported
+   * without its level could cost it its lease.
    */
   private async ifExists<T>(p: Promise<T>): Promise<T | undefined> {
     try {
       return await p;
     } catch (err) {
-      const gone = err instanceof CriCallError && (err.grpcCode === grpc.status.NOT_FOUND || /not found|does not exist|could not find/i.test(err.details));
-      if (!gone) this.logger.warn({ socket: this.client.socketPath, err: (err as Error).message }, 'CRI status call failed');
-      return undefined;
+      if (err instanceof CriCallError && (err.grpcCode === grpc.status.NOT_FOUND || /not found|does not exist|could not find/i.test(err.details))) {
+        return undefined;
+      }
+      throw err;
     }
   }
 }

@@ -22,6 +22,12 @@ export type RuntimeKind = 'podman' | 'cri';
  * The lifecycle state as far as a lease is concerned: created (exists, does
  * not run yet), running (its process runs, paused included), exited (its
  * process is gone; it may still be restarted or removed), unknown.
+ *
+ * "created" differs by runtime: a CRI CONTAINER_CREATED container exists in
+ * the OCI runtime (its createRuntime hooks ran), while Podman's "created"
+ * is only in Podman's database (no OCI container, no hook ran yet; a
+ * failed start returns it there) and its "initialized" is OCI-created.
+ * runtimeState tells them apart.
  */
 export type WorkloadState = 'created' | 'running' | 'exited' | 'unknown';
 
@@ -67,6 +73,8 @@ export interface RuntimeWorkload {
   /**
    * OCI annotations as given by the runtime; undefined when the adapter could
    * not read them (the container disappeared between list and inspect).
+   * Undefined means unknown, not "none": a workload id derived from an
+   * annotation cannot be derived then.
    */
   readonly annotations: Readonly<Record<string, string>> | undefined;
   /** The SELinux process label the runtime set for the process, e.g. `system_u:system_r:container_t:s0:c1,c2`. */
@@ -103,6 +111,10 @@ export interface RuntimeEvent {
   readonly type: RuntimeEventType;
   /** The container (or sandbox) id, full length. */
   readonly id: string;
+  /**
+   * Podman's event stream does not tell a pod's infra container from the
+   * other containers: its events say "container"; list() knows.
+   */
   readonly role: WorkloadRole;
   readonly name?: string;
   /** The runtime's own word: Podman's status ("died"), the CRI event type, or "CONTAINER_RUNNING->CONTAINER_EXITED" for a poll. */
