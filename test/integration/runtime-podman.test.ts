@@ -95,7 +95,8 @@ describe('Podman adapter', () => {
   });
 
   it("lists a pod's infra container as its sandbox, and the pod of its containers", async () => {
-    const podId = await podman.podman('pod', 'create', '--name', 'pod-1', '--infra-image', TEST_IMAGE);
+    // --network none: a bridge network would leave a bridge, iptables rules and /var/lib/cni on the host.
+    const podId = await podman.podman('pod', 'create', '--name', 'pod-1', '--network', 'none', '--infra-image', TEST_IMAGE);
     const member = await podman.runDetached('pod-member', ['--pod', 'pod-1']);
     const list = await runtime.list();
     const infra = list.find((w) => w.pod?.id === podId && w.role === 'sandbox');
