@@ -102,12 +102,12 @@ export function parseCategorySet(text: string): number[] {
     );
   }
 
-  // A presence bitmap bounds the work at MAX_CATEGORY + 1 marks no matter how
-  // the input is written, and yields the sorted output for free.
-  const seen = new Uint8Array(MAX_CATEGORY + 1);
+  // Marks in a set: the work is the number of categories written (at most
+  // MAX_CATEGORY + 1 before a duplicate throws), not the size of the space.
+  const seen = new Set<number>();
   const mark = (c: number): void => {
-    if (seen[c] === 1) throw new LabelSyntaxError(`category c${c} appears twice`);
-    seen[c] = 1;
+    if (seen.has(c)) throw new LabelSyntaxError(`category c${c} appears twice`);
+    seen.add(c);
   };
 
   for (const item of text.split(',')) {
@@ -120,9 +120,7 @@ export function parseCategorySet(text: string): number[] {
     }
   }
 
-  const out: number[] = [];
-  for (let c = 0; c <= MAX_CATEGORY; c++) if (seen[c] === 1) out.push(c);
-  return out;
+  return [...seen].sort((a, b) => a - b);
 }
 
 function assertCategory(c: number): void {

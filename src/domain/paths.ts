@@ -150,6 +150,7 @@ export const PROTECTED_EXACT: readonly string[] = Object.freeze([
   '/var/home',
   '/etc/group',
   '/etc/gshadow',
+  '/run/lock',
 ]);
 
 /**
@@ -171,6 +172,39 @@ export const PROTECTED_TREES: readonly string[] = Object.freeze([
   '/etc/selinux',
   '/etc/pki',
 ]);
+
+/**
+ * Well-known symlinks of current Linux systems and what they point to:
+ * `/var/run` and `/var/lock` on every systemd distribution, and the
+ * top-level binary and library directories on merged-/usr systems (Debian
+ * 12, Fedora, RHEL 9, Arch, ...). The service never sees the host's disk,
+ * so it applies them lexically: a path through one of them is judged, and
+ * claimed, as the path it names (`/var/run/foo` is `/run/foo`).
+ */
+export const SYSTEM_LINKS: ReadonlyMap<string, string> = new Map([
+  ['/var/run', '/run'],
+  ['/var/lock', '/run/lock'],
+  ['/bin', '/usr/bin'],
+  ['/sbin', '/usr/sbin'],
+  ['/lib', '/usr/lib'],
+  ['/lib32', '/usr/lib32'],
+  ['/lib64', '/usr/lib64'],
+  ['/libx32', '/usr/libx32'],
+  ['/usr/tmp', '/var/tmp'],
+]);
+
+/**
+ * A normalised path with a leading SYSTEM_LINKS entry replaced by its
+ * target (`/var/run/x` → `/run/x`); other paths are returned as they are.
+ * A fixed point: no target starts with a link.
+ */
+export function throughSystemLinks(path: string): string {
+  for (const [link, target] of SYSTEM_LINKS) {
+    if (path === link) return target;
+    if (path.startsWith(`${link}/`)) return target + path.slice(link.length);
+  }
+  return path;
+}
 
 /** Parents whose direct children are home directories. */
 const HOME_PARENTS: readonly string[] = Object.freeze(['/home', '/var/home']);
@@ -209,13 +243,24 @@ function parentOf(path: string): string {
  *    home directory → `contains home directory <home>`.
  *
  * The check is lexical: `..`, `.` and repeated or trailing slashes are
- * normalised away first (so `/usr/` and `/a/../usr` are `/usr`), but symlinks
- * are not resolved.
+ * normalised away first (so `/usr/` and `/a/../usr` are `/usr`), and the
+ * well-known system links of SYSTEM_LINKS are followed (`/var/run` is
+ * `/run`: `system directory (/var/run is /run)`); other symlinks are not
+ * resolved.
  *
  * `homeDirs` entries are normalised here; one that is not a valid absolute
  * path throws PathError (a configuration error, not a request error).
  */
 export function protectionOf(path: string, homeDirs: readonly string[] = []): string | undefined {
+  const own = lexicalProtection(path, homeDirs);
+  if (own !== undefined) return own;
+  const target = throughSystemLinks(path);
+  if (target === path) return undefined;
+  const reason = lexicalProtection(target, homeDirs);
+  return reason === undefined ? undefined : `${reason} (${path} is ${target})`;
+}
+
+function lexicalProtection(path: string, homeDirs: readonly string[]): string | undefined {
   if (EXACT.has(path)) return PROTECTED_FILES.has(path) ? 'system file' : 'system directory';
   for (const tree of PROTECTED_TREES) {
     if (path === tree) return 'system directory';

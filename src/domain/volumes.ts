@@ -1,6 +1,6 @@
 import { formatContext, parseContext } from './context.js';
 import { LabelSyntaxError, quote } from './errors.js';
-import { PathError, isWithin, normalizePath, protectionOf } from './paths.js';
+import { PathError, isWithin, normalizePath, protectionOf, throughSystemLinks } from './paths.js';
 
 /**
  * The SELinux suffix of a Podman/Docker volume: '' (leave the label alone),
@@ -58,6 +58,23 @@ export class VolumeError extends Error {
 }
 
 export const MAX_STORAGE_ID = 256;
+/**
+ * Segments of one relabelled path, and of all relabelled paths of one
+ * request. The store checks each claim against the claims on its
+ * ancestors, so deep paths cost Redis time; real volume paths have a
+ * handful of segments (/var/lib/kubelet/pods/<uid>/volumes/<kind>/<name>
+ * has eight).
+ */
+export const MAX_RELABEL_DEPTH = 64;
+export const MAX_RELABEL_SEGMENTS = 1024;
+
+/** Segments of a normalised path: `/` has none, `/a/b` two. */
+export function segmentCount(path: string): number {
+  if (path === '/') return 0;
+  let n = 0;
+  for (let i = 0; i < path.length; i++) if (path.charCodeAt(i) === 47) n++;
+  return n;
+}
 const STORAGE_ID = /^[\x21-\x7e]+$/;
 
 function isRelabelMode(mode: VolumeMode): mode is 'z' | 'Z' {
@@ -85,7 +102,9 @@ function describeOther(other: Relabel): string {
  *   normalised path;
  * - `storage_id` must be '' or 1..256 printable ASCII characters, no spaces;
  * - `current_label` must be '' or a valid context;
- * - a z/Z volume must not name a protected path (protectionOf);
+ * - a z/Z volume must not name a protected path (protectionOf), nor one of
+ *   more than MAX_RELABEL_DEPTH segments, nor take the request's relabelled
+ *   paths past MAX_RELABEL_SEGMENTS segments in all;
  * - a z/Z volume must agree with every earlier z/Z volume of the same scope:
  *   the same path with the other mode, or a path inside or containing one
  *   relabelled with the other mode, is refused (the second recursive relabel
@@ -93,7 +112,9 @@ function describeOther(other: Relabel): string {
  * Mode '' volumes never relabel, so they are neither protected-path checked
  * nor conflict checked. Duplicates with the same mode are fine.
  *
- * Claims: one per distinct (scope, path) of the z/Z volumes, in request order.
+ * Claims: one per distinct (scope, path) of the z/Z volumes, in request order,
+ * a path through a well-known system link named by its target (/var/run/x
+ * claims /run/x).
  *
  * `homeDirs` are configured home directories (see protectionOf); an invalid
  * entry throws PathError.
@@ -107,6 +128,7 @@ export function prepareVolumes(
   const prepared: VolumeRequest[] = [];
   const relabels: Relabel[] = [];
   const claims: VolumeClaim[] = [];
+  let segments = 0;
 
   volumes.forEach((volume, index) => {
     const mode: unknown = volume.mode;
@@ -147,6 +169,16 @@ export function prepareVolumes(
 
     const protection = protectionOf(path, homes);
     if (protection !== undefined) throw new VolumeError(index, 'host_path', protection, path);
+    const depth = segmentCount(path);
+    if (depth > MAX_RELABEL_DEPTH) {
+      throw new VolumeError(index, 'host_path', `has ${depth} segments; a relabelled path may have at most ${MAX_RELABEL_DEPTH}`);
+    }
+    segments += depth;
+    if (segments > MAX_RELABEL_SEGMENTS) {
+      throw new VolumeError(index, 'host_path', `takes the relabelled paths of the request past ${MAX_RELABEL_SEGMENTS} segments in all`);
+    }
+    // Claims name the directory itself: /var/run/x and /run/x are one.
+    path = throughSystemLinks(path);
 
     const scope = storageId !== '' ? `s:${storageId}` : `h:${host}`;
     let duplicate = false;

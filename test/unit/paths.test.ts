@@ -10,6 +10,8 @@ import {
   normalizePath,
   pathsOverlap,
   protectionOf,
+  SYSTEM_LINKS,
+  throughSystemLinks,
 } from '../../src/domain/paths.js';
 import { thrown } from '../support/throws.js';
 
@@ -275,6 +277,50 @@ const messyPath = fc
 const cleanPath = fc
   .array(fc.constantFrom('a', 'b', 'c', 'ab', 'data', 'x'), { maxLength: 5 })
   .map((segs) => `/${segs.join('/')}`);
+
+describe('well-known system links', () => {
+  it.each([
+    ['/var/run', '/run'],
+    ['/var/run/containers', '/run/containers'],
+    ['/var/lock', '/run/lock'],
+    ['/var/lock/x', '/run/lock/x'],
+    ['/bin', '/usr/bin'],
+    ['/lib64/ld.so', '/usr/lib64/ld.so'],
+    ['/usr/tmp', '/var/tmp'],
+    ['/var/running', '/var/running'],
+    ['/binx', '/binx'],
+    ['/run/x', '/run/x'],
+    ['/', '/'],
+  ])('%s -> %s', (path, target) => {
+    expect(throughSystemLinks(path)).toBe(target);
+  });
+
+  it.each([
+    ['/var/run', 'system directory (/var/run is /run)'],
+    ['/var/lock', 'system directory (/var/lock is /run/lock)'],
+    ['/run/lock', 'system directory'],
+    ['/lib32', 'inside /usr (/lib32 is /usr/lib32)'],
+    ['/libx32/a', 'inside /usr (/libx32/a is /usr/libx32/a)'],
+    ['/usr/tmp', 'inside /usr'],
+    ['/bin', 'system directory'],
+  ])('%s is refused: %s', (path, reason) => {
+    expect(protectionOf(path)).toBe(reason);
+  });
+
+  it.each(['/var/run/app', '/var/lock/app', '/var/runner'])('%s may be relabelled, as its target may', (path) => {
+    expect(protectionOf(path)).toBeUndefined();
+  });
+
+  it('no target starts with a link: following them once is enough', () => {
+    for (const target of SYSTEM_LINKS.values()) expect(throughSystemLinks(target)).toBe(target);
+    fc.assert(
+      fc.property(cleanPath, (p) => {
+        const once = throughSystemLinks(p);
+        expect(throughSystemLinks(once)).toBe(once);
+      }),
+    );
+  });
+});
 
 describe('path properties', () => {
   it('normalizePath agrees with the regex reference implementation', () => {

@@ -7,8 +7,11 @@ import {
   type VolumeMode,
   type VolumeRequest,
   VolumeError,
+  MAX_RELABEL_DEPTH,
+  MAX_RELABEL_SEGMENTS,
   planVolumes,
   prepareVolumes,
+  segmentCount,
 } from '../../src/domain/volumes.js';
 import { thrown } from '../support/throws.js';
 
@@ -468,5 +471,26 @@ describe('prepareVolumes properties', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('prepareVolumes: depth bounds', () => {
+  const v = (hostPath: string) => ({ hostPath, mode: 'Z' as const, readOnly: false, storageId: '', currentLabel: '' });
+  it('counts segments', () => {
+    expect(['/', '/a', '/a/b', '/var/lib/kubelet/pods/u/volumes/k/n'].map(segmentCount)).toEqual([0, 1, 2, 8]);
+  });
+
+  it('refuses a relabelled path deeper than MAX_RELABEL_DEPTH, and a request past MAX_RELABEL_SEGMENTS', () => {
+    const deep = '/d' + '/x'.repeat(MAX_RELABEL_DEPTH);
+    expect(() => prepareVolumes([v(deep)], 'h')).toThrow(`volumes[0].host_path: has ${MAX_RELABEL_DEPTH + 1} segments; a relabelled path may have at most ${MAX_RELABEL_DEPTH}`);
+    expect(prepareVolumes([{ ...v(deep), mode: '' }], 'h').claims).toEqual([]);
+    const many = Array.from({ length: 17 }, (_, i) => v(`/p${i}` + '/x'.repeat(MAX_RELABEL_DEPTH - 1)));
+    expect(() => prepareVolumes(many, 'h')).toThrow(`volumes[16].host_path: takes the relabelled paths of the request past ${MAX_RELABEL_SEGMENTS} segments in all`);
+    expect(prepareVolumes(many.slice(0, 16), 'h').claims).toHaveLength(16);
+  });
+
+  it('claims a path through a system link by its target', () => {
+    expect(prepareVolumes([v('/var/run/app/data')], 'h').claims).toEqual([{ scope: 'h:h', path: '/run/app/data', mode: 'Z' }]);
+    expect(prepareVolumes([v('/var/run/app/data')], 'h').volumes[0]!.hostPath).toBe('/var/run/app/data');
   });
 });
