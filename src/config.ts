@@ -8,6 +8,7 @@ import { isIdentifier } from './domain/context.js';
 import { normalizePath } from './domain/paths.js';
 import { parsePolicy, type Policy } from './server/authz.js';
 import type { TlsFiles } from './server/tls.js';
+import type { ConnectionLimits } from './server/listener.js';
 import { isValidPoolName } from './store/keys.js';
 import { parseHostPorts, parseRedisTarget, type RedisTarget } from './redis/connection.js';
 
@@ -48,8 +49,18 @@ export interface ServeConfig {
   readonly authz: Policy | undefined;
   /** Pairs one host may hold: a number, or a fraction of the pool ("10%"); 0 = no limit. */
   readonly hostQuota: { readonly count: number } | { readonly percent: number };
+  /** Wide static levels (one, or three or more categories) one host may hold; 0 = no limit. */
+  readonly hostStaticQuota: number;
+  /** Most pairs one static level may cover; 0 = no limit. */
+  readonly maxStaticPairs: number;
   /** WatchLeases streams one client identity (or address) may hold open at once. */
   readonly maxWatchesPerClient: number;
+  /** Reconcile calls that run at once; the others wait (within their deadline). */
+  readonly maxConcurrentReconciles: number;
+  /** What connections to the gRPC port may hold before they carry calls. */
+  readonly connections: ConnectionLimits;
+  /** A connection without calls for this long is closed (ms). */
+  readonly idleTimeoutMs: number;
   /** Replica acknowledgements each mutation waits for (WAIT), 0 = none. */
   readonly redisMinReplicas: number;
   /** TLS material for Redis connections (rediss://, and Sentinel or Cluster nodes when given). */
@@ -70,7 +81,14 @@ export interface ServeOptions {
   tlsClientCa?: string | undefined;
   authz?: string | undefined;
   hostQuota: string;
+  hostStaticQuota: string;
+  maxStaticPairs: string;
   maxWatchesPerClient: string;
+  maxConcurrentReconciles: string;
+  maxConnections: string;
+  maxConnectionsPerAddress: string;
+  handshakeTimeout: string;
+  idleTimeout: string;
   redisSentinels?: string | undefined;
   redisTlsCa?: string | undefined;
   redisTlsCert?: string | undefined;
@@ -115,7 +133,14 @@ export const DEFAULTS = {
   privilegedType: 'spc_t',
   redisMinReplicas: '0',
   hostQuota: '10%',
+  hostStaticQuota: '64',
+  maxStaticPairs: '1024',
   maxWatchesPerClient: '8',
+  maxConcurrentReconciles: '2',
+  maxConnections: '4096',
+  maxConnectionsPerAddress: '256',
+  handshakeTimeout: '10',
+  idleTimeout: '300',
   hostTtl: '0',
   eventRetention: '6000',
   redisTimeout: '2000',
@@ -380,7 +405,16 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
     tls,
     authz,
     hostQuota,
+    hostStaticQuota: integer('--host-static-quota', o.hostStaticQuota, 0, 1_000_000),
+    maxStaticPairs: integer('--max-static-pairs', o.maxStaticPairs, 0, 600_000),
     maxWatchesPerClient: integer('--max-watches-per-client', o.maxWatchesPerClient, 1, 10_000),
+    maxConcurrentReconciles: integer('--max-concurrent-reconciles', o.maxConcurrentReconciles, 1, 1000),
+    connections: {
+      maxConnections: integer('--max-connections', o.maxConnections, 0, 1_000_000),
+      maxPerAddress: integer('--max-connections-per-address', o.maxConnectionsPerAddress, 0, 1_000_000),
+      handshakeTimeoutMs: integer('--handshake-timeout', o.handshakeTimeout, 1, 3600) * 1000,
+    },
+    idleTimeoutMs: integer('--idle-timeout', o.idleTimeout, 1, 30 * 24 * 3600) * 1000,
     redisMinReplicas: integer('--redis-min-replicas', o.redisMinReplicas, 0, 16),
     redisTls: redisTls(o),
     redisTimeoutMs: integer('--redis-timeout', o.redisTimeout, 10, 60_000),

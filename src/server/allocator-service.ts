@@ -10,10 +10,13 @@ import type { LabelOptions__Output } from '../generated/mcs/v1/LabelOptions.js';
 import type { Cluster, Redis } from 'ioredis';
 import type { Allocation, Lease, LeaseStore, ListCursor, ReportedWorkload } from '../store/lease-store.js';
 import { LeaseNotFoundError } from '../store/errors.js';
-import { EVENT_ID, eventLease, lastEventId, readEvents } from '../store/events.js';
+import { eventLease, isEventId, lastEventId, readEvents } from '../store/events.js';
 import type { LeaseEvent as LeaseEventMessage } from '../generated/mcs/v1/LeaseEvent.js';
 import type { WatchLeasesRequest__Output } from '../generated/mcs/v1/WatchLeasesRequest.js';
 import type { ReconcileConflict } from '../generated/mcs/v1/ReconcileConflict.js';
+import type { ReconcileRequest__Output } from '../generated/mcs/v1/ReconcileRequest.js';
+import type { ReconcileResponse } from '../generated/mcs/v1/ReconcileResponse.js';
+import { Gate } from './gate.js';
 import { LabelSyntaxError } from '../domain/errors.js';
 import { formatCategoryRange } from '../domain/categories.js';
 import { categoriesWithin, parseLevel } from '../domain/level.js';
@@ -22,8 +25,10 @@ import { NO_OPTIONS, OptionError, requestedLevel, resolveLabelOptions, staticLev
 import type { Translator } from '../domain/setrans.js';
 import { planVolumes, prepareVolumes, VolumeError, type VolumeMode, type VolumeRequest } from '../domain/volumes.js';
 import type { Metrics } from './metrics.js';
-import { denial, grantFor, identityOf, implicitHostGrant, levelAllowed, type Grant, type Method, type Policy } from './authz.js';
+import { denial, grantFor, identityOf, implicitHostGrant, levelAllowed, visibilityOf, type Grant, type Method, type Policy } from './authz.js';
 import { RpcError, invalidArgument, permissionDenied, toRpcError, toServiceError } from './errors.js';
+import { coveredPairs, reportedKind, type ReportedKind } from '../domain/statics.js';
+import type { Level } from '../domain/level.js';
 import {
   leaseRef,
   optionalFencingToken,
@@ -56,6 +61,8 @@ export interface ServiceDeps {
   readonly auth?: { readonly policy?: Policy };
   /** WatchLeases streams one client (identity, or address without TLS) may hold open. */
   readonly maxWatchesPerClient?: number;
+  /** Reconcile calls that run at once; the others wait their turn. */
+  readonly maxConcurrentReconciles?: number;
 }
 
 function timestamp(ms: number): Timestamp {
@@ -86,8 +93,8 @@ export function leaseMessage(l: Lease, translator?: Translator): LeaseMessage {
   };
 }
 
-/** Workloads per Reconcile: thousands per host, bounded so one call cannot run away. */
-const MAX_RECONCILE_WORKLOADS = 20_000;
+/** Workloads per Reconcile: thousands per host, bounded so that one call cannot run away and its answer (every lease of the host) fits a 4 MB message. */
+const MAX_RECONCILE_WORKLOADS = 2_000;
 
 /** Volumes per request: enough for any real container, small enough to bound the claim checks. */
 const MAX_VOLUMES = 128;
@@ -167,6 +174,9 @@ export function decodePageToken(token: string, filter: string): ListCursor | und
   if (p.f !== filter) {
     throw invalidArgument('page_token', 'was issued for a different host filter (AIP-158: keep the other fields unchanged)');
   }
+  // A listing of one host continues within that host: a token naming
+  // another one was not issued for this listing.
+  if (filter !== '' && p.h !== filter) throw foreign();
   return { host: p.h, slot: p.s as number };
 }
 
@@ -182,6 +192,19 @@ type UnaryCall<Req> = grpc.ServerUnaryCall<Req, unknown>;
 export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
   const { store, log } = deps;
   const message = (l: Lease) => leaseMessage(l, deps.policy.translator);
+
+  /** Each call's grant, once authorize has looked it up: it decides what the call's errors may name. */
+  const grants = new WeakMap<object, Grant>();
+
+  const reconciles = new Gate(deps.maxConcurrentReconciles ?? 2);
+
+  /** What is left of the client's deadline (a day when it set none), less the margin for the answer. */
+  function deadlineLeft(call: UnaryCall<unknown>): number {
+    const deadline = call.getDeadline();
+    const at = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+    if (!Number.isFinite(at)) return 24 * 3600 * 1000;
+    return Math.max(0, at - Date.now() - DEADLINE_MARGIN_MS);
+  }
 
   /** How long the store may wait: the client's remaining deadline, capped. */
   function budget(call: UnaryCall<unknown>): number {
@@ -214,7 +237,7 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
           count(method, 'OK', logFields);
         },
         (err: unknown) => {
-          const rpc = toRpcError(err);
+          const rpc = toRpcError(err, visibilityOf(grants.get(call)));
           const fields = { method, outcome: rpc.reason, code: grpc.status[rpc.code], latencyMs: elapsedMs(), message: rpc.message };
           if (rpc.code === grpc.status.INTERNAL) log.error({ ...fields, err }, method);
           else if (mutating || rpc.code === grpc.status.UNAVAILABLE) log.warn(fields, method);
@@ -272,7 +295,7 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
     host: string,
     after: string,
   ): Promise<void> {
-    if (after !== '' && !EVENT_ID.test(after)) {
+    if (after !== '' && !isEventId(after)) {
       throw invalidArgument('after_event_id', 'is not an event id (as LeaseEvent.event_id gives them, e.g. 1795945327853-0)');
     }
     const key = store.keys.events;
@@ -345,18 +368,22 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
     const grant = deps.auth.policy ? grantFor(deps.auth.policy, identity) : implicitHostGrant(identity);
     let why: string | undefined;
     let named: readonly string[] = [];
+    // Hosts read from a lease (not named by the caller) are not told back:
+    // a host learns nothing of another host's leases from a refusal.
+    const lookedUp = typeof hosts === 'function';
     if (!grant) {
       why = 'it is not in the authorization policy';
     } else {
+      grants.set(call, grant);
       named = grant.role === 'host' && typeof hosts === 'function' ? await hosts() : typeof hosts === 'function' ? [] : hosts;
-      why = denial(grant, method, named);
+      why = denial(grant, method, named, { lookedUp });
     }
     if (why !== undefined) {
       log.warn({ identity: identity.name, method, host: named.join(','), reason: why }, 'refused: not authorized');
       throw new RpcError(grpc.status.PERMISSION_DENIED, `${identity.name} may not do this: ${why}`, 'NOT_AUTHORIZED', {
         identity: identity.name,
         method,
-        ...(named.length ? { host: named.join(',') } : {}),
+        ...(named.length && !lookedUp ? { host: named.join(',') } : {}),
       });
     }
     return grant;
@@ -370,6 +397,113 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       if (err instanceof LeaseNotFoundError) return [];
       throw err;
     }
+  }
+
+  /**
+   * Why a host identity may not have a reported level leased anew, in the
+   * words Allocate would use, or undefined. A pair is what random
+   * allocation could have handed out, so only disabled labels and wide
+   * static levels meet the policy.
+   */
+  function reconcileRefusal(grant: Grant | undefined, kind: ReportedKind, level: Level, levelText: string, field: string): string | undefined {
+    if (!grant) return undefined;
+    if (kind === 'disabled' && !grant.allowDisable) return `${field}: this identity may not ask for a disabled label`;
+    if (kind === 'static' && !levelAllowed(grant, level)) return `${field}: ${levelText} is not among the levels this identity may ask for`;
+    return undefined;
+  }
+
+  /** --max-static-pairs, checked before anything reaches Redis (the script checks it again). */
+  function requireNarrowEnough(level: Level, levelText: string): void {
+    const max = store.settings.maxStaticPairs ?? 0;
+    const covered = coveredPairs(level, deps.policy.categories);
+    if (max > 0 && covered > max) {
+      throw new RpcError(
+        grpc.status.INVALID_ARGUMENT,
+        `options.level: ${levelText} covers ${covered} pairs of the pool; a static level may cover at most ${max} (--max-static-pairs)`,
+        'LEVEL_TOO_WIDE',
+        { field: 'options.level', pairs: String(covered), max_pairs: String(max) },
+      );
+    }
+  }
+
+  async function reconcile(
+    req: ReconcileRequest__Output,
+    host: string,
+    grant: Grant | undefined,
+    timeoutMs: () => number,
+  ): Promise<{ response: ReconcileResponse; logFields: Record<string, unknown> }> {
+    const seen = new Set<string>();
+    const reported: ReportedWorkload[] = [];
+    const outside: ReconcileConflict[] = [];
+    const pool = { sensitivity: deps.policy.sensitivity, categories: deps.policy.categories };
+    for (const [i, w] of req.workloads.entries()) {
+      // Thousands of levels to parse: let other calls in now and then.
+      if (i > 0 && i % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
+      const workloadId = requireWorkloadId(w.workload_id, `workloads[${i}].workload_id`);
+      if (seen.has(workloadId)) throw invalidArgument(`workloads[${i}].workload_id`, `${workloadId} is reported twice`);
+      seen.add(workloadId);
+      let level;
+      try {
+        level = requestedLevel(w.level, deps.policy.translator);
+      } catch (err) {
+        if (err instanceof LabelSyntaxError) throw invalidArgument(`workloads[${i}].level`, err.message);
+        throw err;
+      }
+      const levelText = formatLevel(level);
+      const kind = reportedKind(level, pool);
+      if (kind === 'outside') {
+        outside.push({
+          workload_id: workloadId,
+          level: levelText,
+          reason: 'OUTSIDE_POOL',
+          message: `level ${levelText} is not inside pool ${store.settings.name} (s${deps.policy.sensitivity}, ${formatCategoryRange(deps.policy.categories)})`,
+          holder_lease_id: '',
+          holder_host: '',
+          holder_workload_id: '',
+        });
+        continue;
+      }
+      // What Allocate would refuse this identity is not restored either
+      // (a lease it already holds is still kept).
+      const refusal = reconcileRefusal(grant, kind, level, levelText, `workloads[${i}].level`);
+      reported.push({ workloadId, level: levelText, kind, coveredPairs: coveredPairs(level, pool.categories), ...(refusal ? { refusal } : {}) });
+    }
+    // A reconciliation may run many batches: give it the client's whole budget.
+    const result = await store.reconcile(host, reported, { timeoutMs: timeoutMs() });
+    const conflicts = [
+      ...outside,
+      ...result.conflicts.map((c) => {
+        const visible = visibilityOf(grant);
+        const rpc = toRpcError(c.error, visible);
+        // Holders on hosts the caller may not see stay unnamed.
+        const shown = c.holderHost === '' || visible === undefined || visible(c.holderHost);
+        return {
+          workload_id: c.workloadId,
+          level: c.level,
+          reason: rpc.reason,
+          message: rpc.message,
+          holder_lease_id: shown ? c.holderLeaseId : '',
+          holder_host: shown ? c.holderHost : '',
+          holder_workload_id: shown ? c.holderWorkloadId : '',
+        };
+      }),
+    ];
+    return {
+      response: {
+        kept: result.kept.map(message),
+        restored: result.restored.map(message),
+        conflicts,
+        released: result.released.map(message),
+      },
+      logFields: {
+        host,
+        reported: req.workloads.length,
+        kept: result.kept.length,
+        restored: result.restored.length,
+        conflicts: conflicts.length,
+        released: result.released.length,
+      },
+    };
   }
 
   function policyDenied(field: string, rule: string): RpcError {
@@ -409,6 +543,7 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
           if (grant && resolved.kind === 'static' && !levelAllowed(grant, resolved.level)) {
             throw policyDenied('options.level', `${resolved.levelText} is not among the levels this identity may ask for`);
           }
+          if (resolved.kind === 'static') requireNarrowEnough(resolved.level, resolved.levelText);
           prefixes = resolved.prefixes;
           what = resolved.kind === 'random' ? { kind: 'random' } : { kind: resolved.kind, level: resolved.levelText };
         }
@@ -513,73 +648,17 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
 
     Reconcile: unary('Reconcile', true, async (req, timeoutMs, call) => {
       const host = requireHost(req.host);
-      await authorize(call, 'Reconcile', [host]);
+      const grant = await authorize(call, 'Reconcile', [host]);
       if (req.workloads.length > MAX_RECONCILE_WORKLOADS) {
         throw invalidArgument('workloads', `at most ${MAX_RECONCILE_WORKLOADS} workloads per call`);
       }
-      const seen = new Set<string>();
-      const reported: ReportedWorkload[] = [];
-      const outside: ReconcileConflict[] = [];
-      req.workloads.forEach((w, i) => {
-        const workloadId = requireWorkloadId(w.workload_id, `workloads[${i}].workload_id`);
-        if (seen.has(workloadId)) throw invalidArgument(`workloads[${i}].workload_id`, `${workloadId} is reported twice`);
-        seen.add(workloadId);
-        let level;
-        try {
-          level = requestedLevel(w.level, deps.policy.translator);
-        } catch (err) {
-          if (err instanceof LabelSyntaxError) throw invalidArgument(`workloads[${i}].level`, err.message);
-          throw err;
-        }
-        const levelText = formatLevel(level);
-        if (level.sensitivity !== deps.policy.sensitivity || !categoriesWithin(level, deps.policy.categories)) {
-          outside.push({
-            workload_id: workloadId,
-            level: levelText,
-            reason: 'OUTSIDE_POOL',
-            message: `level ${levelText} is not inside pool ${store.settings.name} (s${deps.policy.sensitivity}, ${formatCategoryRange(deps.policy.categories)})`,
-            holder_lease_id: '',
-            holder_host: '',
-            holder_workload_id: '',
-          });
-          return;
-        }
-        const n = level.categories.length;
-        reported.push({ workloadId, level: levelText, kind: n === 0 ? 'disabled' : n === 2 ? 'pair' : 'static' });
-      });
-      // A reconciliation may run many batches: give it the client's whole budget.
-      const result = await store.reconcile(host, reported, { timeoutMs: timeoutMs() });
-      const conflicts = [
-        ...outside,
-        ...result.conflicts.map((c) => {
-          const rpc = toRpcError(c.error);
-          return {
-            workload_id: c.workloadId,
-            level: c.level,
-            reason: rpc.reason,
-            message: rpc.message,
-            holder_lease_id: c.holderLeaseId,
-            holder_host: c.holderHost,
-            holder_workload_id: c.holderWorkloadId,
-          };
-        }),
-      ];
-      return {
-        response: {
-          kept: result.kept.map(message),
-          restored: result.restored.map(message),
-          conflicts,
-          released: result.released.map(message),
-        },
-        logFields: {
-          host,
-          reported: req.workloads.length,
-          kept: result.kept.length,
-          restored: result.restored.length,
-          conflicts: conflicts.length,
-          released: result.released.length,
-        },
-      };
+      // Reconciles are the dearest calls a host can make: a few at a time,
+      // so that they never take the whole event loop from everyone else.
+      return reconciles.run(
+        () => reconcile(req, host, grant, timeoutMs),
+        deadlineLeft(call),
+        () => new RpcError(grpc.status.UNAVAILABLE, `${deps.maxConcurrentReconciles ?? 2} Reconcile calls are running; retry later`, 'RECONCILE_BUSY'),
+      );
     }),
 
     WatchLeases: (call: grpc.ServerWritableStream<WatchLeasesRequest__Output, LeaseEventMessage>) => {

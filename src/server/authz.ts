@@ -145,15 +145,28 @@ export function implicitHostGrant(id: Identity): Grant {
   return { role: 'host', hosts: new Set([id.cn, ...id.dns].filter(Boolean)), allowDisable: true };
 }
 
-/** Why a grant does not allow a call, or undefined when it does. */
-export function denial(grant: Grant, method: Method, hosts: readonly string[]): string | undefined {
+/**
+ * Why a grant does not allow a call, or undefined when it does. `lookedUp`:
+ * the hosts were read from a lease the call names, not given by the caller,
+ * so the reason does not name them.
+ */
+export function denial(grant: Grant, method: Method, hosts: readonly string[], { lookedUp = false } = {}): string | undefined {
   if (!ROLE_METHODS[grant.role].has(method)) return `the ${grant.role} role may not call ${method}`;
   if (grant.role === 'host') {
+    // A lease that does not exist belongs to nobody: the call goes on and
+    // answers as for any missing lease.
+    if (hosts.length === 0 && lookedUp) return undefined;
     if (hosts.length === 0) return `a host identity must name one of its hosts (${[...grant.hosts].join(', ')})`;
     const other = hosts.find((h) => !grant.hosts.has(h));
-    if (other !== undefined) return `it may not act for host ${other}`;
+    if (other !== undefined) return lookedUp ? 'the lease belongs to a host it may not act for' : `it may not act for host ${other}`;
   }
   return undefined;
+}
+
+/** Which hosts' leases a caller with this grant may hear about (undefined: every host). */
+export function visibilityOf(grant: Grant | undefined): ((host: string) => boolean) | undefined {
+  if (grant?.role !== 'host') return undefined;
+  return (host) => grant.hosts.has(host);
 }
 
 /** Whether a static level is one the grant allows (dominated by one of its allowed levels). */

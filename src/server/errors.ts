@@ -8,7 +8,11 @@ import {
   HostExpiredError,
   HostQuotaError,
   KeyedSlotsExhaustedError,
+  HostStaticQuotaError,
   LeaseNotFoundError,
+  LeaseTooLargeError,
+  LevelTooWideError,
+  NotAuthorizedError,
   LevelConflictError,
   LevelInUseError,
   LevelReservedError,
@@ -74,6 +78,10 @@ const STORE_CODES: [StoreErrorClass, grpc.status][] = [
   [KeyedSlotsExhaustedError, grpc.status.RESOURCE_EXHAUSTED],
   [HostExpiredError, grpc.status.FAILED_PRECONDITION],
   [HostQuotaError, grpc.status.RESOURCE_EXHAUSTED],
+  [HostStaticQuotaError, grpc.status.RESOURCE_EXHAUSTED],
+  [LeaseTooLargeError, grpc.status.RESOURCE_EXHAUSTED],
+  [LevelTooWideError, grpc.status.INVALID_ARGUMENT],
+  [NotAuthorizedError, grpc.status.PERMISSION_DENIED],
   [StoreUnavailableError, grpc.status.UNAVAILABLE],
   [ReplicationError, grpc.status.UNAVAILABLE],
   [PoolNotInitializedError, grpc.status.UNAVAILABLE],
@@ -82,11 +90,24 @@ const STORE_CODES: [StoreErrorClass, grpc.status][] = [
   [PoolStateInconsistentError, grpc.status.INTERNAL],
 ];
 
-export function toRpcError(err: unknown): RpcError {
+/**
+ * Which hosts' leases the caller may hear about: undefined = all (operators,
+ * viewers, an open service); for a host identity, its own hosts.
+ */
+export type Visibility = ((host: string) => boolean) | undefined;
+
+/**
+ * The client's view of an error. A refusal that names another lease (its
+ * holder) names it only to a caller that may see that lease's host; others
+ * get the same status and reason, told without the holder.
+ */
+export function toRpcError(err: unknown, visible?: Visibility): RpcError {
   if (err instanceof RpcError) return err;
   if (err instanceof StoreError) {
     const code = STORE_CODES.find(([cls]) => err instanceof cls)?.[1] ?? grpc.status.INTERNAL;
-    return new RpcError(code, err.message, err.reason, err.metadata);
+    const hide = visible !== undefined && err.holder !== undefined && err.redacted !== undefined && !visible(err.holder.host);
+    const { message, metadata } = hide ? err.redacted! : err;
+    return new RpcError(code, message, err.reason, metadata);
   }
   return new RpcError(grpc.status.INTERNAL, 'internal error', 'INTERNAL');
 }

@@ -64,6 +64,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly connectionsRefused = new Counter({
+    name: 'mcs_connections_refused_total',
+    help: 'Connections to the gRPC port closed before they carried a call: max_connections, max_per_address, handshake_timeout.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  /** Set by the listener once it runs: how many connections are open. */
+  openConnections: () => number = () => 0;
+
   readonly serving = new Gauge({
     name: 'mcs_serving',
     help: '1 while Redis answers and the pool is in place (health SERVING), else 0.',
@@ -77,6 +87,15 @@ export class Metrics {
     // metrics refuses them). sum(mcs_nodejs_active_handles) is the same figure.
     for (const name of ['active_handles', 'active_requests', 'active_resources']) this.registry.removeSingleMetric(`mcs_nodejs_${name}_total`);
     const pool = store.settings.name;
+    const metrics = this;
+    new Gauge({
+      name: 'mcs_connections_open',
+      help: 'Connections open on the gRPC port.',
+      registers: [this.registry],
+      collect() {
+        this.set(metrics.openConnections());
+      },
+    });
     // Read at scrape time: one small script, so the figures are the pool's,
     // shared by every replica, not this process's view of it.
     new Gauge({

@@ -15,6 +15,7 @@ import { Reaper } from './reaper.js';
 import { ReloadingCertificates } from './tls.js';
 import { Metrics, serveMetrics } from './metrics.js';
 import { addReflection } from './reflection.js';
+import { listen, type Listener } from './listener.js';
 import type { Server as HttpServer } from 'node:http';
 
 export const SERVICE_NAME = 'mcs.v1.LabelAllocator';
@@ -83,6 +84,9 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       profile: config.profile,
       hostTtlSeconds: config.hostTtlSeconds,
       hostQuota: hostQuotaPairs(config.hostQuota, new PairSpace(config.categories).size),
+      hostStaticQuota: config.hostStaticQuota,
+      maxStaticPairs: config.maxStaticPairs,
+      privilegedType: config.privilegedType,
       eventRetention: config.eventRetention,
     },
     logRecreated,
@@ -168,6 +172,9 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
 
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
+    // A connection without calls for this long is closed (GOAWAY); clients
+    // reconnect when they next call.
+    'grpc.max_connection_idle_ms': config.idleTimeoutMs,
   });
   const { grpcObject } = loadAllocatorProto();
   server.addService(grpcObject.mcs.v1.LabelAllocator.service, allocatorService({
@@ -183,6 +190,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       homeDirs: config.homeDirs,
       metrics,
       maxWatchesPerClient: config.maxWatchesPerClient,
+      maxConcurrentReconciles: config.maxConcurrentReconciles,
       ...(config.tls?.clientCa ? { auth: config.authz ? { policy: config.authz } : {} } : {}),
       policy: {
         profiles: config.profiles,
@@ -206,13 +214,11 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   addReflection(server, served);
 
   let certificates: ReloadingCertificates | undefined;
-  let port: number;
+  let listener: Listener;
   try {
     certificates = config.tls ? new ReloadingCertificates(config.tls, log) : undefined;
     const credentials = certificates ? certificates.credentials() : grpc.ServerCredentials.createInsecure();
-    port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(config.listen, credentials, (err, p) => (err ? reject(err) : resolve(p))),
-    );
+    listener = await listen(server, config.listen, credentials, config.connections, log, (why) => metrics?.connectionsRefused.inc({ reason: why }));
   } catch (err) {
     stopped = true;
     clearTimeout(healthTimer);
@@ -222,6 +228,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     await embedded?.stop();
     throw new Error(`cannot listen on ${config.listen}: ${(err as Error).message}`);
   }
+  const port = listener.port;
+  metrics.openConnections = () => listener.open();
   const address = config.listen.startsWith('unix:') ? config.listen : config.listen.replace(/:\d+$/, `:${port}`);
   if (!config.tls) {
     log.warn('gRPC without TLS: any client that reaches this address can allocate and release leases');
@@ -247,6 +255,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       stopped = true;
       clearTimeout(healthTimer);
       server.forceShutdown();
+      await listener.close();
       redis.disconnect();
       writer?.disconnect();
       await embedded?.stop();
@@ -274,6 +283,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
         stopped = true;
         clearTimeout(healthTimer);
         setServing(false, 'shutting down');
+        listener.stopAccepting();
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => {
             log.warn('grace period over: cancelling calls still in flight');
@@ -285,6 +295,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
             resolve();
           });
         });
+        await listener.close();
         await reaper.stop();
         certificates?.close();
         await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));

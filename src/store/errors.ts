@@ -3,14 +3,33 @@
  * scripts/includes/common.lua); `scriptError` turns it into one of these,
  * and the gRPC layer maps each class to a status code and reason.
  */
+/**
+ * Another lease that a refusal is about. Operators see it in the message;
+ * a host identity sees it only when it is one of its own hosts' leases.
+ */
+export interface Holder {
+  readonly leaseId: string;
+  readonly host: string;
+}
+
+/** The same refusal, told without the holder's lease id, host, workload, level or paths. */
+export interface Redacted {
+  readonly message: string;
+  readonly metadata: Record<string, string>;
+}
+
 export abstract class StoreError extends Error {
   /** Machine-readable reason, sent to clients as google.rpc.ErrorInfo.reason. */
   abstract readonly reason: string;
   readonly metadata: Record<string, string>;
-  constructor(message: string, metadata: Record<string, string> = {}) {
+  readonly holder: Holder | undefined;
+  readonly redacted: Redacted | undefined;
+  constructor(message: string, metadata: Record<string, string> = {}, about?: { holder: Holder; redacted: Redacted }) {
     super(message);
     this.name = new.target.name;
     this.metadata = metadata;
+    this.holder = about?.holder;
+    this.redacted = about?.redacted;
   }
 }
 
@@ -65,6 +84,19 @@ export class HostQuotaError extends StoreError {
 export class KeyedSlotsExhaustedError extends StoreError {
   readonly reason = 'STATIC_LEASES_EXHAUSTED';
 }
+export class LevelTooWideError extends StoreError {
+  readonly reason = 'LEVEL_TOO_WIDE';
+}
+export class HostStaticQuotaError extends StoreError {
+  readonly reason = 'HOST_STATIC_QUOTA';
+}
+export class LeaseTooLargeError extends StoreError {
+  readonly reason = 'LEASE_TOO_LARGE';
+}
+/** The caller's policy does not let this host have the level leased (Reconcile). */
+export class NotAuthorizedError extends StoreError {
+  readonly reason = 'NOT_AUTHORIZED';
+}
 export class PoolStateInconsistentError extends StoreError {
   readonly reason = 'POOL_STATE_INCONSISTENT';
 }
@@ -91,7 +123,10 @@ export function scriptError(code: number, values: unknown[], pool: string): Stor
     case 3:
       return new LeaseNotFoundError('no such lease');
     case 5:
-      return new HostMismatchError(`the lease belongs to host ${v[0]}`, { lease_host: v[0]! });
+      return new HostMismatchError(`the lease belongs to host ${v[0]}`, { lease_host: v[0]! }, {
+        holder: { leaseId: '', host: v[0]! },
+        redacted: { message: 'the lease belongs to another host', metadata: {} },
+      });
     case 6:
       return new FencingTokenMismatchError(`fencing_token does not match the lease's token ${v[0]}`, {
         lease_fencing_token: v[0]!,
@@ -100,6 +135,7 @@ export function scriptError(code: number, values: unknown[], pool: string): Stor
       return new RequestIdReusedError(
         `request_id was already used for lease ${v[0]} of host ${v[1]} workload ${v[2]}`,
         { lease_id: v[0]!, host: v[1]!, workload_id: v[2]! },
+        { holder: { leaseId: v[0]!, host: v[1]! }, redacted: { message: 'request_id was already used for another workload', metadata: {} } },
       );
     case 8:
       return new PoolConfigMismatchError(
@@ -118,16 +154,25 @@ export function scriptError(code: number, values: unknown[], pool: string): Stor
         { key: v[0]! },
       );
     case 12:
-      return new LevelInUseError(`level ${v[0]} is held by lease ${v[1]} (host ${v[2]}, workload ${v[3]}); join it with share_with to share it`, {
-        level: v[0]!,
-        lease_id: v[1]!,
-        host: v[2]!,
-        workload_id: v[3]!,
-      });
+      return new LevelInUseError(
+        `level ${v[0]} is held by lease ${v[1]} (host ${v[2]}, workload ${v[3]}); join it with share_with to share it`,
+        { level: v[0]!, lease_id: v[1]!, host: v[2]!, workload_id: v[3]! },
+        {
+          holder: { leaseId: v[1]!, host: v[2]! },
+          redacted: { message: `level ${v[0]} is held by a lease of another host`, metadata: { level: v[0]! } },
+        },
+      );
     case 13:
       return new LevelConflictError(
         `level ${v[0]} ${v[3]} level ${v[2]} of lease ${v[1]}: one could read the other's files`,
         { level: v[0]!, lease_id: v[1]!, lease_level: v[2]!, relation: v[3]! },
+        {
+          holder: { leaseId: v[1]!, host: v[4]! },
+          redacted: {
+            message: `level ${v[0]} is comparable with the level of a live lease of another host: one could read the other's files`,
+            metadata: { level: v[0]! },
+          },
+        },
       );
     case 14:
       return new LevelReservedError(
@@ -140,6 +185,14 @@ export function scriptError(code: number, values: unknown[], pool: string): Stor
         `volume ${v[0]} (${v[1]}) on ${scope} conflicts with lease ${v[2]}, which holds ${v[3]} (${v[4]}): ` +
           'relabelling would cut that container off its files',
         { host_path: v[0]!, mode: v[1]!, lease_id: v[2]!, lease_path: v[3]!, lease_mode: v[4]! },
+        {
+          holder: { leaseId: v[2]!, host: v[6]! },
+          redacted: {
+            message: `volume ${v[0]} (${v[1]}) on ${scope} conflicts with a claim of a lease of another host: ` +
+              'relabelling would cut that container off its files',
+            metadata: { host_path: v[0]!, mode: v[1]! },
+          },
+        },
       );
     }
     case 16:
@@ -170,6 +223,20 @@ export function scriptError(code: number, values: unknown[], pool: string): Stor
           'remove the pool (its keys mcs:{' + pool + '}:*) or use another --pool',
         { stored_layout: v[0]!, layout: v[1]! },
       );
+    case 22:
+      return new LevelTooWideError(
+        `level ${v[0]} covers ${v[1]} pairs of the pool; a static level may cover at most ${v[2]} (--max-static-pairs)`,
+        { level: v[0]!, pairs: v[1]!, max_pairs: v[2]! },
+      );
+    case 23:
+      return new HostStaticQuotaError(
+        `host ${v[0]} holds ${v[1]} static levels of one or of three or more categories; at most ${v[2]} (--host-static-quota)`,
+        { host: v[0]!, held: v[1]!, quota: v[2]! },
+      );
+    case 24:
+      return new LeaseTooLargeError(`the lease would hold ${v[1]} ${v[0]}; at most ${v[2]}`, { what: v[0]!, count: v[1]!, max: v[2]! });
+    case 25:
+      return new NotAuthorizedError(v[0]!);
     default:
       return new PoolStateInconsistentError(`script answered unknown status ${code}`);
   }

@@ -20,7 +20,14 @@ export interface LeaseEvent {
   readonly fields: readonly string[];
 }
 
-export const EVENT_ID = /^\d{1,20}-\d{1,20}$/;
+const EVENT_ID = /^(\d{1,20})-(\d{1,20})$/;
+const U64_MAX = 2n ** 64n - 1n;
+
+/** A Redis stream id: two unsigned 64-bit numbers, e.g. "1795945327853-0". */
+export function isEventId(text: string): boolean {
+  const m = EVENT_ID.exec(text);
+  return m !== null && BigInt(m[1]!) <= U64_MAX && BigInt(m[2]!) <= U64_MAX;
+}
 
 type StreamEntry = [id: string, fields: string[]];
 

@@ -21,6 +21,12 @@ export function newLeaseSuffix(): string {
   return leaseSuffixFrom(randomBytes(SUFFIX_DIGITS));
 }
 
+/** `n` fresh suffixes from one read of the random source. */
+export function newLeaseSuffixes(n: number): string[] {
+  const bytes = randomBytes(n * SUFFIX_DIGITS);
+  return Array.from({ length: n }, (_, i) => leaseSuffixFrom(bytes.subarray(i * SUFFIX_DIGITS, (i + 1) * SUFFIX_DIGITS)));
+}
+
 /** A suffix from SUFFIX_DIGITS random bytes: one independent 5-bit digit each (3 bits unused). */
 export function leaseSuffixFrom(bytes: Uint8Array): string {
   let out = '';

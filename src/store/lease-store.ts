@@ -9,7 +9,7 @@ import { PairSpace } from '../domain/pairs.js';
 import type { Profile } from '../domain/profile.js';
 import { formatPrefix } from '../domain/context.js';
 import { leaseKeys, poolKeys, type PoolKeys } from './keys.js';
-import { KEYED_BASE, SLOT_LIMIT, SUFFIX_DIGITS, leaseSuffixFrom, newLeaseSuffix, slotOfLeaseId } from './lease-id.js';
+import { KEYED_BASE, SLOT_LIMIT, SUFFIX_DIGITS, leaseSuffixFrom, newLeaseSuffixes, slotOfLeaseId } from './lease-id.js';
 import { scriptCommands, type ScriptCommands, type ScriptReply } from './scripts.js';
 import { LeaseNotFoundError, PoolNotInitializedError, ReplicationError, StoreError, StoreUnavailableError, scriptError } from './errors.js';
 
@@ -25,10 +25,14 @@ export interface PoolSettings {
   readonly hostTtlSeconds?: number;
   /** Pairs one host may hold (0 = no limit). */
   readonly hostQuota?: number;
+  /** Wide static levels (one, or three or more categories) one host may hold (0 = no limit). */
+  readonly hostStaticQuota?: number;
+  /** Most pairs one static level may cover (0 = no limit); see domain/statics.ts. */
+  readonly maxStaticPairs?: number;
   /** How many lease events the pool's stream keeps (about; 0 = none). */
   readonly eventRetention?: number;
-  /** Process prefix "user:role:type" of disabled labels restored by Reconcile. */
-  readonly privilegedPrefixes?: LabelPrefixes;
+  /** Process type of disabled labels (--privileged-type), e.g. those Reconcile restores; default spc_t. */
+  readonly privilegedType?: string;
 }
 
 /** One workload a host reports running, with its canonical level and what kind of level it is. */
@@ -37,6 +41,10 @@ export interface ReportedWorkload {
   readonly level: string;
   /** 'pair': two categories of the pool; 'static': another level inside it; 'disabled': the bare sensitivity. */
   readonly kind: 'pair' | 'static' | 'disabled';
+  /** Pairs the level covers (domain/statics.ts coveredPairs): what restoring it costs. */
+  readonly coveredPairs: number;
+  /** Why the host may not have the level leased anew (its policy), if it may not; it may still keep a lease it holds. */
+  readonly refusal?: string;
 }
 
 export interface ReconcileConflict {
@@ -141,6 +149,41 @@ const DEFAULT_TIMEOUT_MS = 2000;
 function allocationRandomness(): { draw: number; suffix: string } {
   const bytes = randomBytes(6 + SUFFIX_DIGITS);
   return { draw: bytes.readUIntBE(0, 6), suffix: leaseSuffixFrom(bytes.subarray(6)) };
+}
+
+/**
+ * What one reconcile call may cost, in pair operations: a workload counts
+ * RECONCILE_WORKLOAD_COST (writing its lease), a static level also the
+ * pairs it covers (checking and blocking each). About 15 us a pair.
+ */
+const RECONCILE_BATCH_COST = 1024;
+const RECONCILE_WORKLOAD_COST = 8;
+/** How reconcile.lua names the kinds of reported levels. */
+const REPORTED_KIND = { pair: 'p', static: 's', disabled: 'd' } as const;
+
+/** Leases read per host_members call. */
+const HOST_MEMBERS_PAGE = 500;
+
+/**
+ * Consecutive batches of at most `count` workloads each costing at most
+ * `budget` (a workload dearer than the budget goes alone).
+ */
+export function costBatches<T extends { coveredPairs: number }>(items: readonly T[], count: number, budget: number): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let cost = 0;
+  for (const item of items) {
+    const c = RECONCILE_WORKLOAD_COST + item.coveredPairs;
+    if (current.length > 0 && (current.length >= count || cost + c > budget)) {
+      out.push(current);
+      current = [];
+      cost = 0;
+    }
+    current.push(item);
+    cost += c;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 /** Width of a lease in script replies: see leaseReply in scripts/includes/lease.lua. */
@@ -261,6 +304,12 @@ export class LeaseStore {
     return { created: reply[1] === 1, unreserved: Number(reply[2]), reserved: Number(reply[3]) };
   }
 
+  /** What a disabled label gets: the profile's prefixes with the privileged process type. */
+  get privilegedPrefixes(): LabelPrefixes {
+    const { process } = this.settings.profile;
+    return { ...this.defaultPrefixes, process: formatPrefix({ ...process, type: this.settings.privilegedType ?? 'spc_t' }) };
+  }
+
   /** The profile's prefixes: what a lease gets when the request sets no label options. */
   get defaultPrefixes(): LabelPrefixes {
     const [process, mount, ro] = this.prefixes;
@@ -302,11 +351,16 @@ export class LeaseStore {
       level,
       ...join,
       this.hostTtlMs,
-      this.settings.hostQuota ?? 0,
+      ...this.limitArgs,
       ...claimArgs(req.claims),
     ];
     const reply = await this.mutate('allocate', args, opts);
     return { created: reply[1] === 1, lease: toLease(this.settings.name, reply.slice(2)) };
+  }
+
+  /** --host-quota, --host-static-quota, --max-static-pairs, as allocate.lua and reconcile.lua take them. */
+  private get limitArgs(): [number, number, number] {
+    return [this.settings.hostQuota ?? 0, this.settings.hostStaticQuota ?? 0, this.settings.maxStaticPairs ?? 0];
   }
 
   private get hostTtlMs(): number {
@@ -327,9 +381,10 @@ export class LeaseStore {
    * Brings a host's leases in line with the workloads it reports running:
    * keeps matching leases, restores free reported labels (joining a lease of
    * the same host and level, as pod members do), reports conflicts, and
-   * releases what the host holds but did not report. Runs in batches of
-   * `batch` workloads, so a host with thousands of workloads never blocks
-   * Redis for long; safe to repeat.
+   * releases what the host holds but did not report. Runs in batches whose
+   * cost (workloads, and the pairs their static levels cover) is bounded,
+   * so a host with thousands of workloads or wide levels never blocks Redis
+   * for long; safe to repeat.
    */
   async reconcile(
     host: string,
@@ -343,23 +398,25 @@ export class LeaseStore {
       await this.init(opts);
       return this.reconcile(host, workloads, opts);
     }
-    const priv = this.settings.privilegedPrefixes ?? { ...this.defaultPrefixes, process: this.defaultPrefixes.process.replace(/[^:]+$/, 'spc_t') };
     const p = this.defaultPrefixes;
-    for (let i = 0; i < workloads.length; i += batch) {
-      const chunk = workloads.slice(i, i + batch);
-      const args: (string | number)[] = [this.keys.prefix, host, this.hostTtlMs, p.process, p.mount, p.ro, priv.process, priv.mount, priv.ro, chunk.length];
-      for (const w of chunk) args.push(w.workloadId, w.level, { pair: 'p', static: 's', disabled: 'd' }[w.kind], newLeaseSuffix());
+    const priv = this.privilegedPrefixes;
+    for (const chunk of costBatches(workloads, batch, RECONCILE_BATCH_COST)) {
+      const args: (string | number)[] = [
+        this.keys.prefix, host, this.hostTtlMs, p.process, p.mount, p.ro, priv.process, priv.mount, priv.ro, ...this.limitArgs, chunk.length,
+      ];
+      const suffixes = newLeaseSuffixes(chunk.length);
+      chunk.forEach((w, i) => args.push(w.workloadId, w.level, REPORTED_KIND[w.kind], suffixes[i]!, w.refusal ?? ''));
       const reply = await this.mutate('reconcile', args, opts);
       let k = 1;
       while (k < reply.length) {
         const tag = String(reply[k]);
         if (tag === 'c') {
           const [workloadId, level, holderLeaseId, holderHost, holderWorkloadId, code, ...values] = reply
-            .slice(k + 1, k + 11)
+            .slice(k + 1, k + 12)
             .map(String) as [string, string, string, string, string, string, ...string[]];
           const error = scriptError(Number(code), values, this.settings.name);
           result.conflicts.push({ workloadId, level, error, holderLeaseId, holderHost, holderWorkloadId });
-          k += 11;
+          k += 12;
         } else {
           const lease = toLease(this.settings.name, reply.slice(k + 1, k + 1 + LEASE_FIELDS));
           ({ k: result.kept, r: result.restored, x: result.released } as Record<string, Lease[]>)[tag]!.push(lease);
@@ -369,7 +426,13 @@ export class LeaseStore {
     }
     // What the host holds but did not report: released, unless granted after we began.
     const reported = new Set(workloads.map((w) => w.workloadId));
-    const held = (await this.call('hostMembers', leaseKeys(this.keys), [this.keys.prefix, host], opts)).slice(1).map(String);
+    const held: string[] = [];
+    for (let after = -1; ; ) {
+      const page = await this.call('hostMembers', leaseKeys(this.keys), [this.keys.prefix, host, after, HOST_MEMBERS_PAGE], opts);
+      held.push(...page.slice(2).map(String));
+      after = Number(page[1]);
+      if (after < 0) break;
+    }
     const unreported = held.filter((w) => !reported.has(w));
     for (let i = 0; i === 0 || i < unreported.length; i += batch) {
       const chunk = unreported.slice(i, i + batch);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
 import { ReplyError } from 'ioredis';
+import { LEASE_LIMITS } from './limits.js';
 
 /**
  * The store's operations, one Lua file each (header: KEYS, ARGV, replies).
@@ -47,6 +48,16 @@ export interface Library {
 
 let built: Library | undefined;
 
+/** Replaces each `@NAME@` of a constant of limits.ts with its value; an unknown name is a bug. */
+function spliceConstants(code: string): string {
+  return code.replace(/@([A-Z_]+)@/g, (token, name: string) => {
+    if (name === 'LIB') return token;
+    const value = (LEASE_LIMITS as Record<string, number>)[name];
+    if (value === undefined) throw new Error(`the Lua library uses ${token}, which limits.ts does not define`);
+    return String(value);
+  });
+}
+
 /**
  * The function library: the helpers once, then each operation as a function
  * that first binds its call's keys and arguments (bindCall in keys.lua).
@@ -62,7 +73,7 @@ export function library(): Library {
     const flags = readOnly ? ", flags = {'no-writes'}" : '';
     registrations.push(`redis.register_function{function_name = '@LIB@_${name}', callback = op_${name}${flags}}`);
   }
-  const body = [...parts, ...registrations].join('\n');
+  const body = spliceConstants([...parts, ...registrations].join('\n'));
   const lib = `mcs_${createHash('sha1').update(body).digest('hex').slice(0, 12)}`;
   const functions = Object.fromEntries(Object.keys(SCRIPTS).map((n) => [n, `${lib}_${n}`])) as Record<ScriptName, string>;
   built = { name: lib, code: `#!lua name=${lib}\n${body.replaceAll('@LIB@', lib)}`, functions };

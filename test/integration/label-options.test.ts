@@ -104,7 +104,7 @@ describe('static levels', () => {
   it.each([
     ['s0:c100,c200,c300', 'dominates'],
     ['s0:c100', 'is dominated by'],
-    ['s0:c99.c201', 'dominates'],
+    ['s0:c99.c101,c199.c201', 'dominates'],
   ])('refuses %s, which %s the leased s0:c100,c200, with FAILED_PRECONDITION', async (level, relation) => {
     const err = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'h3', workload_id: `x-${level}`, options: { ...NO_OPTIONS, level } }));
     expectStatus(err, 'FAILED_PRECONDITION', 'LEVEL_DOMINANCE_CONFLICT', new RegExp(`${relation} level s0:c100,c200 of lease`));

@@ -7,6 +7,7 @@ import { TestPki } from '../support/pki.js';
 import { TestRedis } from '../support/redis-server.js';
 import { NO_OPTIONS } from '../support/rpc.js';
 import { connect, LogCapture, rpcError, startService, type TestClient } from '../support/service.js';
+import { errorInfoOf } from '../../src/server/errors.js';
 
 // Mutual TLS and per-host authorization, with certificates made here by openssl.
 
@@ -146,9 +147,16 @@ describe('authorization', () => {
     const n2 = as('node-2');
     const mine = (await n1.Allocate({ host: 'node-1', workload_id: 'a' })).lease;
     expectDenied(await rpcError(n1.Allocate({ host: 'node-2', workload_id: 'a' })), 'cn=node-1', /may not act for host node-2/);
-    expectDenied(await rpcError(n2.Release({ lease_id: mine.lease_id })), 'cn=node-2', /may not act for host node-1/);
-    expectDenied(await rpcError(n2.GetLease({ lease_id: mine.lease_id })), 'cn=node-2', /host node-1/);
-    expectDenied(await rpcError(n2.Renew({ lease_id: mine.lease_id, ttl_seconds: 60 })), 'cn=node-2', /host node-1/);
+    // By lease id: refused without naming the lease's host.
+    for (const err of [
+      await rpcError(n2.Release({ lease_id: mine.lease_id })),
+      await rpcError(n2.GetLease({ lease_id: mine.lease_id })),
+      await rpcError(n2.Renew({ lease_id: mine.lease_id, ttl_seconds: 60 })),
+      await rpcError(n2.PlanVolumes({ lease_id: mine.lease_id, volumes: [{ host_path: '/srv/x', mode: 'Z', read_only: false, storage_id: '', current_label: '' }] })),
+    ]) {
+      expectDenied(err, 'cn=node-2', /the lease belongs to a host it may not act for$/);
+      expect(errorInfoOf(err)?.metadata).toEqual({ identity: 'cn=node-2', method: expect.any(String) });
+    }
     expectDenied(await rpcError(n2.ListLeases({})), 'cn=node-2', /must name one of its hosts/);
     expectDenied(await rpcError(n2.GetPoolStats({})), 'cn=node-2', /the host role may not call GetPoolStats/);
     expectDenied(await rpcError(n2.Heartbeat({ host: 'node-1', ttl_seconds: 0 })), 'cn=node-2', /host node-1/);

@@ -91,8 +91,13 @@ async function checkIndexes(raw: Redis, store: LeaseStore, leased: number[]): Pr
   for (const [slot, rec] of Object.entries(await raw.hgetall(k.leases))) records.set(Number(slot), rec.split('\t'));
   let indexed = 0;
   for (const host of await raw.zrange(k.hosts, 0, -1)) {
+    const scored = await raw.zrange(`${k.prefix}host:${host}`, 0, -1, 'WITHSCORES');
     const slots: number[] = [];
-    for (let b = 0; b < 8; b++) slots.push(...(await raw.smembers(`${k.prefix}host:${host}:${b}`)).map(Number));
+    for (let i = 0; i < scored.length; i += 2) {
+      // Each slot is scored by itself: the index pages in slot order.
+      expect(scored[i + 1]).toBe(scored[i]);
+      slots.push(Number(scored[i]));
+    }
     expect(slots.length).toBeGreaterThan(0);
     let members = 0;
     for (const slot of slots) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { denial, grantFor, identityOf, implicitHostGrant, levelAllowed, parsePolicy, PolicyError } from '../../src/server/authz.js';
+import { denial, grantFor, identityOf, implicitHostGrant, levelAllowed, parsePolicy, PolicyError, visibilityOf } from '../../src/server/authz.js';
 import { parseLevel } from '../../src/domain/level.js';
 
 const policy = parsePolicy(`
@@ -55,6 +55,21 @@ describe('policy decisions', () => {
     expect(levelAllowed(g, parseLevel('s0:c3,c4'))).toBe(true);
     expect(levelAllowed(g, parseLevel('s0:c3,c10'))).toBe(false);
     expect(levelAllowed(implicitHostGrant(id('h')), parseLevel('s0:c500'))).toBe(true);
+  });
+
+  it('hosts read from a lease are not named back, and a missing lease belongs to nobody', () => {
+    const g = grantFor(policy, id('node-1'))!;
+    expect(denial(g, 'Release', ['node-2'], { lookedUp: true })).toBe('the lease belongs to a host it may not act for');
+    expect(denial(g, 'Release', ['node-1'], { lookedUp: true })).toBeUndefined();
+    expect(denial(g, 'Renew', [], { lookedUp: true })).toBeUndefined();
+    expect(denial(g, 'Renew', [])).toBe('a host identity must name one of its hosts (node-1, node-1b)');
+  });
+
+  it('a host identity sees its own hosts only; operators and an open service see all', () => {
+    const visible = visibilityOf(grantFor(policy, id('node-1')));
+    expect([visible?.('node-1'), visible?.('node-1b'), visible?.('node-2')]).toEqual([true, true, false]);
+    expect(visibilityOf(grantFor(policy, id('x', ['ops.example.com'])))).toBeUndefined();
+    expect(visibilityOf(undefined)).toBeUndefined();
   });
 
   it('without a policy a certificate acts for the hosts it names', () => {

@@ -21,23 +21,29 @@
 -- ARGV[14] join: its slot
 -- ARGV[15] host ttl in ms (--host-ttl; 0 = leases are not bound to host liveness)
 -- ARGV[16] host quota in pairs (--host-quota; 0 = none)
--- ARGV[17] number of volume claims, then scope, path, mode for each
+-- ARGV[17] wide static levels one host may hold (--host-static-quota; 0 = no limit)
+-- ARGV[18] most pairs a static level may cover (--max-static-pairs; 0 = no limit)
+-- ARGV[19] number of volume claims, then scope, path, mode for each
 --
 -- Returns {0, created (1|0), <lease: 12 fields, see leaseReply>} or
 --   {E_POOL_NOT_INITIALIZED}
 --   {E_POOL_EXHAUSTED, total}
---   {E_REQUEST_ID_REUSED, lease id, host, workload}
+--   {E_REQUEST_ID_REUSED, lease id, host, workload}  (request ids are per host)
 --   {E_WORKLOAD_HAS_LEASE, lease id, level}
 --   {E_LEVEL_IN_USE, level, lease id, host, workload}
---   {E_LEVEL_CONFLICT, level, lease id, its level, relation}
+--   {E_LEVEL_CONFLICT, level, lease id, its level, relation, its host}
+--   {E_LEVEL_TOO_WIDE, level, pairs it covers, most allowed}
 --   {E_LEVEL_RESERVED, level, reserved level}
---   {E_VOLUME_CONFLICT, path, mode, lease id, its path, its mode, scope}
+--   {E_VOLUME_CONFLICT, path, mode, lease id, its path, its mode, scope, its host}
 --   {E_LEASE_NOT_FOUND} / {E_HOST_MISMATCH, host} / {E_SHARE_MISMATCH, level}  (join)
 --   {E_KEYED_EXHAUSTED}
 --   {E_HOST_EXPIRED, host, when}  the host missed its heartbeats; reconcile first
 --   {E_HOST_QUOTA, host, used, cost, quota}
+--   {E_HOST_STATIC_QUOTA, host, wide static levels held, most allowed}
+--   {E_LEASE_TOO_LARGE, what, count, most allowed}  claims or members past limits.ts
 -- Nothing is written unless every check passes (expired leases met on the
--- way are reclaimed). Idempotent: the same request for a (host, workload)
+-- way are reclaimed). The checks whose cost is fixed (width, quotas) come
+-- before those that walk other leases. Idempotent: the same request for a (host, workload)
 -- that holds a lease, or the same request id, returns that lease. If
 -- ioredis resends this very call after a reconnect, the lease it finds
 -- carries this call's suffix and it answers created = 1, as the first
@@ -46,8 +52,10 @@
 local host, workload, requestId = ARGV[2], ARGV[3], ARGV[4]
 local ttl, random, suffix = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 local mode, level = ARGV[11], ARGV[12]
-local hostTtl, quota = tonumber(ARGV[15]), tonumber(ARGV[16])
-local claims = claimsFromArgs(17)
+local hostTtl = tonumber(ARGV[15])
+local limits = {quota = tonumber(ARGV[16]), staticQuota = tonumber(ARGV[17])}
+local maxStaticPairs = tonumber(ARGV[18])
+local claims = claimsFromArgs(19)
 
 if redis.call('EXISTS', KEY_META) == 0 then return {E_POOL_NOT_INITIALIZED} end
 local expiredHost = hostExpiredReply(host)
@@ -59,7 +67,7 @@ local kind = ({random = '', static = 's', disabled = 'd'})[mode]
 -- same workload: AIP-155 refuses a reused request id with other parameters.
 local request = ''
 if requestId ~= '' then
-  request = requestDigest(requestId)
+  request = requestDigest(host, requestId)
   local slot = indexGet('req', request)
   local r = slot and readRecord(slot)
   if r and r.request == request and isLive(slot, r) then
@@ -83,6 +91,8 @@ if existing then
       and (mode ~= 'static' or levelOf(existing, r) == level)
   end
   if not same then return {E_WORKLOAD_HAS_LEASE, r.id, levelOf(existing, r)} end
+  local big = claimsTooLarge(r, claims)
+  if big then return big end
   local conflict = claimConflict(claims, existing, isLive)
   if conflict then return conflict end
   addClaims(existing, r, claims)
@@ -99,6 +109,8 @@ if mode == 'join' then
   if not r or not isLive(slot, r) then return {E_LEASE_NOT_FOUND} end
   if r.host ~= host then return {E_HOST_MISMATCH, r.host} end
   if level ~= '' and levelOf(slot, r) ~= level then return {E_SHARE_MISMATCH, levelOf(slot, r)} end
+  local big = membersTooLarge(r, workload) or claimsTooLarge(r, claims)
+  if big then return big end
   local conflict = claimConflict(claims, slot, isLive)
   if conflict then return conflict end
   if ttl > 0 and tonumber(r.expires) > 0 and now + ttl > tonumber(r.expires) then
@@ -113,19 +125,26 @@ if mode == 'join' then
   return {0, 1, unpack(reply)}
 end
 
--- A new lease: every check first.
-local cats
+-- A new lease: every check first, those of fixed cost before the walks.
+local cats, wide = {}, false
+local cost = 1
 if mode == 'static' then
   cats = categoriesOf(level)
+  local refused = tooWide(level, cats, maxStaticPairs)
+  if refused then return refused end
+  wide = isWide(cats)
+  if wide then cost = math.max(1, coverCount(cats)) end
+end
+local over = quotaExceeded(host, cost, wide, limits)
+if over then return over end
+local big = claimsTooLarge({claims = ''}, claims)
+if big then return big end
+if mode == 'static' then
   local conflict = staticConflict(level, cats, isLive)
   if conflict then return conflict end
 end
 local conflict = claimConflict(claims, nil, isLive)
 if conflict then return conflict end
-local cost = 1
-if mode == 'static' and #cats ~= 2 then cost = math.max(1, #coveredRanks(cats)) end
-local over = quotaExceeded(host, cost, quota)
-if over then return over end
 
 local slot
 local record = {
@@ -147,7 +166,7 @@ else
 end
 
 record.labels = internLabels(ARGV[8], ARGV[9], ARGV[10])
-chargeHost(host, cost)
+chargeHost(host, cost, wide)
 record.id = slotDigits(slot) .. suffix
 record.token = redis.call('HINCRBY', KEY_META, 'token', 1)
 if ttl > 0 then record.expires = now + ttl end

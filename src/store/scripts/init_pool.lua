@@ -21,7 +21,7 @@
 -- replica at every start and after every reconnect.
 
 -- The key layout of lease.lua; a pool written by another layout is refused.
-local LAYOUT_VERSION = 2
+local LAYOUT_VERSION = 3
 
 local pool, sensitivity, categories = ARGV[2], ARGV[3], ARGV[4]
 local low, total = tonumber(ARGV[5]), tonumber(ARGV[6])

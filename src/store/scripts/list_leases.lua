@@ -10,8 +10,11 @@
 -- ARGV[5] page size
 --
 -- Returns {0, more (1|0), last host, last slot, n, <n leases of 12 fields>}.
+-- A page also ends once its leases pass MAX_PAGE_BYTES (limits.ts), so
+-- that every page fits a default gRPC message whatever the leases hold.
 -- The cursor is (host, slot): stable while leases come and go, and a page
--- costs the leases of the hosts it touches, not the whole pool. A pod's
+-- costs what it returns (a range of each host's sorted slots), not the
+-- leases of the hosts it touches. A pod's
 -- lease appears once. Expired leases are skipped; they still move the cursor.
 
 local filter, cursorHost, size = ARGV[2], ARGV[3], tonumber(ARGV[5])
@@ -26,36 +29,49 @@ local function nextHost(host)
   return redis.call('ZRANGE', KEY_HOSTS, from, '+', 'BYLEX', 'LIMIT', 0, 1)[1]
 end
 
--- Slots of a host's leases above `after`, ascending.
-local function slotsAfter(host, after)
-  local slots = {}
-  for _, slot in ipairs(slotsOfHost(host)) do
-    if slot > after then table.insert(slots, slot) end
-  end
-  return slots
-end
-
+-- With a host filter the listing never leaves that host, whatever the
+-- cursor says (the caller refuses a cursor of another host; this holds
+-- for every caller).
 local host = cursorHost
+if filter ~= '' and host ~= filter then host = '' end
 if host == '' then
   if filter ~= '' then host = filter else host = nextHost('') end
   cursorSlot = -1
 end
 
-local leases, n, lastHost, lastSlot, more = {}, 0, '', '', 0
-while host do
-  for _, slot in ipairs(slotsAfter(host, cursorSlot)) do
-    if n == size then more = 1 break end
-    local r = readRecord(slot)
+-- A page reads at most SCAN_LIMIT slots, expired ones included, so that
+-- leases waiting for the reaper cannot make one page long.
+local SCAN_LIMIT = 2 * size + 64
+local leases, n, lastHost, lastSlot, bytes, scanned = {}, 0, '', '', 0, 0
+local function full()
+  return n == size or bytes >= @MAX_PAGE_BYTES@ or scanned >= SCAN_LIMIT
+end
+while host and not full() do
+  local slots = hostSlotsAfter(host, cursorSlot, size - n)
+  if #slots == 0 then
+    host = nextHost(host)
+    cursorSlot = -1
+  end
+  for _, slot in ipairs(slots) do
+    if full() then break end
+    scanned = scanned + 1
+    cursorSlot = slot
     lastHost, lastSlot = host, slot
+    local r = readRecord(slot)
     if r and not isExpired(r.expires, now) then
       n = n + 1
-      for _, v in ipairs(leaseReply(slot, r)) do table.insert(leases, v) end
+      for _, v in ipairs(leaseReply(slot, r)) do
+        table.insert(leases, v)
+        if type(v) == 'string' then bytes = bytes + #v end
+      end
     end
   end
-  if more == 1 then break end
-  host = nextHost(host)
-  cursorSlot = -1
-  if host and n == size then more = 1 break end
+end
+
+-- More to come when anything follows the last slot read.
+local more = 0
+if full() and lastHost ~= '' then
+  if #hostSlotsAfter(lastHost, lastSlot, 1) > 0 or nextHost(lastHost) then more = 1 end
 end
 
 local out = {0, more, lastHost, lastSlot, n}

@@ -10,7 +10,8 @@
 --
 -- Returns {0, <lease: 12 fields>} or
 --   {E_LEASE_NOT_FOUND}
---   {E_VOLUME_CONFLICT, path, mode, lease id, its path, its mode, scope}
+--   {E_VOLUME_CONFLICT, path, mode, lease id, its path, its mode, scope, its host}
+--   {E_LEASE_TOO_LARGE, what, count, most allowed}  claims past limits.ts
 -- Nothing is written unless every claim is free of conflicts. Idempotent:
 -- claims the lease holds already are not added again.
 
@@ -21,6 +22,8 @@ if not r or not isLive(slot, r) then return {E_LEASE_NOT_FOUND} end
 for _, c in ipairs(claims) do
   if c.scope == 'h:' then c.scope = 'h:' .. r.host end
 end
+local big = claimsTooLarge(r, claims)
+if big then return big end
 local conflict = claimConflict(claims, slot, isLive)
 if conflict then return conflict end
 addClaims(slot, r, claims)

@@ -42,24 +42,22 @@ for _, b in ipairs(redis.call('ZRANGE', KEY_EXPIRY, '-inf', now, 'BYSCORE', 'LIM
   refreshExpiryBucket(b, key)
 end
 
--- Leases of hosts that missed their heartbeats.
+-- Leases of hosts that missed their heartbeats, a bounded range of each
+-- host's leases at a time.
 while reclaimed < limit do
   local host = redis.call('ZRANGE', KEY_HOSTEXP, '-inf', now, 'BYSCORE', 'LIMIT', 0, 1)[1]
   if not host then break end
-  local slots = slotsOfHost(host)
-  local left = #slots
+  local slots = hostSlotsAfter(host, -1, limit - reclaimed)
+  if #slots == 0 then redis.call('ZREM', KEY_HOSTEXP, host) end
   for _, slot in ipairs(slots) do
-    if reclaimed >= limit then break end
     local r = readRecord(slot)
     if r and r.host == host then
       redis.call('HSETNX', KEY_HOSTDEAD, host, now)
       reclaim(slot, r)
     else
       -- An index entry without its lease: drop it so it cannot stall reaping.
-      redis.call('SREM', hostSlotsKey(host, slot), slot)
+      redis.call('ZREM', hostKey(host), slot)
     end
-    left = left - 1
   end
-  if left == 0 then redis.call('ZREM', KEY_HOSTEXP, host) end
 end
 return out

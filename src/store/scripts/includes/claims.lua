@@ -13,19 +13,39 @@ local function claimKey(mode, scope)
   return prefix .. 'claims:' .. mode .. ':' .. scope
 end
 
-local function ancestorsOf(path)
-  local out = {'/'}
-  local acc = ''
-  for seg in string.gmatch(path, '[^/]+') do
-    acc = acc .. '/' .. seg
-    table.insert(out, acc)
+-- `a` is `b` or one of its ancestors, segment-wise (paths are normalised).
+local function isAncestorOrSelf(a, b)
+  return a == b or a == '/' or string.sub(b, 1, #a + 1) == a .. '/'
+end
+
+local function parentPath(path)
+  if path == '/' then return nil end
+  local cut = string.match(path, '^(.*)/[^/]*$')
+  if cut == '' then return '/' end
+  return cut
+end
+
+-- Byte order, as sorted sets compare members (Lua's `<` would use the
+-- locale's collation, and stop at a NUL).
+local function bytesBefore(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
   end
-  return out
+  return #a < #b
+end
+
+-- The longest proper ancestor of `path` whose claims ("ancestor\0slot")
+-- would sort before the member `top`, or nil.
+local function ancestorBefore(path, top)
+  local a = parentPath(path)
+  while a and not bytesBefore(a .. '\0', top) do a = parentPath(a) end
+  return a
 end
 
 -- The first claim in `key` overlapping `path` that belongs to a slot other
--- than `own`, as {path, slot}, or nil. Claims of leases that `isLive`
--- rejects are skipped.
+-- than `own`, as {path, slot, record}, or nil. Claims of leases that
+-- `isLive` rejects are skipped (and reclaimed).
 local function foreignOverlap(key, path, own, isLive)
   local function foreign(members)
     for _, m in ipairs(members) do
@@ -38,10 +58,28 @@ local function foreignOverlap(key, path, own, isLive)
     end
     return nil
   end
-  for _, a in ipairs(ancestorsOf(path)) do
-    local hit = foreign(redis.call('ZRANGE', key, '[' .. a .. '\0', '[' .. a .. '\0\255', 'BYLEX'))
-    if hit then return hit end
+  -- The path and its ancestors, walking up from the path. The claims on a
+  -- path's ancestors sort in the order of the ancestors' lengths, before
+  -- the path's own. The greatest member sorting at or before the candidate
+  -- is either on an ancestor (its claims are checked, then the walk goes on
+  -- above it), or on some other path: then no ancestor whose claims would
+  -- sort after that member has any, and the walk goes on at the longest
+  -- ancestor whose claims sort before it. One or two probes, unless claims
+  -- crowd the path's own branch; never more than one per segment.
+  local candidate = path
+  while candidate do
+    local top = redis.call('ZRANGE', key, '[' .. candidate .. '\0\255', '-', 'BYLEX', 'REV', 'LIMIT', 0, 1)[1]
+    if not top then break end
+    local p = string.match(top, '^(.*)%z%d+$')
+    if isAncestorOrSelf(p, candidate) then
+      local hit = foreign(redis.call('ZRANGE', key, '[' .. p .. '\0', '[' .. p .. '\0\255', 'BYLEX'))
+      if hit then return hit end
+      candidate = parentPath(p)
+    else
+      candidate = ancestorBefore(candidate, top)
+    end
   end
+  -- Below the path: one range.
   local below = path .. '/'
   if path == '/' then below = '/' end
   local offset = 0
@@ -65,25 +103,49 @@ local function claimConflict(claims, own, isLive)
     for _, m in ipairs(modes) do
       local hit = foreignOverlap(claimKey(m, c.scope), c.path, own, isLive)
       if hit then
-        return {E_VOLUME_CONFLICT, c.path, c.mode, hit[3].id, hit[1], m, c.scope}
+        return {E_VOLUME_CONFLICT, c.path, c.mode, hit[3].id, hit[1], m, c.scope, hit[3].host}
       end
     end
   end
   return nil
 end
 
--- Adds claims to the lease record `r` in `slot` (not saved here) and to the
--- claim sets. Claims the lease already holds are not added twice.
-local function addClaims(slot, r, claims)
-  local have = {}
-  for entry in string.gmatch(r.claims, '[^\n]+') do have[entry] = true end
+-- The claims of `r` with `claims` added: the new entries, the stored text
+-- they make and how many there are. Claims the lease already holds are not
+-- added twice.
+local function mergedClaims(r, claims)
+  local have, added, parts = {}, {}, {}
+  for entry in string.gmatch(r.claims, '[^\n]+') do
+    have[entry] = true
+    parts[#parts + 1] = entry
+  end
   for _, c in ipairs(claims) do
     local entry = c.scope .. '\0' .. c.path .. '\0' .. c.mode
     if not have[entry] then
       have[entry] = true
-      if r.claims == '' then r.claims = entry else r.claims = r.claims .. '\n' .. entry end
-      redis.call('ZADD', claimKey(c.mode, c.scope), 0, c.path .. '\0' .. slotString(slot))
+      added[#added + 1] = c
+      parts[#parts + 1] = entry
     end
+  end
+  return added, table.concat(parts, '\n'), #parts
+end
+
+-- An error reply when adding `claims` would take the lease `r` past its
+-- bounds (limits.ts), or nil.
+local function claimsTooLarge(r, claims)
+  local _, text, n = mergedClaims(r, claims)
+  if n > @MAX_CLAIMS@ then return {E_LEASE_TOO_LARGE, 'claims', n, @MAX_CLAIMS@} end
+  if #text > @MAX_CLAIM_BYTES@ then return {E_LEASE_TOO_LARGE, 'claim bytes', #text, @MAX_CLAIM_BYTES@} end
+  return nil
+end
+
+-- Adds claims to the lease record `r` in `slot` (not saved here) and to the
+-- claim sets; check claimsTooLarge first.
+local function addClaims(slot, r, claims)
+  local added, text = mergedClaims(r, claims)
+  r.claims = text
+  for _, c in ipairs(added) do
+    redis.call('ZADD', claimKey(c.mode, c.scope), 0, c.path .. '\0' .. slotString(slot))
   end
 end
 

@@ -20,6 +20,10 @@ local E_KEYED_EXHAUSTED = 18
 local E_HOST_EXPIRED = 19
 local E_HOST_QUOTA = 20
 local E_LAYOUT_MISMATCH = 21
+local E_LEVEL_TOO_WIDE = 22
+local E_HOST_STATIC_QUOTA = 23
+local E_LEASE_TOO_LARGE = 24
+local E_NOT_AUTHORIZED = 25
 
 local function hostKey(host)
   return prefix .. 'host:' .. host

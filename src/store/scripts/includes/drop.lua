@@ -8,7 +8,7 @@ local function dropLease(slot, r, event)
   dropped = dropped + 1
   local reply = leaseReply(slot, r)
   emit(event, slot, r)
-  refundHost(r.host, quotaCost(slot, r.kind, r.level))
+  refundHost(r.host, quotaCost(slot, r.kind, r.level), not isPairSlot(slot) and r.kind == 's')
   if isPairSlot(slot) then
     freeRank(slot)
   else

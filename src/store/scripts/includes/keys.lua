@@ -34,9 +34,13 @@ local prefix
 local dropped
 -- The Redis clock as first read in this call by isLive (drop.lua).
 local liveNow
+-- Read at most once per call (pairs.lua, lease.lua): the pool's fixed
+-- shape {sensitivity, low, high} and interned context prefixes by id.
+local callShape, callLabels
 
 local function bindCall(keys, args)
   KEYS, ARGV, prefix, dropped, liveNow = keys, args, args[1], 0, nil
+  callShape, callLabels = nil, {}
   KEY_META, KEY_SLOTS, KEY_POS, KEY_LEASES = keys[1], keys[2], keys[3], keys[4]
   KEY_HOSTS, KEY_EXPIRY, KEY_LABELS, KEY_BLOCKED = keys[5], keys[6], keys[7], keys[8]
   KEY_KFREE, KEY_RESERVED, KEY_EVENTS = keys[9], keys[10], keys[11]

@@ -5,7 +5,7 @@
 -- or more categories, or a disabled label) gets a slot from KEYED_BASE up,
 -- recycled through KEY_KFREE.
 --   KEY_LEASES      HASH  slot -> record (tab-separated, see RECORD)
---   host:<host>:<b> SET   the host's slots in [b * HOST_BUCKET, (b+1) * HOST_BUCKET)
+--   host:<host>     ZSET  the host's slots, each scored by itself: pages in slot order
 --   KEY_MEMBERS     HASH  host -> how many workloads hold its leases
 --   KEY_HOSTS       ZSET  hosts with at least one lease (score 0, by name)
 --   wl:<d3>         HASH  (host, workload) digest -> slot, one entry per member
@@ -18,8 +18,10 @@
 -- set in one compact block (listpack, intset: a few bytes per entry) and a
 -- big one as a hash table (about 100 bytes per entry), so the indexes are
 -- split into many small keys: an index entry is a 64-bit digest (3 hex
--- digits name the hash, 13 the field), a host's slots are integers, and an
--- expiry bucket holds at most EXPIRY_BUCKET leases.
+-- digits name the hash, 13 the field), and an expiry bucket holds at most
+-- EXPIRY_BUCKET leases. A host's slots are one sorted set, compact up to
+-- 128 leases (Redis's zset-max-listpack-entries): every read of it is a
+-- bounded range, never the whole host.
 -- A lease id is its slot in four base32 digits followed by a random suffix,
 -- so finding a lease by id needs no index: decode the slot, read the record,
 -- compare the id. A stale id of a reused slot does not match.
@@ -133,7 +135,11 @@ end
 local LEASE_FIELDS = 12
 local function leaseReply(slot, r)
   local level = levelOf(slot, r)
-  local triple = redis.call('HGET', KEY_LABELS, 'n:' .. r.labels) or '\t\t'
+  local triple = callLabels[r.labels]
+  if not triple then
+    triple = redis.call('HGET', KEY_LABELS, 'n:' .. r.labels) or '\t\t'
+    callLabels[r.labels] = triple
+  end
   local proc, mount, ro = string.match(triple, '^([^\t]*)\t([^\t]*)\t([^\t]*)$')
   return {r.id, r.host, r.workloads, level, r.token, r.created, r.expires,
     proc .. ':' .. level, mount .. ':' .. level, ro .. ':' .. level, r.kind, r.claims}
@@ -180,9 +186,10 @@ local function workloadDigest(host, workload)
   return redis.sha1hex(host .. '\t' .. workload)
 end
 
--- What a record keeps of its request id (16 hex digits).
-local function requestDigest(requestId)
-  return string.sub(redis.sha1hex(requestId), 1, 16)
+-- What a record keeps of its request id (16 hex digits). Request ids are
+-- scoped by host: one host's ids never collide with another's.
+local function requestDigest(host, requestId)
+  return string.sub(redis.sha1hex(host .. '\t' .. requestId), 1, 16)
 end
 
 local function hasMember(r, workload)
@@ -206,33 +213,19 @@ local function leaseOfWorkload(host, workload)
   return nil
 end
 
--- A host's slots, split by range so that each set stays an intset (up to
--- 512 entries: 4 bytes a slot) for hosts with up to a few thousand leases.
-local HOST_BUCKET = 131072
-local HOST_BUCKETS = KEYED_MAX / HOST_BUCKET
-
-local function hostBucketKey(host, b)
-  return hostKey(host) .. ':' .. b
-end
-
-local function hostSlotsKey(host, slot)
-  return hostBucketKey(host, math.floor(slot / HOST_BUCKET))
-end
-
--- The slots of a host's leases, ascending.
-local function slotsOfHost(host)
-  local slots = {}
-  for b = 0, HOST_BUCKETS - 1 do
-    for _, v in ipairs(redis.call('SMEMBERS', hostBucketKey(host, b))) do table.insert(slots, tonumber(v)) end
+-- Up to `limit` slots of the host's leases above `after`, ascending.
+local function hostSlotsAfter(host, after, limit)
+  local out = {}
+  for _, v in ipairs(redis.call('ZRANGE', hostKey(host), '(' .. after, '+inf', 'BYSCORE', 'LIMIT', 0, limit)) do
+    out[#out + 1] = tonumber(v)
   end
-  table.sort(slots)
-  return slots
+  return out
 end
 
 -- Adds (host, workload) as a member of the lease in `slot` to the indexes.
 local function indexMember(slot, host, workload)
   indexSet('wl', workloadDigest(host, workload), slot)
-  redis.call('SADD', hostSlotsKey(host, slot), slot)
+  redis.call('ZADD', hostKey(host), slot, slot)
   if redis.call('HINCRBY', KEY_MEMBERS, host, 1) == 1 then redis.call('ZADD', KEY_HOSTS, 0, host) end
 end
 
@@ -276,7 +269,18 @@ local function clearExpiry(slot)
   if redis.call('ZREM', key, slot) == 1 then refreshExpiryBucket(b, key) end
 end
 
--- Adds a pod member to the lease `r` in `slot` and saves it.
+-- An error reply when one more member `workload` would take the lease `r`
+-- past its bounds (limits.ts), or nil.
+local function membersTooLarge(r, workload)
+  local n = #members(r) + 1
+  if n > @MAX_MEMBERS@ then return {E_LEASE_TOO_LARGE, 'members', n, @MAX_MEMBERS@} end
+  local bytes = #r.workloads + 1 + #workload
+  if bytes > @MAX_MEMBER_BYTES@ then return {E_LEASE_TOO_LARGE, 'member bytes', bytes, @MAX_MEMBER_BYTES@} end
+  return nil
+end
+
+-- Adds a pod member to the lease `r` in `slot` and saves it; check
+-- membersTooLarge first.
 local function addMember(slot, r, host, workload)
   r.workloads = r.workloads .. ' ' .. workload
   saveRecord(slot, r)
@@ -295,7 +299,7 @@ end
 local function unindexLease(slot, r)
   redis.call('HDEL', KEY_LEASES, slot)
   for _, w in ipairs(members(r)) do unindexMember(slot, r.host, w) end
-  redis.call('SREM', hostSlotsKey(r.host, slot), slot)
+  redis.call('ZREM', hostKey(r.host), slot)
   if r.request ~= '' then indexDel('req', r.request, slot) end
   clearExpiry(slot)
 end

@@ -63,6 +63,154 @@ local function freeRank(rank)
   return true
 end
 
+-- Bulk versions for static levels, which take or give back up to
+-- --max-static-pairs ranks at once. Called one entry at a time from Lua,
+-- BITFIELD costs about 2 us per entry (converting its arguments), so runs
+-- of consecutive entries are read and written as bytes with one
+-- GETRANGE/SETRANGE each (an entry is 3 bytes, big-endian, value+1), and
+-- only scattered entries go through BITFIELD, many per call.
+local BITFIELD_BATCH = 1000 -- ops per BITFIELD call (Lua's unpack takes at most 8000 values)
+local MIN_RUN = 4 -- shorter runs are cheaper as single BITFIELD ops
+
+-- Scattered entries `indexes` of a packed array into out[index].
+local function readEntries(key, indexes, out)
+  for first = 1, #indexes, BITFIELD_BATCH do
+    local last = math.min(first + BITFIELD_BATCH - 1, #indexes)
+    local args = {}
+    for i = first, last do
+      local n = #args
+      args[n + 1], args[n + 2], args[n + 3] = 'GET', 'u24', '#' .. indexes[i]
+    end
+    local v = redis.call('BITFIELD', key, unpack(args))
+    for i = first, last do
+      local index, raw = indexes[i], v[i - first + 1]
+      if raw == 0 then out[index] = index else out[index] = raw - 1 end
+    end
+  end
+end
+
+-- Scattered index -> value entries of a packed array.
+local function writeEntries(key, entries)
+  local args, ops = {}, 0
+  for index, value in pairs(entries) do
+    local n = #args
+    args[n + 1], args[n + 2], args[n + 3], args[n + 4] = 'SET', 'u24', '#' .. index, value + 1
+    ops = ops + 1
+    if ops == BITFIELD_BATCH then
+      redis.call('BITFIELD', key, unpack(args))
+      args, ops = {}, 0
+    end
+  end
+  if ops > 0 then redis.call('BITFIELD', key, unpack(args)) end
+end
+
+-- Entries first..last of a packed array into out[index], with one GETRANGE.
+local function readRun(key, first, last, out)
+  local bytes = redis.call('GETRANGE', key, 3 * first, 3 * last + 2)
+  for i = first, last do
+    local o = 3 * (i - first)
+    local b1, b2, b3 = string.byte(bytes, o + 1, o + 3)
+    local raw = 0
+    if b3 then raw = b1 * 65536 + b2 * 256 + b3 end
+    if raw == 0 then out[i] = i else out[i] = raw - 1 end
+  end
+end
+
+-- Calls fn(first, last) for each run of consecutive numbers in the sorted
+-- list `sorted` that is at least MIN_RUN long; returns the numbers left over.
+local function eachRun(sorted, fn)
+  local rest, i = {}, 1
+  while i <= #sorted do
+    local j = i
+    while sorted[j + 1] == sorted[j] + 1 do j = j + 1 end
+    if j - i + 1 >= MIN_RUN then
+      fn(sorted[i], sorted[j])
+    else
+      for k = i, j do rest[#rest + 1] = sorted[k] end
+    end
+    i = j + 1
+  end
+  return rest
+end
+
+-- Entries `sorted` (ascending) of a packed array into out[index].
+local function readSorted(key, sorted, out)
+  local rest = eachRun(sorted, function(first, last) readRun(key, first, last, out) end)
+  readEntries(key, rest, out)
+end
+
+-- Writes values[index] for the entries `sorted` (ascending).
+local function writeSorted(key, sorted, values)
+  local scattered = {}
+  local rest = eachRun(sorted, function(first, last)
+    local parts = {}
+    for i = first, last do
+      local x = values[i] + 1
+      parts[#parts + 1] = string.char(math.floor(x / 65536), math.floor(x / 256) % 256, x % 256)
+    end
+    redis.call('SETRANGE', key, 3 * first, table.concat(parts))
+  end)
+  for _, index in ipairs(rest) do scattered[index] = values[index] end
+  writeEntries(key, scattered)
+end
+
+-- Moves distinct ranks across the free boundary: out of the free region
+-- when `take`, into it otherwise; ranks already on that side stay. The
+-- moving ranks end up in the block of m positions next to the boundary
+-- (they swap with the ranks there, which fill the holes they leave), and
+-- the boundary moves by m. Returns m.
+local function moveRanks(ranks, take)
+  local free = freeCount()
+  local sorted = {}
+  for i, r in ipairs(ranks) do sorted[i] = r end
+  table.sort(sorted)
+  local pos = {}
+  readSorted(KEY_POS, sorted, pos)
+  local moving = {}
+  for _, r in ipairs(sorted) do
+    if (pos[r] < free) == take then moving[#moving + 1] = r end
+  end
+  local m = #moving
+  if m == 0 then return 0 end
+  local lo = free
+  if take then lo = free - m end
+  local slots = {}
+  readRun(KEY_SLOTS, lo, lo + m - 1, slots)
+  local inBlock = {}
+  for _, r in ipairs(moving) do
+    if pos[r] >= lo and pos[r] < lo + m then inBlock[r] = true end
+  end
+  -- Ranks of the block that do not move fill the holes of those that do.
+  local displaced = {}
+  for q = lo, lo + m - 1 do
+    if not inBlock[slots[q]] then displaced[#displaced + 1] = slots[q] end
+  end
+  local holeSlots, displacedPos, k = {}, {}, 0
+  for _, r in ipairs(moving) do
+    if not inBlock[r] then
+      k = k + 1
+      holeSlots[pos[r]] = displaced[k]
+      displacedPos[displaced[k]] = pos[r]
+    end
+  end
+  writeEntries(KEY_SLOTS, holeSlots)
+  writeEntries(KEY_POS, displacedPos)
+  -- The block holds the moving ranks in rank order, so that runs of
+  -- consecutive ranks get runs of consecutive positions.
+  local block, newPos = {}, {}
+  for i, r in ipairs(moving) do
+    block[lo + i - 1] = r
+    newPos[r] = lo + i - 1
+  end
+  local positions = {}
+  for q = lo, lo + m - 1 do positions[#positions + 1] = q end
+  writeSorted(KEY_SLOTS, positions, block)
+  writeSorted(KEY_POS, moving, newPos)
+  if take then free = free - m else free = free + m end
+  redis.call('HSET', KEY_META, 'free', free)
+  return m
+end
+
 -- Inverse of the combinatorial number system of src/domain/pairs.ts:
 -- rank = j*(j-1)/2 + i with 0 <= i < j. Returns the two category numbers.
 local function pairOfRank(rank, low)
@@ -73,8 +221,21 @@ local function pairOfRank(rank, low)
   return low + i, low + j
 end
 
+-- The pool's sensitivity and category range, fixed when it was created:
+-- read once per call.
+local function poolShape()
+  if not callShape then
+    local m = redis.call('HMGET', KEY_META, 'sensitivity', 'low', 'total')
+    local low = tonumber(m[2])
+    -- total = n(n-1)/2, so n = (1 + sqrt(1 + 8 total)) / 2
+    local n = math.floor((1 + math.sqrt(1 + 8 * tonumber(m[3]))) / 2 + 0.5)
+    callShape = {sensitivity = m[1], low = low, high = low + n - 1}
+  end
+  return callShape
+end
+
 local function levelOfRank(rank)
-  local m = redis.call('HMGET', KEY_META, 'sensitivity', 'low')
-  local a, b = pairOfRank(rank, tonumber(m[2]))
-  return m[1] .. ':c' .. a .. ',c' .. b
+  local shape = poolShape()
+  local a, b = pairOfRank(rank, shape.low)
+  return shape.sensitivity .. ':c' .. a .. ',c' .. b
 end

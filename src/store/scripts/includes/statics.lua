@@ -38,11 +38,8 @@ local function categoriesOf(level)
 end
 
 local function poolRange()
-  local m = redis.call('HMGET', KEY_META, 'low', 'total')
-  local low = tonumber(m[1])
-  -- total = n(n-1)/2, so n = (1 + sqrt(1 + 8 total)) / 2
-  local n = math.floor((1 + math.sqrt(1 + 8 * tonumber(m[2]))) / 2 + 0.5)
-  return low, low + n - 1
+  local shape = poolShape()
+  return shape.low, shape.high
 end
 
 local function rankOfPair(a, b, low)
@@ -83,6 +80,19 @@ local function reservedRanks()
   return set
 end
 
+-- Hash fields in bulk: HMGET of up to HASH_BATCH fields a call.
+local HASH_BATCH = 4000
+
+local function hashValues(key, fields)
+  local out = {}
+  for first = 1, #fields, HASH_BATCH do
+    local last = math.min(first + HASH_BATCH - 1, #fields)
+    local v = redis.call('HMGET', key, unpack(fields, first, last))
+    for i = first, last do out[i] = v[i - first + 1] end
+  end
+  return out
+end
+
 -- The first live lease or reserved pair that a static level `level`
 -- (categories `cats`) would be comparable with, as an error reply, or nil.
 -- `isLive(slot, r)` says whether a found holder is still live (expired
@@ -98,13 +108,19 @@ local function staticConflict(level, cats, isLive)
     if reserved[rank] then return {E_LEVEL_RESERVED, level, level} end
   end
 
-  -- Pairs the level covers: leased ones are comparable with it.
-  for _, rank in ipairs(coveredRanks(cats)) do
-    local r = readRecord(rank)
-    if r and isLive(rank, r) then
-      local relation = 'dominates'
-      if #cats == 1 then relation = 'is dominated by' end
-      return {E_LEVEL_CONFLICT, level, r.id, levelOf(rank, r), relation}
+  -- Pairs the level covers: leased ones are comparable with it. One HMGET
+  -- for all of them; almost always every answer is empty.
+  local covered = coveredRanks(cats)
+  local records = hashValues(KEY_LEASES, covered)
+  for i, rank in ipairs(covered) do
+    local s = records[i]
+    if s then
+      local r = decodeRecord(s)
+      if isLive(rank, r) then
+        local relation = 'dominates'
+        if #cats == 1 then relation = 'is dominated by' end
+        return {E_LEVEL_CONFLICT, level, r.id, levelOf(rank, r), relation, r.host}
+      end
     end
     if reserved[rank] then return {E_LEVEL_RESERVED, level, levelOfRank(rank)} end
   end
@@ -120,8 +136,8 @@ local function staticConflict(level, cats, isLive)
         if r and isLive(slot, r) then
           local other = categoriesOf(r.level)
           if r.level == level then return {E_LEVEL_IN_USE, level, r.id, r.host, members(r)[1]} end
-          if isSubset(other, cats) then return {E_LEVEL_CONFLICT, level, r.id, r.level, 'dominates'} end
-          if isSubset(cats, other) then return {E_LEVEL_CONFLICT, level, r.id, r.level, 'is dominated by'} end
+          if isSubset(other, cats) then return {E_LEVEL_CONFLICT, level, r.id, r.level, 'dominates', r.host} end
+          if isSubset(cats, other) then return {E_LEVEL_CONFLICT, level, r.id, r.level, 'is dominated by', r.host} end
         end
       end
     end
@@ -129,31 +145,76 @@ local function staticConflict(level, cats, isLive)
   return nil
 end
 
-local function blockRank(rank)
-  if redis.call('HINCRBY', KEY_BLOCKED, rank, 1) == 1 then
-    takeRank(rank)
-    redis.call('HINCRBY', KEY_META, 'blocked', 1)
+-- KEY_BLOCKED counts the static levels blocking each rank; a rank leaves
+-- the free region with its first blocker and comes back with its last.
+local function blockRanks(ranks)
+  local counts = hashValues(KEY_BLOCKED, ranks)
+  local writes, first = {}, {}
+  for i, rank in ipairs(ranks) do
+    local n = (tonumber(counts[i]) or 0) + 1
+    writes[#writes + 1], writes[#writes + 2] = rank, n
+    if n == 1 then first[#first + 1] = rank end
+    if #writes >= HASH_BATCH then
+      redis.call('HSET', KEY_BLOCKED, unpack(writes))
+      writes = {}
+    end
   end
+  if #writes > 0 then redis.call('HSET', KEY_BLOCKED, unpack(writes)) end
+  moveRanks(first, true)
+  redis.call('HINCRBY', KEY_META, 'blocked', #first)
 end
 
-local function unblockRank(rank)
-  if redis.call('HINCRBY', KEY_BLOCKED, rank, -1) <= 0 then
-    redis.call('HDEL', KEY_BLOCKED, rank)
-    freeRank(rank)
-    redis.call('HINCRBY', KEY_META, 'blocked', -1)
+local function unblockRanks(ranks)
+  local counts = hashValues(KEY_BLOCKED, ranks)
+  local writes, last = {}, {}
+  for i, rank in ipairs(ranks) do
+    local n = (tonumber(counts[i]) or 0) - 1
+    if n <= 0 then
+      last[#last + 1] = rank
+    else
+      writes[#writes + 1], writes[#writes + 2] = rank, n
+      if #writes >= HASH_BATCH then
+        redis.call('HSET', KEY_BLOCKED, unpack(writes))
+        writes = {}
+      end
+    end
   end
+  if #writes > 0 then redis.call('HSET', KEY_BLOCKED, unpack(writes)) end
+  for first = 1, #last, HASH_BATCH do
+    redis.call('HDEL', KEY_BLOCKED, unpack(last, first, math.min(first + HASH_BATCH - 1, #last)))
+  end
+  moveRanks(last, false)
+  redis.call('HINCRBY', KEY_META, 'blocked', -#last)
 end
 
 -- Records a granted static level without a pair slot: indexes it by
 -- category and blocks the pairs it covers.
 local function holdStatic(slot, cats)
   for _, c in ipairs(cats) do redis.call('SADD', scatKey(c), slot) end
-  for _, rank in ipairs(coveredRanks(cats)) do blockRank(rank) end
+  blockRanks(coveredRanks(cats))
 end
 
 local function releaseStatic(slot, cats)
   for _, c in ipairs(cats) do redis.call('SREM', scatKey(c), slot) end
-  for _, rank in ipairs(coveredRanks(cats)) do unblockRank(rank) end
+  unblockRanks(coveredRanks(cats))
+end
+
+-- How many pairs a static level of categories `cats` covers (see above),
+-- counted without listing them: every limit is checked before any work.
+local function coverCount(cats)
+  local k = #cats
+  if k == 1 then
+    local low, high = poolRange()
+    return high - low
+  end
+  if k == 2 then return 0 end
+  return k * (k - 1) / 2
+end
+
+-- A static level that needs a keyed slot (one, or three or more categories)
+-- is "wide": it is checked against the other wide levels of its categories.
+local function isWide(cats)
+  return #cats ~= 2
 end
 
 -- What a lease costs its host's quota (--host-quota), in pairs: a pair
@@ -161,21 +222,45 @@ end
 -- one), a disabled label one (its slot). Pod members add nothing.
 local function quotaCost(slot, kind, level)
   if isPairSlot(slot) or kind ~= 's' then return 1 end
-  return math.max(1, #coveredRanks(categoriesOf(level)))
+  return math.max(1, coverCount(categoriesOf(level)))
 end
 
-local function chargeHost(host, cost)
+-- Wide static levels per host (--host-static-quota): each one is walked
+-- by every later static level sharing a category, so a host may hold only
+-- a few.
+local function hostStaticsKey()
+  return prefix .. 'hoststatics'
+end
+
+local function chargeHost(host, cost, wide)
   redis.call('HINCRBY', KEY_HOSTUSE, host, cost)
+  if wide then redis.call('HINCRBY', hostStaticsKey(), host, 1) end
 end
 
-local function refundHost(host, cost)
+local function refundHost(host, cost, wide)
   if redis.call('HINCRBY', KEY_HOSTUSE, host, -cost) <= 0 then redis.call('HDEL', KEY_HOSTUSE, host) end
+  if wide and redis.call('HINCRBY', hostStaticsKey(), host, -1) <= 0 then redis.call('HDEL', hostStaticsKey(), host) end
 end
 
--- An error reply when `cost` more pairs would take the host over `quota` (0 = none).
-local function quotaExceeded(host, cost, quota)
-  if quota <= 0 then return nil end
-  local used = tonumber(redis.call('HGET', KEY_HOSTUSE, host)) or 0
-  if used + cost > quota then return {E_HOST_QUOTA, host, used, cost, quota} end
+-- Why `host` may not take a new lease costing `cost` pairs (a wide static
+-- level when `wide`), as an error reply, or nil. `limits`: quota (pairs,
+-- 0 = none), staticQuota (wide levels, 0 = none).
+local function quotaExceeded(host, cost, wide, limits)
+  if limits.quota > 0 then
+    local used = tonumber(redis.call('HGET', KEY_HOSTUSE, host)) or 0
+    if used + cost > limits.quota then return {E_HOST_QUOTA, host, used, cost, limits.quota} end
+  end
+  if wide and limits.staticQuota > 0 then
+    local held = tonumber(redis.call('HGET', hostStaticsKey(), host)) or 0
+    if held + 1 > limits.staticQuota then return {E_HOST_STATIC_QUOTA, host, held, limits.staticQuota} end
+  end
+  return nil
+end
+
+-- Why a static level of `cats` may not even be checked, or nil: it covers
+-- more pairs than --max-static-pairs allows.
+local function tooWide(level, cats, maxPairs)
+  local n = coverCount(cats)
+  if maxPairs > 0 and n > maxPairs then return {E_LEVEL_TOO_WIDE, level, n, maxPairs} end
   return nil
 end
