@@ -14,6 +14,7 @@ import type { ScaleoutResult } from './sections/scaleout.js';
 import type { UniformityResult } from './sections/uniformity.js';
 import type { ScalingResult } from './sections/scaling.js';
 import type { ProfileRun } from './sections/profile.js';
+import type { HostileResult } from './sections/hostile.js';
 
 export interface Target {
   readonly id: string;
@@ -45,6 +46,7 @@ export interface Results {
     scaleout?: ScaleoutResult | { error: string };
     uniformity?: UniformityResult | { error: string };
     scaling?: ScalingResult | { error: string };
+    hostile?: HostileResult | { error: string };
     profile?: { dir: string; runs: ProfileRun[] } | { error: string };
   };
   targets?: Target[];
@@ -393,6 +395,59 @@ export function report(results: Results): { text: string; targets: Target[] } {
       measured: sc.verdict,
       pass: sc.growth <= sc.logGrowth,
     });
+  }
+
+  // -------------------------------------------------------------------------
+  const ho = ok<HostileResult>(results.sections.hostile);
+  if (results.sections.hostile && !ho) out.push('', `hostile: FAILED ${(results.sections.hostile as { error: string }).error}`);
+  if (ho) {
+    rule('The dearest requests the API allows: CPU per call, and the longest single Redis command (SLOWLOG), also as a multiple of a plain Allocate\'s');
+    const plain = ho.dear[0]?.longestRedisCommandUs ?? NaN;
+    out.push(
+      table(
+        ['request', 'calls', 'service CPU µs/call', 'Redis CPU µs/call', 'longest Redis command µs', 'x plain'],
+        ho.dear.map((d) => [
+          d.what,
+          String(d.calls),
+          num(d.serviceCpuUsPerCall, 0),
+          num(d.redisCpuUsPerCall, 0),
+          `${num(d.longestRedisCommandUs, 0)} (${d.longestCommand})`,
+          num(d.longestRedisCommandUs / plain, 1),
+        ]),
+      ),
+    );
+    const longest = Math.max(...ho.dear.map((d) => d.longestRedisCommandUs));
+    targets.push({
+      id: 'hostile-longest-command',
+      what: 'Longest single Redis command of any request the API allows (the machine\'s speed varies: compare with the plain Allocate of the same run)',
+      target: 'a few ms',
+      measured: `${num(longest / 1000, 1)} ms (${num(longest / plain, 0)}x a plain Allocate's ${num(plain, 0)} µs)`,
+      pass: undefined,
+    });
+    rule("Another host's Allocate latency while hostile hosts send those requests without pause");
+    out.push(
+      table(
+        ['hostile hosts', 'victim calls', 'p50 ms', 'p99 ms', 'max ms', 'attack calls (refused)'],
+        ho.victim.map((v) => [
+          String(v.attackers),
+          num(v.result.victim.calls),
+          num(v.result.victim.p50Ms, 1),
+          num(v.result.victim.p99Ms, 1),
+          num(v.result.victim.maxMs, 1),
+          Object.entries(v.result.attacks).map(([k, c]) => `${k} ${c.calls} (${c.refused})`).join('; ') || '-',
+        ]),
+      ),
+    );
+    const one = ho.victim.find((v) => v.attackers === 1);
+    if (one) {
+      targets.push({
+        id: 'hostile-victim-p99',
+        what: 'Victim Allocate p99 with one hostile host sending the dearest requests',
+        target: '< 250 ms (the test asserts it)',
+        measured: `${num(one.result.victim.p99Ms, 1)} ms`,
+        pass: one.result.victim.p99Ms < 250,
+      });
+    }
   }
 
   // -------------------------------------------------------------------------

@@ -21,9 +21,10 @@ import { scaleoutSection } from './sections/scaleout.js';
 import { uniformitySection } from './sections/uniformity.js';
 import { scalingSection } from './sections/scaling.js';
 import { profileSection } from './sections/profile.js';
+import { hostileSection } from './sections/hostile.js';
 import { report, type Results } from './report.js';
 
-const SECTIONS = ['throughput', 'redis', 'occupancy', 'memory', 'scaleout', 'uniformity', 'scaling', 'profile'] as const;
+const SECTIONS = ['throughput', 'redis', 'occupancy', 'memory', 'scaleout', 'uniformity', 'scaling', 'hostile', 'profile'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -127,6 +128,7 @@ const runners: Record<Section, (ctx: Ctx) => Promise<unknown>> = {
   scaleout: scaleoutSection,
   uniformity: uniformitySection,
   scaling: scalingSection,
+  hostile: hostileSection,
   profile: profileSection,
 };
 
