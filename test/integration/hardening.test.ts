@@ -187,15 +187,35 @@ describe('Reconcile calls are bounded in size and in number at once', () => {
   });
 
   it('runs --max-concurrent-reconciles at once; a caller whose deadline passes in the queue is told to retry', async () => {
-    const s = await tlsService('gate', { maxConcurrentReconciles: '1' });
-    const workloads = Array.from({ length: 2000 }, (_, j) => ({ workload_id: `r${j}`, level: `s0:c${j % 40},c${100 + Math.floor(j / 40)}` }));
-    const slow = as('node-a', s).Reconcile({ host: 'node-a', workloads }, { deadlineMs: 60_000 });
-    await new Promise((r) => setTimeout(r, 50));
-    const queued = await rpcError(as('node-b', s).Reconcile({ host: 'node-b', workloads: [] }, { deadlineMs: 150 }));
-    expectStatus(queued, 'UNAVAILABLE', 'RECONCILE_BUSY', /^1 Reconcile calls are running; retry later$/);
-    expect((await slow).restored).toHaveLength(2000);
-    // Once the first is done, the next one runs.
-    expect((await as('node-b', s).Reconcile({ host: 'node-b', workloads: [] })).released).toEqual([]);
+    // A Redis of its own, frozen, holds the first Reconcile in its place.
+    const frozen = await TestRedis.start();
+    const s = await startService(frozen.url, {
+      pool: 'gate',
+      maxConcurrentReconciles: '1',
+      redisTimeout: '3000',
+      tlsCert: pki.path('server.crt'),
+      tlsKey: pki.path('server.key'),
+      tlsClientCa: pki.path('ca.crt'),
+      authz: pki.path('policy.yaml'),
+    });
+    servers.push(s);
+    try {
+      frozen.pause();
+      const first = as('node-a', s).Reconcile({ host: 'node-a', workloads: [] }, { deadlineMs: 10_000 });
+      await new Promise((r) => setTimeout(r, 200));
+      const queued = await rpcError(as('node-b', s).Reconcile({ host: 'node-b', workloads: [] }, { deadlineMs: 600 }));
+      expectStatus(queued, 'UNAVAILABLE', 'RECONCILE_BUSY', /^1 Reconcile calls are running; retry later$/);
+      frozen.resume();
+      // The first one waited for Redis (not for the gate), and gets its answer now.
+      expect((await first).kept).toEqual([]);
+      // Once it is done, the next one runs.
+      expect((await as('node-b', s).Reconcile({ host: 'node-b', workloads: [] }, { deadlineMs: 10_000 })).released).toEqual([]);
+    } finally {
+      frozen.resume();
+      await s.close();
+      servers.splice(servers.indexOf(s), 1);
+      await frozen.stop();
+    }
   });
 });
 

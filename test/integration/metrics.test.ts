@@ -38,12 +38,13 @@ describe('/metrics', () => {
     const leases = [];
     for (let i = 0; i < 5; i++) leases.push((await c.Allocate({ host: 'h', workload_id: `w${i}` })).lease);
     await c.Allocate({ host: 'h', workload_id: 'w0' });
-    await c.Allocate({ host: 'h', workload_id: 'short', ttl_seconds: 1 });
     await c.Release({ lease_id: leases[0]!.lease_id });
     await c.Release({ lease_id: leases[0]!.lease_id });
     await rpcError(c.Allocate({ host: 'bad host', workload_id: 'x' }));
-    // Fill the rest of the pool (45 pairs; the default reserved pair is outside c0.c9) and hit the end once.
+    // Fill the rest of the pool (45 pairs; the default reserved pair is outside c0.c9), the
+    // last pair with a lease that expires, and hit the end once before it does.
     for (let i = 0; i < 40; i++) await c.Allocate({ host: 'h', workload_id: `fill${i}` });
+    await c.Allocate({ host: 'h', workload_id: 'short', ttl_seconds: 1 });
     const err = await rpcError(c.Allocate({ host: 'h', workload_id: 'one-too-many' }));
     expect(err.metadata.get('mcs-error-reason')).toEqual(['POOL_EXHAUSTED']);
     // The short lease expires and the reaper takes it back.

@@ -344,6 +344,9 @@ describe('indexes under a random mix of operations', () => {
           const what: Allocation = pick<Allocation>([
             { kind: 'random' },
             { kind: 'random' },
+            // Twice: a static level is often refused (held, or comparable
+            // with a random pair), and the mix must see some granted.
+            { kind: 'static', level: pick(['s0:c3', 's0:c1,c2,c3', 's0:c4,c5']) },
             { kind: 'static', level: pick(['s0:c3', 's0:c1,c2,c3', 's0:c4,c5']) },
             { kind: 'disabled', level: 's0' },
           ]);
