@@ -96,7 +96,7 @@ export async function redisSection(ctx: Ctx): Promise<RedisResult> {
 
 // ---------------------------------------------------------------------------
 
-/** Redis function name -> operation name (SCRIPTS' keys, e.g. "allocate"). */
+/** Redis function name -> operation name (operations.ts OPERATIONS' keys, e.g. "allocate"). */
 function functionNames(): Map<string, string> {
   return new Map(Object.entries(library().functions).map(([op, fn]) => [fn, op]));
 }

@@ -1,6 +1,8 @@
+import { scriptErrorName, type ScriptErrorName } from './contract.js';
+
 /**
- * Typed errors of the lease store. Scripts answer with a numeric code (see
- * scripts/includes/common.lua); `scriptError` turns it into one of these,
+ * Typed errors of the lease store. Scripts answer with a numeric code
+ * (contract.ts SCRIPT_ERRORS); `scriptError` turns it into one of these,
  * and the gRPC layer maps each class to a status code and reason.
  */
 /**
@@ -104,66 +106,68 @@ export class PoolStateInconsistentError extends StoreError {
 export class ReplicationError extends StoreError {
   readonly reason = 'REPLICATION_TIMEOUT';
 }
+/** A value the store refuses whoever calls it (ids with tabs, spaces or control characters). */
+export class InvalidInputError extends StoreError {
+  readonly reason = 'INVALID_ARGUMENT';
+}
 /** Redis could not be reached, or did not answer in time. */
 export class StoreUnavailableError extends StoreError {
   readonly reason = 'REDIS_UNAVAILABLE';
 }
 
-/** Builds the typed error for a script's non-zero status code. */
-export function scriptError(code: number, values: unknown[], pool: string): StoreError {
-  const v = values.map((x) => String(x ?? ''));
-  switch (code) {
-    case 1:
-      return new PoolNotInitializedError(`pool ${pool} does not exist in Redis`);
-    case 2:
-      return new PoolExhaustedError(`pool ${pool} is exhausted: all ${v[0]} pairs are leased or reserved`, {
+/** One typed error per script error code: the compiler checks that every name of contract.ts has one. */
+const SCRIPT_ERROR_BUILDERS: { readonly [N in ScriptErrorName]: (v: readonly string[], pool: string) => StoreError } = {
+  POOL_NOT_INITIALIZED: (v, pool) =>
+    new PoolNotInitializedError(`pool ${pool} does not exist in Redis`),
+  POOL_EXHAUSTED: (v, pool) =>
+    new PoolExhaustedError(`pool ${pool} is exhausted: all ${v[0]} pairs are leased or reserved`, {
         pool,
         total: v[0]!,
-      });
-    case 3:
-      return new LeaseNotFoundError('no such lease');
-    case 5:
-      return new HostMismatchError(`the lease belongs to host ${v[0]}`, { lease_host: v[0]! }, {
+      }),
+  LEASE_NOT_FOUND: (v, pool) =>
+    new LeaseNotFoundError('no such lease'),
+  HOST_MISMATCH: (v, pool) =>
+    new HostMismatchError(`the lease belongs to host ${v[0]}`, { lease_host: v[0]! }, {
         holder: { leaseId: '', host: v[0]! },
         redacted: { message: 'the lease belongs to another host', metadata: {} },
-      });
-    case 6:
-      return new FencingTokenMismatchError(`fencing_token does not match the lease's token ${v[0]}`, {
+      }),
+  FENCING_TOKEN_MISMATCH: (v, pool) =>
+    new FencingTokenMismatchError(`fencing_token does not match the lease's token ${v[0]}`, {
         lease_fencing_token: v[0]!,
-      });
-    case 7:
-      return new RequestIdReusedError(
+      }),
+  REQUEST_ID_REUSED: (v, pool) =>
+    new RequestIdReusedError(
         `request_id was already used for lease ${v[0]} of host ${v[1]} workload ${v[2]}`,
         { lease_id: v[0]!, host: v[1]!, workload_id: v[2]! },
         { holder: { leaseId: v[0]!, host: v[1]! }, redacted: { message: 'request_id was already used for another workload', metadata: {} } },
-      );
-    case 8:
-      return new PoolConfigMismatchError(
+      ),
+  CATEGORIES_MISMATCH: (v, pool) =>
+    new PoolConfigMismatchError(
         `pool ${pool} already exists in Redis with level ${v[0]}:${v[1]}; ` +
           'start with the same --categories, or use another --pool',
         { stored_sensitivity: v[0]!, stored_categories: v[1]! },
-      );
-    case 9:
-      return new ReservedInUseError(`cannot reserve ${v[0]}: it is leased by ${v[1]}`, {
+      ),
+  RESERVED_IN_USE: (v, pool) =>
+    new ReservedInUseError(`cannot reserve ${v[0]}: it is leased by ${v[1]}`, {
         level: v[0]!,
         lease_id: v[1]!,
-      });
-    case 11:
-      return new PoolStateInconsistentError(
+      }),
+  POOL_STATE_INCONSISTENT: (v, pool) =>
+    new PoolStateInconsistentError(
         `pool ${pool} has state in Redis (${v[0]}) but no metadata; refusing to guess which pairs are in use`,
         { key: v[0]! },
-      );
-    case 12:
-      return new LevelInUseError(
+      ),
+  LEVEL_IN_USE: (v, pool) =>
+    new LevelInUseError(
         `level ${v[0]} is held by lease ${v[1]} (host ${v[2]}, workload ${v[3]}); join it with share_with to share it`,
         { level: v[0]!, lease_id: v[1]!, host: v[2]!, workload_id: v[3]! },
         {
           holder: { leaseId: v[1]!, host: v[2]! },
           redacted: { message: `level ${v[0]} is held by a lease of another host`, metadata: { level: v[0]! } },
         },
-      );
-    case 13:
-      return new LevelConflictError(
+      ),
+  LEVEL_CONFLICT: (v, pool) =>
+    new LevelConflictError(
         `level ${v[0]} ${v[3]} level ${v[2]} of lease ${v[1]}: one could read the other's files`,
         { level: v[0]!, lease_id: v[1]!, lease_level: v[2]!, relation: v[3]! },
         {
@@ -173,13 +177,13 @@ export function scriptError(code: number, values: unknown[], pool: string): Stor
             metadata: { level: v[0]! },
           },
         },
-      );
-    case 14:
-      return new LevelReservedError(
+      ),
+  LEVEL_RESERVED: (v, pool) =>
+    new LevelReservedError(
         v[0] === v[1] ? `level ${v[0]} is reserved` : `level ${v[0]} is comparable with the reserved pair ${v[1]}`,
         { level: v[0]!, reserved_level: v[1]! },
-      );
-    case 15: {
+      ),
+  VOLUME_CONFLICT: (v, pool) => {
       const scope = v[5]!.startsWith('s:') ? `storage ${v[5]!.slice(2)}` : `host ${v[5]!.slice(2)}`;
       return new VolumeConflictError(
         `volume ${v[0]} (${v[1]}) on ${scope} conflicts with lease ${v[2]}, which holds ${v[3]} (${v[4]}): ` +
@@ -194,50 +198,54 @@ export function scriptError(code: number, values: unknown[], pool: string): Stor
           },
         },
       );
-    }
-    case 16:
-      return new WorkloadHasLeaseError(
+    },
+  WORKLOAD_HAS_LEASE: (v, pool) =>
+    new WorkloadHasLeaseError(
         `the workload already holds lease ${v[0]} (level ${v[1]}) from a different request; release it first`,
         { lease_id: v[0]!, level: v[1]! },
-      );
-    case 17:
-      return new ShareMismatchError(`share_with: the lease has level ${v[0]}, not the requested options.level`, {
+      ),
+  SHARE_MISMATCH: (v, pool) =>
+    new ShareMismatchError(`share_with: the lease has level ${v[0]}, not the requested options.level`, {
         lease_level: v[0]!,
-      });
-    case 18:
-      return new KeyedSlotsExhaustedError('too many static and disabled leases in this pool (524,288)');
-    case 19:
-      return new HostExpiredError(
-        `host ${v[0]} missed its heartbeats and its leases were reclaimed at ${new Date(Number(v[1])).toISOString()}; ` +
+      }),
+  KEYED_EXHAUSTED: (v, pool) =>
+    new KeyedSlotsExhaustedError('too many static and disabled leases in this pool (524,288)'),
+  HOST_EXPIRED: (v, pool) =>
+    new HostExpiredError(
+        `host ${v[0]} missed its heartbeats and its leases were reclaimed at ${Number.isFinite(Number(v[1])) ? new Date(Number(v[1])).toISOString() : v[1]}; ` +
           'call Reconcile with the workloads it runs before anything else',
         { host: v[0]!, reclaimed_at_ms: v[1]! },
-      );
-    case 20:
-      return new HostQuotaError(
+      ),
+  HOST_QUOTA: (v, pool) =>
+    new HostQuotaError(
         `host ${v[0]} holds ${v[1]} pairs; ${v[2]} more would pass its quota of ${v[3]} (--host-quota)`,
         { host: v[0]!, used: v[1]!, cost: v[2]!, quota: v[3]! },
-      );
-    case 21:
-      return new PoolConfigMismatchError(
+      ),
+  LAYOUT_MISMATCH: (v, pool) =>
+    new PoolConfigMismatchError(
         `pool ${pool} in Redis was written with key layout version ${v[0] || '(none)'}, and this server reads version ${v[1]}; ` +
           'remove the pool (its keys mcs:{' + pool + '}:*) or use another --pool',
         { stored_layout: v[0]!, layout: v[1]! },
-      );
-    case 22:
-      return new LevelTooWideError(
+      ),
+  LEVEL_TOO_WIDE: (v, pool) =>
+    new LevelTooWideError(
         `level ${v[0]} covers ${v[1]} pairs of the pool; a static level may cover at most ${v[2]} (--max-static-pairs)`,
         { level: v[0]!, pairs: v[1]!, max_pairs: v[2]! },
-      );
-    case 23:
-      return new HostStaticQuotaError(
+      ),
+  HOST_STATIC_QUOTA: (v, pool) =>
+    new HostStaticQuotaError(
         `host ${v[0]} holds ${v[1]} static levels of one or of three or more categories; at most ${v[2]} (--host-static-quota)`,
         { host: v[0]!, held: v[1]!, quota: v[2]! },
-      );
-    case 24:
-      return new LeaseTooLargeError(`the lease would hold ${v[1]} ${v[0]}; at most ${v[2]}`, { what: v[0]!, count: v[1]!, max: v[2]! });
-    case 25:
-      return new NotAuthorizedError(v[0]!);
-    default:
-      return new PoolStateInconsistentError(`script answered unknown status ${code}`);
-  }
+      ),
+  LEASE_TOO_LARGE: (v, pool) =>
+    new LeaseTooLargeError(`the lease would hold ${v[1]} ${v[0]}; at most ${v[2]}`, { what: v[0]!, count: v[1]!, max: v[2]! }),
+  NOT_AUTHORIZED: (v, pool) =>
+    new NotAuthorizedError(v[0]!),
+};
+
+/** Builds the typed error for a script's non-zero status code. */
+export function scriptError(code: number, values: unknown[], pool: string): StoreError {
+  const name = scriptErrorName(code);
+  if (name === undefined) return new PoolStateInconsistentError(`script answered unknown status ${code}`);
+  return SCRIPT_ERROR_BUILDERS[name](values.map((x) => String(x ?? '')), pool);
 }

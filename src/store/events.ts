@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { Lease, LeaseKind } from './lease-store.js';
+import { EVENT_LEASE, leaseKindOf } from './contract.js';
+import type { Lease } from './types.js';
 
 /**
  * Reading the pool's lease event stream (written by the scripts, see
@@ -16,7 +17,7 @@ export interface LeaseEvent {
   readonly workloadId: string;
   /** Milliseconds since the epoch, from the event id (the Redis clock). */
   readonly at: number;
-  /** The lease in the stream's compact form (see includes/events.lua). */
+  /** The lease in the stream's compact form (contract.ts EVENT_LEASE). */
   readonly fields: readonly string[];
 }
 
@@ -67,7 +68,8 @@ export async function readEvents(
   return reply.flatMap(([, entries]) => entries.map(([id, fields]) => toEvent(id, fields)));
 }
 
-const KINDS: Record<string, LeaseKind> = { '': 'random', s: 'static', d: 'disabled' };
+/** Where each field of an event's lease sits (contract.ts EVENT_LEASE). */
+const AT = Object.fromEntries(EVENT_LEASE.map((name, i) => [name, i])) as Record<(typeof EVENT_LEASE)[number], number>;
 
 /**
  * The lease an event carries. Its contexts are stored as an interned
@@ -75,13 +77,17 @@ const KINDS: Record<string, LeaseKind> = { '': 'random', s: 'static', d: 'disabl
  * caller keeps a cache: a pool has a handful of them).
  */
 export async function eventLease(pool: string, f: readonly string[], labels: (id: string) => Promise<string>): Promise<Lease> {
-  const [id = '', host = '', workloads = '', level = '', token = '0', created = '0', expires = '0', labelsId = '', kind = '', claims = ''] = f;
+  const field = (name: keyof typeof AT) => f[AT[name]] ?? '';
+  const [id, host, workloads, level, token, created, expires, labelsId, kind, claims] = [
+    field('id'), field('host'), field('members'), field('level'), field('token'),
+    field('created') || '0', field('expires') || '0', field('labels'), field('kind'), field('claims'),
+  ];
   const [proc = '', mount = '', ro = ''] = (await labels(labelsId)).split('\t');
   const members = workloads.split(' ').filter(Boolean);
   return {
     id,
     pool,
-    kind: KINDS[kind] ?? 'random',
+    kind: leaseKindOf(kind),
     host,
     workloadId: members[0] ?? '',
     members,

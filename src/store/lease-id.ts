@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SLOTS } from './contract.js';
 
 /**
  * Lease ids: the lease's slot in four base32 digits (the allocation script
@@ -13,8 +14,8 @@ export const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 export const SLOT_DIGITS = 4;
 export const SUFFIX_DIGITS = 12;
 export const LEASE_ID_PATTERN = /^[a-z2-7]{16}$/;
-/** 16 * 32^3: above every rank of the largest pool (523,775). Same constant as lease.lua. */
-export const KEYED_BASE = 524_288;
+/** 16 * 32^3: above every rank of the largest pool (523,775); see contract.ts. */
+export const KEYED_BASE = SLOTS.KEYED_BASE;
 export const SLOT_LIMIT = 32 ** SLOT_DIGITS;
 
 export function newLeaseSuffix(): string {

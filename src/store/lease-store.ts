@@ -1,146 +1,33 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis, Cluster } from 'ioredis';
-import { ReplyError } from 'ioredis';
-import type { CategoryRange } from '../domain/categories.js';
 import { formatCategoryRange } from '../domain/categories.js';
-import type { Level } from '../domain/level.js';
 import { formatLevel } from '../domain/level.js';
 import { PairSpace } from '../domain/pairs.js';
-import type { Profile } from '../domain/profile.js';
 import { formatPrefix } from '../domain/context.js';
-import { leaseKeys, poolKeys, type PoolKeys } from './keys.js';
-import { KEYED_BASE, SLOT_LIMIT, SUFFIX_DIGITS, leaseSuffixFrom, newLeaseSuffixes, slotOfLeaseId } from './lease-id.js';
-import { scriptCommands, type ScriptCommands, type ScriptReply } from './scripts.js';
-import { LeaseNotFoundError, PoolNotInitializedError, ReplicationError, StoreError, StoreUnavailableError, scriptError } from './errors.js';
+import { REPORTED_KINDS, SLOTS } from './contract.js';
+import { poolKeys, type PoolKeys } from './keys.js';
+import { SLOT_LIMIT, SUFFIX_DIGITS, leaseSuffixFrom, newLeaseSuffixes, slotOfLeaseId } from './lease-id.js';
+import { OperationRunner, withTimeout, type Replication } from './runner.js';
+import { RECONCILE_BATCH_COST, RECONCILE_BATCH_WORKLOADS, costBatches } from './reconcile-batches.js';
+import { InvalidInputError, LeaseNotFoundError, scriptError } from './errors.js';
+import type {
+  Allocation,
+  CallOptions,
+  Claim,
+  InitResult,
+  LabelPrefixes,
+  Lease,
+  LeaseRef,
+  ListCursor,
+  PoolSettings,
+  PoolStats,
+  ReconcileResult,
+  ReportedWorkload,
+} from './types.js';
 
-export interface PoolSettings {
-  readonly name: string;
-  /** Sensitivity of every level in the pool, e.g. "s0". */
-  readonly sensitivity: string;
-  readonly categories: CategoryRange;
-  /** Pairs (two categories inside the range) that are never handed out. */
-  readonly reserved: readonly Level[];
-  readonly profile: Profile;
-  /** --host-ttl in seconds: leases lapse with their host's heartbeats (0 = never). */
-  readonly hostTtlSeconds?: number;
-  /** Pairs one host may hold (0 = no limit). */
-  readonly hostQuota?: number;
-  /** Wide static levels (one, or three or more categories) one host may hold (0 = no limit). */
-  readonly hostStaticQuota?: number;
-  /** Most pairs one static level may cover (0 = no limit); see domain/statics.ts. */
-  readonly maxStaticPairs?: number;
-  /** How many lease events the pool's stream keeps (about; 0 = none). */
-  readonly eventRetention?: number;
-  /** Process type of disabled labels (--privileged-type), e.g. those Reconcile restores; default spc_t. */
-  readonly privilegedType?: string;
-}
+export type * from './types.js';
+export { costBatches } from './reconcile-batches.js';
 
-/** One workload a host reports running, with its canonical level and what kind of level it is. */
-export interface ReportedWorkload {
-  readonly workloadId: string;
-  readonly level: string;
-  /** 'pair': two categories of the pool; 'static': another level inside it; 'disabled': the bare sensitivity. */
-  readonly kind: 'pair' | 'static' | 'disabled';
-  /** Pairs the level covers (domain/statics.ts coveredPairs): what restoring it costs. */
-  readonly coveredPairs: number;
-  /** Why the host may not have the level leased anew (its policy), if it may not; it may still keep a lease it holds. */
-  readonly refusal?: string;
-}
-
-export interface ReconcileConflict {
-  readonly workloadId: string;
-  readonly level: string;
-  readonly error: StoreError;
-  readonly holderLeaseId: string;
-  readonly holderHost: string;
-  readonly holderWorkloadId: string;
-}
-
-export interface ReconcileResult {
-  readonly kept: Lease[];
-  readonly restored: Lease[];
-  readonly conflicts: ReconcileConflict[];
-  readonly released: Lease[];
-}
-
-export type LeaseKind = 'random' | 'static' | 'disabled';
-
-/** A volume path a lease holds, shared (z) or private (Z), per host or per shared storage. */
-export interface Claim {
-  /** `h:<host>` or `s:<storage id>`. */
-  readonly scope: string;
-  readonly path: string;
-  readonly mode: 'z' | 'Z';
-}
-
-export interface Lease {
-  readonly id: string;
-  readonly pool: string;
-  readonly kind: LeaseKind;
-  readonly host: string;
-  /** The first member: the workload that created the lease. */
-  readonly workloadId: string;
-  /** Every workload sharing the lease (a pod), creator first. */
-  readonly members: readonly string[];
-  readonly claims: readonly Claim[];
-  readonly level: string;
-  readonly processLabel: string;
-  readonly mountLabel: string;
-  readonly roMountLabel: string;
-  /** Decimal string: tokens are above 2^32 and are compared, never computed with. */
-  readonly fencingToken: string;
-  /** Milliseconds since the epoch on the Redis clock. */
-  readonly createdAt: number;
-  /** Milliseconds since the epoch; 0 = never expires. */
-  readonly expiresAt: number;
-}
-
-export interface PoolStats {
-  readonly pool: string;
-  readonly sensitivity: string;
-  readonly categoryRange: string;
-  readonly total: number;
-  readonly leased: number;
-  readonly free: number;
-  readonly reserved: number;
-  readonly blocked: number;
-}
-
-/** What an allocation asks for. Levels are canonical (formatLevel). */
-export type Allocation =
-  | { readonly kind: 'random' }
-  | { readonly kind: 'static'; readonly level: string }
-  | { readonly kind: 'disabled'; readonly level: string }
-  | { readonly kind: 'join'; readonly leaseId: string; readonly level?: string };
-
-/** Context prefixes "user:role:type" of a lease's three labels. */
-export interface LabelPrefixes {
-  readonly process: string;
-  readonly mount: string;
-  readonly ro: string;
-}
-
-export interface InitResult {
-  readonly created: boolean;
-  readonly unreserved: number;
-  readonly reserved: number;
-}
-
-/** Where a lease listing continues: after this slot of this host. */
-export interface ListCursor {
-  readonly host: string;
-  readonly slot: number;
-}
-
-/** Per-call options: how long to wait for Redis before answering UNAVAILABLE. */
-export interface CallOptions {
-  readonly timeoutMs?: number;
-}
-
-export type LeaseRef = { readonly leaseId: string } | { readonly host: string; readonly workloadId: string };
-
-
-const DEFAULT_TIMEOUT_MS = 2000;
 /**
  * The randomness of one allocation in one call: a uniform integer in
  * [0, 2^48) (the script's draw; scripts must be deterministic, so it comes
@@ -151,85 +38,13 @@ function allocationRandomness(): { draw: number; suffix: string } {
   return { draw: bytes.readUIntBE(0, 6), suffix: leaseSuffixFrom(bytes.subarray(6)) };
 }
 
-/**
- * What one reconcile call may cost, in pair operations: a workload counts
- * RECONCILE_WORKLOAD_COST (writing its lease), a static level also the
- * pairs it covers (checking and blocking each). About 15 us a pair.
- */
-const RECONCILE_BATCH_COST = 1024;
-const RECONCILE_WORKLOAD_COST = 8;
-/** How reconcile.lua names the kinds of reported levels. */
-const REPORTED_KIND = { pair: 'p', static: 's', disabled: 'd' } as const;
-
 /** Leases read per host_members call. */
 const HOST_MEMBERS_PAGE = 500;
-
-/**
- * Consecutive batches of at most `count` workloads each costing at most
- * `budget` (a workload dearer than the budget goes alone).
- */
-export function costBatches<T extends { coveredPairs: number }>(items: readonly T[], count: number, budget: number): T[][] {
-  const out: T[][] = [];
-  let current: T[] = [];
-  let cost = 0;
-  for (const item of items) {
-    const c = RECONCILE_WORKLOAD_COST + item.coveredPairs;
-    if (current.length > 0 && (current.length >= count || cost + c > budget)) {
-      out.push(current);
-      current = [];
-      cost = 0;
-    }
-    current.push(item);
-    cost += c;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
-}
-
-/** Width of a lease in script replies: see leaseReply in scripts/includes/lease.lua. */
-const LEASE_FIELDS = 12;
-const KINDS: Record<string, LeaseKind> = { '': 'random', s: 'static', d: 'disabled' };
-
-function parseClaims(text: string): Claim[] {
-  if (text === '') return [];
-  return text.split('\n').map((entry) => {
-    const [scope, path, mode] = entry.split('\0') as [string, string, 'z' | 'Z'];
-    return { scope, path, mode };
-  });
-}
-
-/** A lease from its script reply fields (see leaseReply in scripts/includes/lease.lua). */
-export function toLease(pool: string, f: readonly unknown[]): Lease {
-  const str = (i: number) => String(f[i] ?? '');
-  const members = str(2).split(' ').filter(Boolean);
-  return {
-    id: str(0),
-    pool,
-    kind: KINDS[str(10)] ?? 'random',
-    host: str(1),
-    workloadId: members[0] ?? '',
-    members,
-    level: str(3),
-    fencingToken: str(4),
-    createdAt: Number(f[5]),
-    expiresAt: Number(f[6]),
-    processLabel: str(7),
-    mountLabel: str(8),
-    roMountLabel: str(9),
-    claims: parseClaims(str(11)),
-  };
-}
-
-function toLeases(pool: string, flat: readonly unknown[]): Lease[] {
-  const out: Lease[] = [];
-  for (let i = 0; i + LEASE_FIELDS <= flat.length; i += LEASE_FIELDS) out.push(toLease(pool, flat.slice(i, i + LEASE_FIELDS)));
-  return out;
-}
 
 /** The slot a lease id names in this pool, or undefined when it can name no lease here. */
 function slotIn(id: string, space: PairSpace): number | undefined {
   const slot = slotOfLeaseId(id);
-  if (slot === undefined || (slot >= space.size && slot < KEYED_BASE) || slot >= SLOT_LIMIT) return undefined;
+  if (slot === undefined || (slot >= space.size && slot < SLOTS.KEYED_BASE) || slot >= SLOT_LIMIT) return undefined;
   return slot;
 }
 
@@ -240,29 +55,31 @@ function slotOf(id: string, space: PairSpace): number {
   return slot;
 }
 
-function claimArgs(claims: readonly Claim[] = []): (string | number)[] {
-  return [claims.length, ...claims.flatMap((c) => [c.scope, c.path, c.mode])];
+/** Volume claims as the scripts' argument tails carry them: scope, path, mode, ... */
+function claimArgs(claims: readonly Claim[] = []): string[] {
+  return claims.flatMap((c) => [c.scope, c.path, c.mode]);
 }
 
-/** Errors that mean "Redis is not there right now", as opposed to a bug. */
-function isConnectionError(err: unknown): boolean {
-  if (err instanceof ReplyError) {
-    return /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|NOREPLICAS)\b/.test((err as Error).message);
-  }
-  return err instanceof Error;
+/**
+ * Records separate fields with tabs and pod members with spaces, so the
+ * store refuses ids holding either (or any other control character),
+ * whoever calls it; the service's own request rules are stricter.
+ */
+const ID = /^[\x21-\x7e]+$/;
+function requireId(field: string, value: string, { optional = false } = {}): void {
+  if (optional && value === '') return;
+  if (!ID.test(value)) throw new InvalidInputError(`${field}: must be printable ASCII without spaces`, { field });
 }
 
 /**
  * The lease store: one pool's state in Redis, changed only through the
- * atomic scripts in ./scripts, each in one round trip.
+ * atomic operations of ./operations.ts, each in one round trip.
  */
 export class LeaseStore {
   readonly keys: PoolKeys;
   readonly space: PairSpace;
-  private readonly scripts: ScriptCommands;
-  private readonly prefixes: readonly [string, string, string];
-
-  private readonly writerScripts: ScriptCommands;
+  private readonly ops: OperationRunner;
+  private readonly prefixes: LabelPrefixes;
 
   /**
    * `replication`: with `replicas` > 0, every change runs on `writer` (a
@@ -273,35 +90,42 @@ export class LeaseStore {
     readonly redis: Redis | Cluster,
     readonly settings: PoolSettings,
     private readonly onPoolRecreated: (result: InitResult) => void = () => {},
-    private readonly replication?: { readonly writer: Redis | Cluster; readonly replicas: number },
+    replication?: Replication,
   ) {
     this.keys = poolKeys(settings.name);
     this.space = new PairSpace(settings.categories);
-    this.scripts = scriptCommands(redis);
-    this.writerScripts = replication ? scriptCommands(replication.writer) : this.scripts;
+    // If Redis lost the pool (a restart without persistence, a failover to
+    // an empty replica), it is created again and the change retried once.
+    // The fencing counter is seeded from the clock, so tokens still grow;
+    // the lost leases themselves are gone, which the log says loudly.
+    this.ops = new OperationRunner(redis, this.keys, settings.name, async () => this.onPoolRecreated(await this.init()), replication);
     const p = settings.profile;
-    this.prefixes = [formatPrefix(p.process), formatPrefix(p.file), formatPrefix(p.roFile)];
+    this.prefixes = { process: formatPrefix(p.process), mount: formatPrefix(p.file), ro: formatPrefix(p.roFile) };
   }
 
   /** Creates the pool or checks it against the settings; reconciles reserved pairs. */
   async init(opts: CallOptions = {}): Promise<InitResult> {
     const { name, sensitivity, categories, reserved } = this.settings;
-    const args: (string | number)[] = [
-      this.keys.prefix,
-      name,
-      sensitivity,
-      formatCategoryRange(categories),
-      categories.low,
-      this.space.size,
-    ];
+    const pairs: (string | number)[] = [];
     for (const level of reserved) {
       const rank = this.space.rankOfLevel(level);
       if (rank === undefined) throw new RangeError(`reserved level ${formatLevel(level)} is not a pair of this pool`);
-      args.push(formatLevel(level), rank);
+      pairs.push(formatLevel(level), rank);
     }
-    args.splice(6, 0, this.settings.eventRetention ?? 6_000);
-    const reply = await this.call('initPool', leaseKeys(this.keys), args, opts);
-    return { created: reply[1] === 1, unreserved: Number(reply[2]), reserved: Number(reply[3]) };
+    const r = await this.ops.read(
+      'initPool',
+      {
+        pool: name,
+        sensitivity,
+        categories: formatCategoryRange(categories),
+        low: categories.low,
+        total: this.space.size,
+        eventRetention: this.settings.eventRetention ?? 6_000,
+      },
+      opts,
+      pairs,
+    );
+    return { created: r.flag(), unreserved: r.int(), reserved: r.int() };
   }
 
   /** What a disabled label gets: the profile's prefixes with the privileged process type. */
@@ -312,8 +136,20 @@ export class LeaseStore {
 
   /** The profile's prefixes: what a lease gets when the request sets no label options. */
   get defaultPrefixes(): LabelPrefixes {
-    const [process, mount, ro] = this.prefixes;
-    return { process, mount, ro };
+    return this.prefixes;
+  }
+
+  /** --host-quota, --host-static-quota, --max-static-pairs, as allocate.lua and reconcile.lua take them. */
+  private get limitArgs() {
+    return {
+      hostQuota: this.settings.hostQuota ?? 0,
+      hostStaticQuota: this.settings.hostStaticQuota ?? 0,
+      maxStaticPairs: this.settings.maxStaticPairs ?? 0,
+    };
+  }
+
+  private get hostTtlMs(): number {
+    return (this.settings.hostTtlSeconds ?? 0) * 1000;
   }
 
   async allocate(
@@ -328,43 +164,37 @@ export class LeaseStore {
     },
     opts: CallOptions = {},
   ): Promise<{ lease: Lease; created: boolean }> {
+    requireId('host', req.host);
+    requireId('workload_id', req.workloadId);
+    requireId('request_id', req.requestId ?? '', { optional: true });
     const what = req.what ?? { kind: 'random' };
     const p = req.prefixes ?? this.defaultPrefixes;
-    let join: [string, number | string] = ['', ''];
-    if (what.kind === 'join') join = [what.leaseId, slotOf(what.leaseId, this.space)];
-    const level = what.kind === 'random' ? '' : (what.level ?? '');
-    const { draw, suffix } = allocationRandomness();
+    const join = what.kind === 'join' ? { joinId: what.leaseId, joinSlot: slotOf(what.leaseId, this.space) } : { joinId: '', joinSlot: '' };
     // One id suffix and one random draw per call: if ioredis resends this
     // exact script after a reconnect, the script recognises its own lease.
-    const args = [
-      this.keys.prefix,
-      req.host,
-      req.workloadId,
-      req.requestId ?? '',
-      (req.ttlSeconds ?? 0) * 1000,
-      draw,
-      suffix,
-      p.process,
-      p.mount,
-      p.ro,
-      what.kind,
-      level,
-      ...join,
-      this.hostTtlMs,
-      ...this.limitArgs,
-      ...claimArgs(req.claims),
-    ];
-    const reply = await this.mutate('allocate', args, opts);
-    return { created: reply[1] === 1, lease: toLease(this.settings.name, reply.slice(2)) };
-  }
-
-  /** --host-quota, --host-static-quota, --max-static-pairs, as allocate.lua and reconcile.lua take them. */
-  private get limitArgs(): [number, number, number] {
-    return [this.settings.hostQuota ?? 0, this.settings.hostStaticQuota ?? 0, this.settings.maxStaticPairs ?? 0];
-  }
-
-  private get hostTtlMs(): number {
-    return (this.settings.hostTtlSeconds ?? 0) * 1000;
+    const { draw, suffix } = allocationRandomness();
+    const r = await this.ops.write(
+      'allocate',
+      {
+        host: req.host,
+        workload: req.workloadId,
+        requestId: req.requestId ?? '',
+        ttlMs: (req.ttlSeconds ?? 0) * 1000,
+        random: draw,
+        suffix,
+        processPrefix: p.process,
+        mountPrefix: p.mount,
+        roPrefix: p.ro,
+        mode: what.kind,
+        level: what.kind === 'random' ? '' : (what.level ?? ''),
+        ...join,
+        hostTtlMs: this.hostTtlMs,
+        ...this.limitArgs,
+      },
+      opts,
+      claimArgs(req.claims),
+    );
+    return { created: r.flag(), lease: r.lease() };
   }
 
   /**
@@ -372,9 +202,10 @@ export class LeaseStore {
    * (0 = the pool's host TTL). O(1) in the host's leases.
    */
   async heartbeat(host: string, ttlSeconds: number, opts: CallOptions = {}): Promise<{ expiresAt: number; leases: number }> {
-    const ttl = this.hostTtlMs > 0 ? (ttlSeconds > 0 ? ttlSeconds * 1000 : this.hostTtlMs) : 0;
-    const reply = await this.mutate('heartbeat', [this.keys.prefix, host, ttl], opts);
-    return { expiresAt: Number(reply[1]), leases: Number(reply[2]) };
+    requireId('host', host);
+    const ttlMs = this.hostTtlMs > 0 ? (ttlSeconds > 0 ? ttlSeconds * 1000 : this.hostTtlMs) : 0;
+    const r = await this.ops.write('heartbeat', { host, ttlMs }, opts);
+    return { expiresAt: r.int(), leases: r.int() };
   }
 
   /**
@@ -386,68 +217,75 @@ export class LeaseStore {
    * so a host with thousands of workloads or wide levels never blocks Redis
    * for long; safe to repeat.
    */
-  async reconcile(
-    host: string,
-    workloads: readonly ReportedWorkload[],
-    opts: CallOptions & { batch?: number } = {},
-  ): Promise<ReconcileResult> {
-    const batch = opts.batch ?? 200;
+  async reconcile(host: string, workloads: readonly ReportedWorkload[], opts: CallOptions & { batch?: number } = {}): Promise<ReconcileResult> {
+    requireId('host', host);
+    for (const w of workloads) requireId('workload_id', w.workloadId);
     const result: ReconcileResult = { kept: [], restored: [], conflicts: [], released: [] };
-    const startToken = await this.withTimeout(this.redis.hget(this.keys.meta, 'token'), opts);
+    const startToken = await withTimeout(this.redis.hget(this.keys.meta, 'token'), opts);
     if (startToken === null) {
       await this.init(opts);
       return this.reconcile(host, workloads, opts);
     }
     const p = this.defaultPrefixes;
     const priv = this.privilegedPrefixes;
-    for (const chunk of costBatches(workloads, batch, RECONCILE_BATCH_COST)) {
-      const args: (string | number)[] = [
-        this.keys.prefix, host, this.hostTtlMs, p.process, p.mount, p.ro, priv.process, priv.mount, priv.ro, ...this.limitArgs, chunk.length,
-      ];
+    const outcomes = { k: result.kept, r: result.restored, x: result.released } as Record<string, Lease[]>;
+    for (const chunk of costBatches(workloads, opts.batch ?? RECONCILE_BATCH_WORKLOADS, RECONCILE_BATCH_COST)) {
       const suffixes = newLeaseSuffixes(chunk.length);
-      chunk.forEach((w, i) => args.push(w.workloadId, w.level, REPORTED_KIND[w.kind], suffixes[i]!, w.refusal ?? ''));
-      const reply = await this.mutate('reconcile', args, opts);
-      let k = 1;
-      while (k < reply.length) {
-        const tag = String(reply[k]);
-        if (tag === 'c') {
-          const [workloadId, level, holderLeaseId, holderHost, holderWorkloadId, code, ...values] = reply
-            .slice(k + 1, k + 12)
-            .map(String) as [string, string, string, string, string, string, ...string[]];
-          const error = scriptError(Number(code), values, this.settings.name);
-          result.conflicts.push({ workloadId, level, error, holderLeaseId, holderHost, holderWorkloadId });
-          k += 12;
-        } else {
-          const lease = toLease(this.settings.name, reply.slice(k + 1, k + 1 + LEASE_FIELDS));
-          ({ k: result.kept, r: result.restored, x: result.released } as Record<string, Lease[]>)[tag]!.push(lease);
-          k += 1 + LEASE_FIELDS;
+      const reported = chunk.flatMap((w, i) => [w.workloadId, w.level, REPORTED_KINDS[w.kind], suffixes[i]!, w.refusal ?? '']);
+      const r = await this.ops.write(
+        'reconcile',
+        {
+          host,
+          hostTtlMs: this.hostTtlMs,
+          processPrefix: p.process,
+          mountPrefix: p.mount,
+          roPrefix: p.ro,
+          privilegedProcessPrefix: priv.process,
+          privilegedMountPrefix: priv.mount,
+          privilegedRoPrefix: priv.ro,
+          ...this.limitArgs,
+        },
+        opts,
+        reported,
+      );
+      while (!r.done) {
+        const tag = r.str();
+        if (tag !== 'c') {
+          outcomes[tag]!.push(r.lease());
+          continue;
         }
+        const [workloadId, level, holderLeaseId, holderHost, holderWorkloadId] = [r.str(), r.str(), r.str(), r.str(), r.str()];
+        const n = r.int();
+        const code = r.int();
+        const values = Array.from({ length: n - 1 }, () => r.str());
+        const error = scriptError(code, values, this.settings.name);
+        result.conflicts.push({ workloadId, level, error, holderLeaseId, holderHost, holderWorkloadId });
       }
     }
     // What the host holds but did not report: released, unless granted after we began.
     const reported = new Set(workloads.map((w) => w.workloadId));
     const held: string[] = [];
     for (let after = -1; ; ) {
-      const page = await this.call('hostMembers', leaseKeys(this.keys), [this.keys.prefix, host, after, HOST_MEMBERS_PAGE], opts);
-      held.push(...page.slice(2).map(String));
-      after = Number(page[1]);
+      const page = await this.ops.read('hostMembers', { host, after, limit: HOST_MEMBERS_PAGE }, opts);
+      after = page.int();
+      held.push(...page.strings());
       if (after < 0) break;
     }
     const unreported = held.filter((w) => !reported.has(w));
+    const batch = opts.batch ?? RECONCILE_BATCH_WORKLOADS;
     for (let i = 0; i === 0 || i < unreported.length; i += batch) {
       const chunk = unreported.slice(i, i + batch);
       const last = i + batch >= unreported.length ? '1' : '0';
-      const reply = await this.mutate('reconcileSweep', [this.keys.prefix, host, this.hostTtlMs, startToken, last, ...chunk], opts);
-      result.released.push(...toLeases(this.settings.name, reply.slice(1)));
+      const r = await this.ops.write('reconcileSweep', { host, hostTtlMs: this.hostTtlMs, startToken, last }, opts, chunk);
+      result.released.push(...r.leases());
     }
     return result;
   }
 
   /** Records the claims of volumes added to a live lease. */
   async planVolumes(leaseId: string, claims: readonly Claim[], opts: CallOptions = {}): Promise<Lease> {
-    const args = [this.keys.prefix, leaseId, slotOf(leaseId, this.space), ...claimArgs(claims)];
-    const reply = await this.mutate('planVolumes', args, opts);
-    return toLease(this.settings.name, reply.slice(1));
+    const r = await this.ops.write('planVolumes', { leaseId, slot: slotOf(leaseId, this.space) }, opts, claimArgs(claims));
+    return r.lease();
   }
 
   /**
@@ -459,163 +297,65 @@ export class LeaseStore {
     ref: { leaseId?: string; host?: string; workloadId?: string; fencingToken?: string },
     opts: CallOptions = {},
   ): Promise<{ released: boolean; remaining: number; lease?: Lease }> {
-    let byId: [string, number | string] = ['', ''];
+    requireId('host', ref.host ?? '', { optional: true });
+    requireId('workload_id', ref.workloadId ?? '', { optional: true });
+    let byId = { leaseId: '', slot: '' as string | number };
     if (ref.leaseId !== undefined) {
       const slot = slotIn(ref.leaseId, this.space);
       // An id that names no slot names no lease: nothing to release.
       if (slot === undefined) return { released: false, remaining: 0 };
-      byId = [ref.leaseId, slot];
+      byId = { leaseId: ref.leaseId, slot };
     }
-    const args = [this.keys.prefix, ...byId, ref.host ?? '', ref.workloadId ?? '', ref.fencingToken ?? ''];
-    const reply = await this.mutate('release', args, opts);
-    const lease = reply.length > 3 ? toLease(this.settings.name, reply.slice(3)) : undefined;
-    return { released: reply[1] === 1, remaining: Number(reply[2]), ...(lease ? { lease } : {}) };
+    const r = await this.ops.write(
+      'release',
+      { ...byId, host: ref.host ?? '', workload: ref.workloadId ?? '', fencingToken: ref.fencingToken ?? '' },
+      opts,
+    );
+    const released = r.flag();
+    const remaining = r.int();
+    return { released, remaining, ...(r.done ? {} : { lease: r.lease() }) };
   }
 
   async renew(leaseId: string, ttlSeconds: number, opts: CallOptions = {}): Promise<Lease> {
-    const slot = slotOf(leaseId, this.space);
-    const reply = await this.mutate('renew', [this.keys.prefix, leaseId, slot, ttlSeconds * 1000], opts);
-    return toLease(this.settings.name, reply.slice(1));
+    const r = await this.ops.write('renew', { leaseId, slot: slotOf(leaseId, this.space), ttlMs: ttlSeconds * 1000 }, opts);
+    return r.lease();
   }
 
   async get(ref: LeaseRef, opts: CallOptions = {}): Promise<Lease> {
     const args =
       'leaseId' in ref
-        ? [this.keys.prefix, ref.leaseId, slotOf(ref.leaseId, this.space), '', '']
-        : [this.keys.prefix, '', '', ref.host, ref.workloadId];
-    const reply = await this.call('getLease', leaseKeys(this.keys), args, opts);
-    return toLease(this.settings.name, reply.slice(1));
+        ? { leaseId: ref.leaseId, slot: slotOf(ref.leaseId, this.space), host: '', workload: '' }
+        : { leaseId: '', slot: '', host: ref.host, workload: ref.workloadId };
+    const r = await this.ops.read('getLease', args, opts);
+    return r.lease();
   }
 
   /**
    * One page of live leases in (host, slot) order, starting after `after`.
    * `next` is where the following page starts, or undefined at the end.
    */
-  async list(
-    req: { host?: string; after?: ListCursor; limit: number },
-    opts: CallOptions = {},
-  ): Promise<{ leases: Lease[]; next?: ListCursor }> {
-    const args = [this.keys.prefix, req.host ?? '', req.after?.host ?? '', req.after?.slot ?? '', req.limit];
-    const reply = await this.call('listLeases', leaseKeys(this.keys), args, opts);
-    const more = reply[1] === 1;
-    const next = { host: String(reply[2]), slot: Number(reply[3]) };
-    const leases = toLeases(this.settings.name, reply.slice(5, 5 + Number(reply[4]) * LEASE_FIELDS));
+  async list(req: { host?: string; after?: ListCursor; limit: number }, opts: CallOptions = {}): Promise<{ leases: Lease[]; next?: ListCursor }> {
+    const r = await this.ops.read(
+      'listLeases',
+      { filter: req.host ?? '', cursorHost: req.after?.host ?? '', cursorSlot: req.after?.slot ?? '', limit: req.limit },
+      opts,
+    );
+    const more = r.flag();
+    const next = { host: r.str(), slot: r.int() };
+    const n = r.int();
+    const leases = Array.from({ length: n }, () => r.lease());
     return { leases, ...(more ? { next } : {}) };
   }
 
   async stats(opts: CallOptions = {}): Promise<PoolStats> {
-    const reply = await this.withPool(() =>
-      this.call('poolStats', [this.keys.meta, this.keys.reserved], [this.keys.prefix], opts),
-    );
-    const [, pool, sensitivity, categoryRange, total, free, reserved, blocked] = reply as [
-      number,
-      string,
-      string,
-      string,
-      number,
-      number,
-      number,
-      number,
-    ];
+    const r = await this.ops.read('poolStats', {}, opts, [], true);
+    const [pool, sensitivity, categoryRange] = [r.str(), r.str(), r.str()];
+    const [total, free, reserved, blocked] = [r.int(), r.int(), r.int(), r.int()];
     return { pool, sensitivity, categoryRange, total, free, reserved, blocked, leased: total - free - reserved - blocked };
   }
 
   /** Reclaims up to `limit` expired leases; returns what it reclaimed. */
   async reap(limit: number, opts: CallOptions = {}): Promise<Lease[]> {
-    const reply = await this.mutate('reap', [this.keys.prefix, limit], opts);
-    return toLeases(this.settings.name, reply.slice(1));
-  }
-
-  private mutate(
-    name: 'allocate' | 'release' | 'renew' | 'planVolumes' | 'heartbeat' | 'reconcile' | 'reconcileSweep' | 'reap',
-    args: (string | number)[],
-    opts: CallOptions,
-  ) {
-    return this.withPool(async () => {
-      const reply = await this.call(name, leaseKeys(this.keys), args, opts, this.writerScripts);
-      // A sweep that reclaimed nothing wrote nothing: its WAIT would only
-      // hold up the calls queued behind it on the writer connection.
-      const wrote = name !== 'reap' || reply.length > 1;
-      if (wrote && this.replication && this.replication.replicas > 0) await this.awaitReplicas(opts);
-      return reply;
-    });
-  }
-
-  /**
-   * WAIT on the writer connection covers every change sent on it so far. For
-   * a Cluster it must reach the pool's primary: a pipeline is routed by its
-   * first key.
-   */
-  private async awaitReplicas(opts: CallOptions): Promise<void> {
-    const { writer, replicas } = this.replication!;
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    // Redis checks WAIT timeouts from its cron (every 100 ms at the default
-    // hz): leave that much room so the answer comes before our own bound.
-    const waitMs = Math.max(10, timeoutMs - 250);
-    const acked = await this.withTimeout(
-      writer.isCluster
-        ? (writer as Cluster)
-            .pipeline()
-            .exists(this.keys.meta)
-            .wait(replicas, waitMs)
-            .exec()
-            .then((r) => Number(r?.[1]?.[1] ?? 0))
-        : (writer as Redis).wait(replicas, waitMs),
-      { timeoutMs },
-    );
-    if (acked < replicas) {
-      throw new ReplicationError(
-        `the change is applied on the primary but only ${acked} of ${replicas} replicas acknowledged it within ${waitMs} ms; ` +
-          'retrying the same request is safe',
-        { acknowledged: String(acked), required: String(replicas) },
-      );
-    }
-  }
-
-  /**
-   * If Redis lost the pool (a restart without persistence, a failover to an
-   * empty replica), create it again and retry once. The fencing counter is
-   * seeded from the clock, so tokens still grow; the lost leases themselves
-   * are gone, which the log says loudly.
-   */
-  private async withPool(fn: () => Promise<ScriptReply>): Promise<ScriptReply> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!(err instanceof PoolNotInitializedError)) throw err;
-      this.onPoolRecreated(await this.init());
-      return fn();
-    }
-  }
-
-  /** A plain Redis read, bounded like the scripts. */
-  private async withTimeout<T>(p: Promise<T>, opts: CallOptions): Promise<T> {
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        p,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new StoreUnavailableError(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-    } catch (err) {
-      if (err instanceof StoreError || !isConnectionError(err)) throw err;
-      throw new StoreUnavailableError(`Redis is unavailable: ${(err as Error).message}`);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private async call(
-    name: keyof ScriptCommands,
-    keys: string[],
-    args: (string | number)[],
-    opts: CallOptions,
-    scripts: ScriptCommands = this.scripts,
-  ): Promise<ScriptReply> {
-    const reply = await this.withTimeout(scripts[name](keys, args), opts);
-    if (reply[0] !== 0) throw scriptError(reply[0], reply.slice(1), this.settings.name);
-    return reply;
+    return (await this.ops.write('reap', { limit }, opts)).leases();
   }
 }

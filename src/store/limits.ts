@@ -1,7 +1,7 @@
 /**
- * Bounds on what one lease may hold, defined once here and spliced into the
- * Lua library as constants (see scripts.ts): a request that would pass one
- * is refused by the script before it writes anything. They keep every lease
+ * Bounds on what one lease may hold, defined once here; the Lua sees them
+ * as C.<NAME> (contract.ts CONSTANTS): a request that would pass one is
+ * refused by the script before it writes anything. They keep every lease
  * record, lease event and reply small (about 33 KiB at most), so that no
  * client can grow Redis, the event stream or a reply without bound.
  */
@@ -17,5 +17,3 @@ export const LEASE_LIMITS = {
   /** Bytes of lease data in one ListLeases page; a page ends early rather than pass it. */
   MAX_PAGE_BYTES: 1024 * 1024,
 } as const;
-
-export type LuaConstant = keyof typeof LEASE_LIMITS;

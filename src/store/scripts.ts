@@ -1,81 +1,75 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
 import { ReplyError } from 'ioredis';
-import { LEASE_LIMITS } from './limits.js';
+import { luaContract } from './contract.js';
+import { OPERATIONS, luaArgBinding, type OperationName } from './operations.js';
 
 /**
- * The store's operations, one Lua file each (header: KEYS, ARGV, replies).
- * They are loaded into Redis once as one function library (FUNCTION LOAD)
- * and called with FCALL: each call runs exactly one operation atomically,
- * without re-running the definitions of the shared helpers in includes/
+ * The store's operations (operations.ts, one Lua file each) and the shared
+ * helpers in scripts/includes/ are loaded into Redis once as one function
+ * library (FUNCTION LOAD) and called with FCALL: each call runs exactly one
+ * operation atomically, without re-running the definitions of the helpers
  * (EVAL runs a script's whole body, helper definitions included, on every
  * call: 11 µs of the 66 µs an Allocate took).
+ *
+ * Every helper is a field of a module table named after its file
+ * (includes/pairs.lua defines Pairs.*), and the contract's tables (E, C,
+ * Key.NAMES, the reply field orders) come from contract.ts. So the chunk
+ * has a couple of dozen locals and each operation a dozen upvalues however
+ * many helpers there are (Lua 5.1 allows 200 and 60), and the includes may
+ * come in any order: a module's functions look each other up when they
+ * run, not when they are defined.
  */
-export const SCRIPTS = {
-  initPool: 'init_pool.lua',
-  allocate: 'allocate.lua',
-  release: 'release.lua',
-  renew: 'renew.lua',
-  reap: 'reap.lua',
-  planVolumes: 'plan_volumes.lua',
-  heartbeat: 'heartbeat.lua',
-  reconcile: 'reconcile.lua',
-  reconcileSweep: 'reconcile_sweep.lua',
-  getLease: 'get_lease.lua',
-  listLeases: 'list_leases.lua',
-  hostMembers: 'host_members.lua',
-  poolStats: 'pool_stats.lua',
-} as const;
-
-export type ScriptName = keyof typeof SCRIPTS;
-
-/** The shared helpers, in the order they build on each other. */
-const INCLUDES = ['keys.lua', 'common.lua', 'pairs.lua', 'lease.lua', 'statics.lua', 'claims.lua', 'events.lua', 'drop.lua'];
 
 const scriptsDir = new URL('./scripts/', import.meta.url);
 const read = (path: string) => readFileSync(fileURLToPath(new URL(path, scriptsDir)), 'utf8');
 const READ_ONLY = /^#!lua flags=no-writes\n/;
+
+/** includes/<name>.lua defines the module <Name>. */
+export function includeModules(): { module: string; file: string }[] {
+  return readdirSync(fileURLToPath(new URL('includes/', scriptsDir)))
+    .filter((f) => f.endsWith('.lua'))
+    .sort()
+    .map((file) => ({ module: file[0]!.toUpperCase() + file.slice(1, -'.lua'.length), file }));
+}
 
 export interface Library {
   /** Library name, versioned by its content: replicas of different versions never replace each other's code. */
   readonly name: string;
   readonly code: string;
   /** Operation -> the Redis function that runs it. */
-  readonly functions: Record<ScriptName, string>;
+  readonly functions: Record<OperationName, string>;
 }
 
 let built: Library | undefined;
 
-/** Replaces each `@NAME@` of a constant of limits.ts with its value; an unknown name is a bug. */
-function spliceConstants(code: string): string {
-  return code.replace(/@([A-Z_]+)@/g, (token, name: string) => {
-    if (name === 'LIB') return token;
-    const value = (LEASE_LIMITS as Record<string, number>)[name];
-    if (value === undefined) throw new Error(`the Lua library uses ${token}, which limits.ts does not define`);
-    return String(value);
-  });
-}
-
 /**
- * The function library: the helpers once, then each operation as a function
- * that first binds its call's keys and arguments (bindCall in keys.lua).
+ * The function library: the module tables, the contract, the helpers, then
+ * each operation as a function that binds its call's keys (Call.bind) and
+ * arguments (`A.<name>`) and runs its file.
  */
 export function library(): Library {
   if (built) return built;
-  const parts = INCLUDES.map((f) => read(`includes/${f}`));
+  const modules = includeModules();
+  const tables = ['E', 'C', ...modules.map((m) => m.module)];
+  const parts = [`local ${tables.join(', ')} = ${tables.map(() => '{}').join(', ')}`, luaContract()];
+  for (const { file } of modules) parts.push(`-- includes/${file}\n${read(`includes/${file}`)}`);
   const registrations: string[] = [];
-  for (const [name, file] of Object.entries(SCRIPTS)) {
-    const source = read(file);
+  for (const name of Object.keys(OPERATIONS) as OperationName[]) {
+    const source = read(OPERATIONS[name].file);
     const readOnly = READ_ONLY.test(source);
-    parts.push(`local function op_${name}(keys, args)\n  bindCall(keys, args)\n${source.replace(READ_ONLY, '')}\nend`);
+    if (readOnly !== Boolean((OPERATIONS[name] as { readOnly?: boolean }).readOnly)) {
+      throw new Error(`${OPERATIONS[name].file}: its no-writes flag and operations.ts disagree`);
+    }
+    parts.push(`local function op_${name}(keys, args)\n  Call.bind(keys, args)\n  ${luaArgBinding(name)}\n${source.replace(READ_ONLY, '')}\nend`);
     const flags = readOnly ? ", flags = {'no-writes'}" : '';
     registrations.push(`redis.register_function{function_name = '@LIB@_${name}', callback = op_${name}${flags}}`);
   }
-  const body = spliceConstants([...parts, ...registrations].join('\n'));
+  const body = [...parts, ...registrations].join('\n');
   const lib = `mcs_${createHash('sha1').update(body).digest('hex').slice(0, 12)}`;
-  const functions = Object.fromEntries(Object.keys(SCRIPTS).map((n) => [n, `${lib}_${n}`])) as Record<ScriptName, string>;
+  const functions = Object.fromEntries(Object.keys(OPERATIONS).map((n) => [n, `${lib}_${n}`])) as Record<OperationName, string>;
   built = { name: lib, code: `#!lua name=${lib}\n${body.replaceAll('@LIB@', lib)}`, functions };
   return built;
 }
@@ -84,7 +78,7 @@ export function library(): Library {
 export type ScriptReply = [number, ...unknown[]];
 
 export type ScriptCommands = {
-  [K in ScriptName]: (keys: string[], args: (string | number)[]) => Promise<ScriptReply>;
+  [K in OperationName]: (keys: string[], args: (string | number)[]) => Promise<ScriptReply>;
 };
 
 /** Redis has no such function: a restart or failover to a server without the library, or its first use. */
@@ -125,7 +119,7 @@ function loadLibrary(redis: Redis | Cluster): Promise<void> {
 export function scriptCommands(redis: Redis | Cluster): ScriptCommands {
   const { functions } = library();
   const commands = {} as ScriptCommands;
-  for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
+  for (const name of Object.keys(OPERATIONS) as OperationName[]) {
     const fcall = (keys: string[], args: (string | number)[]) =>
       redis.call('FCALL', functions[name], keys.length, ...keys, ...args) as Promise<ScriptReply>;
     commands[name] = async (keys, args) => {

@@ -1,32 +1,29 @@
 #!lua flags=no-writes
 -- list_leases: one page of live leases, ordered by host name, then by slot.
 --
--- KEYS: the pool's 15 keys, see includes/keys.lua
+-- A.filter       host filter ('' = every host)
+-- A.cursorHost   '' = from the start
+-- A.cursorSlot   exclusive, within the cursor host ('' = from its start)
+-- A.limit        page size
 --
--- ARGV[1] key prefix "mcs:{pool}:"
--- ARGV[2] host filter ('' = every host)
--- ARGV[3] cursor host ('' = from the start)
--- ARGV[4] cursor slot (exclusive, within the cursor host; '' = from its start)
--- ARGV[5] page size
---
--- Returns {0, more (1|0), last host, last slot, n, <n leases of 12 fields>}.
--- A page also ends once its leases pass MAX_PAGE_BYTES (limits.ts), so
--- that every page fits a default gRPC message whatever the leases hold.
--- The cursor is (host, slot): stable while leases come and go, and a page
--- costs what it returns (a range of each host's sorted slots), not the
--- leases of the hosts it touches. A pod's
--- lease appears once. Expired leases are skipped; they still move the cursor.
+-- Returns {0, more (1|0), last host, last slot, n, <n leases: Records.REPLY>}.
+-- A page also ends once its leases pass C.MAX_PAGE_BYTES, so that every
+-- page fits a default gRPC message whatever the leases hold. The cursor is
+-- (host, slot): stable while leases come and go, and a page costs what it
+-- returns (a range of each host's sorted slots), not the leases of the
+-- hosts it touches. A pod's lease appears once. Expired leases are
+-- skipped; they still move the cursor.
 
-local filter, cursorHost, size = ARGV[2], ARGV[3], tonumber(ARGV[5])
-local cursorSlot = tonumber(ARGV[4]) or -1
-local now = nowMs()
+local filter, cursorHost, size = A.filter, A.cursorHost, tonumber(A.limit)
+local cursorSlot = tonumber(A.cursorSlot) or -1
+local now = Call.now()
 
 -- The host after `host` in name order, or nil.
 local function nextHost(host)
   if filter ~= '' then return nil end
   local from = '-'
   if host ~= '' then from = '(' .. host end
-  return redis.call('ZRANGE', KEY_HOSTS, from, '+', 'BYLEX', 'LIMIT', 0, 1)[1]
+  return redis.call('ZRANGE', Key.hosts, from, '+', 'BYLEX', 'LIMIT', 0, 1)[1]
 end
 
 -- With a host filter the listing never leaves that host, whatever the
@@ -44,10 +41,10 @@ end
 local SCAN_LIMIT = 2 * size + 64
 local leases, n, lastHost, lastSlot, bytes, scanned = {}, 0, '', '', 0, 0
 local function full()
-  return n == size or bytes >= @MAX_PAGE_BYTES@ or scanned >= SCAN_LIMIT
+  return n == size or bytes >= C.MAX_PAGE_BYTES or scanned >= SCAN_LIMIT
 end
 while host and not full() do
-  local slots = hostSlotsAfter(host, cursorSlot, size - n)
+  local slots = Index.hostSlotsAfter(host, cursorSlot, size - n)
   if #slots == 0 then
     host = nextHost(host)
     cursorSlot = -1
@@ -57,10 +54,10 @@ while host and not full() do
     scanned = scanned + 1
     cursorSlot = slot
     lastHost, lastSlot = host, slot
-    local r = readRecord(slot)
-    if r and not isExpired(r.expires, now) then
+    local r = Records.readRecord(slot)
+    if r and not Call.expired(r.expires, now) then
       n = n + 1
-      for _, v in ipairs(leaseReply(slot, r)) do
+      for _, v in ipairs(Records.leaseReply(slot, r)) do
         table.insert(leases, v)
         if type(v) == 'string' then bytes = bytes + #v end
       end
@@ -71,7 +68,7 @@ end
 -- More to come when anything follows the last slot read.
 local more = 0
 if full() and lastHost ~= '' then
-  if #hostSlotsAfter(lastHost, lastSlot, 1) > 0 or nextHost(lastHost) then more = 1 end
+  if #Index.hostSlotsAfter(lastHost, lastSlot, 1) > 0 or nextHost(lastHost) then more = 1 end
 end
 
 local out = {0, more, lastHost, lastSlot, n}

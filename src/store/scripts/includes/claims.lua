@@ -1,5 +1,5 @@
--- Volume claims: which lease relabelled which path, shared (z) or private
--- (Z). Needs lease.lua. A claim lives in a sorted set per mode and scope,
+-- Claims: which lease relabelled which path, shared (z) or private (Z). A
+-- claim lives in a sorted set per mode and scope,
 -- ordered by path so that a path's ancestors and descendants are ranges:
 --   claims:<mode>:<scope>  ZSET  "path\0slot" (score 0)
 -- where scope is "h:<host>", or "s:<storage id>" for storage that several
@@ -9,16 +9,12 @@
 -- other container off its files. Members of one pod share a lease, so they
 -- never conflict.
 
-local function claimKey(mode, scope)
-  return prefix .. 'claims:' .. mode .. ':' .. scope
-end
-
 -- `a` is `b` or one of its ancestors, segment-wise (paths are normalised).
-local function isAncestorOrSelf(a, b)
+function Claims.isAncestorOrSelf(a, b)
   return a == b or a == '/' or string.sub(b, 1, #a + 1) == a .. '/'
 end
 
-local function parentPath(path)
+function Claims.parentPath(path)
   if path == '/' then return nil end
   local cut = string.match(path, '^(.*)/[^/]*$')
   if cut == '' then return '/' end
@@ -27,7 +23,7 @@ end
 
 -- Byte order, as sorted sets compare members (Lua's `<` would use the
 -- locale's collation, and stop at a NUL).
-local function bytesBefore(a, b)
+function Claims.bytesBefore(a, b)
   for i = 1, math.min(#a, #b) do
     local x, y = string.byte(a, i), string.byte(b, i)
     if x ~= y then return x < y end
@@ -37,23 +33,23 @@ end
 
 -- The longest proper ancestor of `path` whose claims ("ancestor\0slot")
 -- would sort before the member `top`, or nil.
-local function ancestorBefore(path, top)
-  local a = parentPath(path)
-  while a and not bytesBefore(a .. '\0', top) do a = parentPath(a) end
+function Claims.ancestorBefore(path, top)
+  local a = Claims.parentPath(path)
+  while a and not Claims.bytesBefore(a .. '\0', top) do a = Claims.parentPath(a) end
   return a
 end
 
 -- The first claim in `key` overlapping `path` that belongs to a slot other
 -- than `own`, as {path, slot, record}, or nil. Claims of leases that
--- `isLive` rejects are skipped (and reclaimed).
-local function foreignOverlap(key, path, own, isLive)
-  local function foreign(members)
-    for _, m in ipairs(members) do
+-- `Leases.isLive` rejects are skipped (and reclaimed).
+function Claims.foreignOverlap(key, path, own)
+  local function foreign(found)
+    for _, m in ipairs(found) do
       local p, s = string.match(m, '^(.*)%z(%d+)$')
       local slot = tonumber(s)
       if slot ~= own then
-        local r = readRecord(slot)
-        if r and isLive(slot, r) then return {p, slot, r} end
+        local r = Records.readRecord(slot)
+        if r and Leases.isLive(slot, r) then return {p, slot, r} end
       end
     end
     return nil
@@ -71,12 +67,12 @@ local function foreignOverlap(key, path, own, isLive)
     local top = redis.call('ZRANGE', key, '[' .. candidate .. '\0\255', '-', 'BYLEX', 'REV', 'LIMIT', 0, 1)[1]
     if not top then break end
     local p = string.match(top, '^(.*)%z%d+$')
-    if isAncestorOrSelf(p, candidate) then
+    if Claims.isAncestorOrSelf(p, candidate) then
       local hit = foreign(redis.call('ZRANGE', key, '[' .. p .. '\0', '[' .. p .. '\0\255', 'BYLEX'))
       if hit then return hit end
-      candidate = parentPath(p)
+      candidate = Claims.parentPath(p)
     else
-      candidate = ancestorBefore(candidate, top)
+      candidate = Claims.ancestorBefore(candidate, top)
     end
   end
   -- Below the path: one range.
@@ -86,24 +82,24 @@ local function foreignOverlap(key, path, own, isLive)
   while true do
     local batch = redis.call('ZRANGE', key, '[' .. below, '[' .. below .. '\255', 'BYLEX', 'LIMIT', offset, 64)
     if #batch == 0 then return nil end
-    local before = dropped
+    local before = Call.dropped
     local hit = foreign(batch)
     if hit then return hit end
     -- Reclaiming an expired lease removed entries: the offset moved under us.
-    if dropped ~= before then offset = 0 else offset = offset + #batch end
+    if Call.dropped ~= before then offset = 0 else offset = offset + #batch end
   end
 end
 
 -- Checks claims {scope, path, mode} for the lease in slot `own` (nil for a
 -- lease not yet written). Returns an error reply or nil.
-local function claimConflict(claims, own, isLive)
+function Claims.claimConflict(claims, own)
   for _, c in ipairs(claims) do
     local modes = {'Z'}
     if c.mode == 'Z' then modes = {'Z', 'z'} end
     for _, m in ipairs(modes) do
-      local hit = foreignOverlap(claimKey(m, c.scope), c.path, own, isLive)
+      local hit = Claims.foreignOverlap(Key.claims(m, c.scope), c.path, own)
       if hit then
-        return {E_VOLUME_CONFLICT, c.path, c.mode, hit[3].id, hit[1], m, c.scope, hit[3].host}
+        return {E.VOLUME_CONFLICT, c.path, c.mode, hit[3].id, hit[1], m, c.scope, hit[3].host}
       end
     end
   end
@@ -113,7 +109,7 @@ end
 -- The claims of `r` with `claims` added: the new entries, the stored text
 -- they make and how many there are. Claims the lease already holds are not
 -- added twice.
-local function mergedClaims(r, claims)
+function Claims.mergedClaims(r, claims)
   local have, added, parts = {}, {}, {}
   for entry in string.gmatch(r.claims, '[^\n]+') do
     have[entry] = true
@@ -131,39 +127,38 @@ local function mergedClaims(r, claims)
 end
 
 -- An error reply when adding `claims` would take the lease `r` past its
--- bounds (limits.ts), or nil.
-local function claimsTooLarge(r, claims)
-  local _, text, n = mergedClaims(r, claims)
-  if n > @MAX_CLAIMS@ then return {E_LEASE_TOO_LARGE, 'claims', n, @MAX_CLAIMS@} end
-  if #text > @MAX_CLAIM_BYTES@ then return {E_LEASE_TOO_LARGE, 'claim bytes', #text, @MAX_CLAIM_BYTES@} end
+-- bounds (C.MAX_CLAIMS, C.MAX_CLAIM_BYTES), or nil.
+function Claims.claimsTooLarge(r, claims)
+  local _, text, n = Claims.mergedClaims(r, claims)
+  if n > C.MAX_CLAIMS then return {E.LEASE_TOO_LARGE, 'claims', n, C.MAX_CLAIMS} end
+  if #text > C.MAX_CLAIM_BYTES then return {E.LEASE_TOO_LARGE, 'claim bytes', #text, C.MAX_CLAIM_BYTES} end
   return nil
 end
 
 -- Adds claims to the lease record `r` in `slot` (not saved here) and to the
--- claim sets; check claimsTooLarge first.
-local function addClaims(slot, r, claims)
-  local added, text = mergedClaims(r, claims)
+-- claim sets; check Claims.claimsTooLarge first.
+function Claims.addClaims(slot, r, claims)
+  local added, text = Claims.mergedClaims(r, claims)
   r.claims = text
   for _, c in ipairs(added) do
-    redis.call('ZADD', claimKey(c.mode, c.scope), 0, c.path .. '\0' .. slotString(slot))
+    redis.call('ZADD', Key.claims(c.mode, c.scope), 0, c.path .. '\0' .. Records.slotString(slot))
   end
 end
 
-local function dropClaims(slot, r)
+function Claims.dropClaims(slot, r)
   for entry in string.gmatch(r.claims, '[^\n]+') do
     local scope, path, mode = string.match(entry, '^(.-)%z(.*)%z([zZ])$')
-    redis.call('ZREM', claimKey(mode, scope), path .. '\0' .. slotString(slot))
+    redis.call('ZREM', Key.claims(mode, scope), path .. '\0' .. Records.slotString(slot))
   end
 end
 
--- Claims as the scripts receive them: ARGV[first] = count, then count
--- triples scope, path, mode.
-local function claimsFromArgs(first)
+-- Claims as an operation's argument tail carries them: triples scope,
+-- path, mode from ARGV[first] to the end.
+function Claims.claimsFromArgs(first)
   local out = {}
-  local n = tonumber(ARGV[first]) or 0
-  for i = 0, n - 1 do
-    local base = first + 1 + 3 * i
-    table.insert(out, {scope = ARGV[base], path = ARGV[base + 1], mode = ARGV[base + 2]})
+  local args = Call.args
+  for base = first, #args - 2, 3 do
+    table.insert(out, {scope = args[base], path = args[base + 1], mode = args[base + 2]})
   end
   return out
 end

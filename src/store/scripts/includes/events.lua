@@ -1,22 +1,29 @@
--- Lease events, written by the same script as the change they describe, to
--- a capped Redis Stream. Any replica can serve any watcher, and a watcher
--- that resumes after its last event id misses nothing still retained. Needs
--- KEY_EVENTS and KEY_META (meta.eventmax: how many events to keep, about).
+-- Events: lease events, written by the same script as the change they
+-- describe, to a capped Redis Stream (Key.events). Any replica can serve
+-- any watcher, and a watcher that resumes after its last event id misses
+-- nothing still retained. meta.eventmax is how many events to keep (about).
 --   fields: t type (ALLOCATED RELEASED EXPIRED RESTORED RENEWED),
 --           h host, w member that left (RELEASED of one member),
---           l the lease, compact: a JSON array {id, host, members, level,
---             token, created, expires, labels id, kind, claims}; readers
---             turn the labels id into contexts through KEY_LABELS
--- An event costs about 200 bytes, so the stream's cap bounds its memory.
+--           l the lease, compact: a JSON array of the fields of
+--             Events.LEASE (src/store/contract.ts EVENT_LEASE), the
+--             contexts as an interned labels id that readers resolve
+--             through Key.labels
+-- An event costs about 200 bytes (at most about 33 KiB: the lease bounds),
+-- so the stream's cap bounds its memory.
 
-local function emit(eventType, slot, r, workload)
-  local keep = tonumber(redis.call('HGET', KEY_META, 'eventmax')) or 6000
+function Events.emit(eventType, slot, r, workload)
+  local keep = tonumber(redis.call('HGET', Key.meta, 'eventmax')) or 6000
   if keep <= 0 then return end
-  local lease = {r.id, r.host, r.workloads, levelOf(slot, r), r.token, r.created, r.expires, r.labels, r.kind, r.claims}
-  for i = 1, 10 do
-    local v = lease[i]
-    if type(v) == 'number' then lease[i] = string.format('%d', v) elseif v == nil then lease[i] = '' end
+  local lease = {
+    id = r.id, host = r.host, members = r.workloads, level = Records.levelOf(slot, r), token = r.token,
+    created = r.created, expires = r.expires, labels = r.labels, kind = r.kind, claims = r.claims,
+  }
+  local out = {}
+  for i, name in ipairs(Events.LEASE) do
+    local v = lease[name]
+    if type(v) == 'number' then v = string.format('%d', v) elseif v == nil then v = '' end
+    out[i] = v
   end
-  redis.call('XADD', KEY_EVENTS, 'MAXLEN', '~', keep, '*',
-    't', eventType, 'h', r.host, 'w', workload or '', 'l', cjson.encode(lease))
+  redis.call('XADD', Key.events, 'MAXLEN', '~', keep, '*',
+    't', eventType, 'h', r.host, 'w', workload or '', 'l', cjson.encode(out))
 end

@@ -1,4 +1,4 @@
--- The pair pool as a permutation of ranks 0..total-1 held in two packed
+-- Pairs: the pair pool as a permutation of ranks 0..total-1 held in two packed
 -- arrays of u24 (Redis strings written with BITFIELD; 523,776 pairs take
 -- 1.5 MB each):
 --   slots[p] = rank stored at position p
@@ -7,59 +7,58 @@
 -- reserved. Entries store value+1 so that an unwritten (zero) entry means
 -- "identity", which lets a fresh pool start without writing anything.
 -- Drawing, taking and freeing a rank are O(1) swaps.
--- Needs KEY_META, KEY_SLOTS, KEY_POS set by the including script.
 
-local function positionOf(rank)
-  local v = redis.call('BITFIELD', KEY_POS, 'GET', 'u24', '#' .. rank)[1]
+function Pairs.positionOf(rank)
+  local v = redis.call('BITFIELD', Key.pos, 'GET', 'u24', '#' .. rank)[1]
   if v == 0 then return rank end
   return v - 1
 end
 
 -- Swaps the ranks at positions p and q; returns the rank that was at p.
 -- Three BITFIELD calls: both reads in one, then the two writes of each array.
-local function swapPositions(p, q)
-  local v = redis.call('BITFIELD', KEY_SLOTS, 'GET', 'u24', '#' .. p, 'GET', 'u24', '#' .. q)
+function Pairs.swapPositions(p, q)
+  local v = redis.call('BITFIELD', Key.slots, 'GET', 'u24', '#' .. p, 'GET', 'u24', '#' .. q)
   local rp, rq = p, q
   if v[1] ~= 0 then rp = v[1] - 1 end
   if v[2] ~= 0 then rq = v[2] - 1 end
   if p == q then return rp end
-  redis.call('BITFIELD', KEY_SLOTS, 'SET', 'u24', '#' .. p, rq + 1, 'SET', 'u24', '#' .. q, rp + 1)
-  redis.call('BITFIELD', KEY_POS, 'SET', 'u24', '#' .. rq, p + 1, 'SET', 'u24', '#' .. rp, q + 1)
+  redis.call('BITFIELD', Key.slots, 'SET', 'u24', '#' .. p, rq + 1, 'SET', 'u24', '#' .. q, rp + 1)
+  redis.call('BITFIELD', Key.pos, 'SET', 'u24', '#' .. rq, p + 1, 'SET', 'u24', '#' .. rp, q + 1)
   return rp
 end
 
-local function freeCount()
-  return tonumber(redis.call('HGET', KEY_META, 'free'))
+function Pairs.freeCount()
+  return tonumber(redis.call('HGET', Key.meta, 'free'))
 end
 
 -- Draws a free rank uniformly: `random` is a caller-supplied integer in
 -- [0, 2^48); fmod is exact on doubles, and the modulo bias is below 2^-29.
-local function drawFreeRank(random)
-  local free = freeCount()
-  local rank = swapPositions(math.fmod(random, free), free - 1)
-  redis.call('HSET', KEY_META, 'free', free - 1)
+function Pairs.drawFreeRank(random)
+  local free = Pairs.freeCount()
+  local rank = Pairs.swapPositions(math.fmod(random, free), free - 1)
+  redis.call('HSET', Key.meta, 'free', free - 1)
   return rank
 end
 
 -- Takes a specific rank out of the free region. Returns false when it is
 -- not free.
-local function takeRank(rank)
-  local free = freeCount()
-  local p = positionOf(rank)
+function Pairs.takeRank(rank)
+  local free = Pairs.freeCount()
+  local p = Pairs.positionOf(rank)
   if p >= free then return false end
-  swapPositions(p, free - 1)
-  redis.call('HSET', KEY_META, 'free', free - 1)
+  Pairs.swapPositions(p, free - 1)
+  redis.call('HSET', Key.meta, 'free', free - 1)
   return true
 end
 
 -- Puts a rank back into the free region. Returns false when it already was
 -- free (so a double release can never duplicate a pair).
-local function freeRank(rank)
-  local free = freeCount()
-  local p = positionOf(rank)
+function Pairs.freeRank(rank)
+  local free = Pairs.freeCount()
+  local p = Pairs.positionOf(rank)
   if p < free then return false end
-  swapPositions(p, free)
-  redis.call('HSET', KEY_META, 'free', free + 1)
+  Pairs.swapPositions(p, free)
+  redis.call('HSET', Key.meta, 'free', free + 1)
   return true
 end
 
@@ -69,13 +68,13 @@ end
 -- of consecutive entries are read and written as bytes with one
 -- GETRANGE/SETRANGE each (an entry is 3 bytes, big-endian, value+1), and
 -- only scattered entries go through BITFIELD, many per call.
-local BITFIELD_BATCH = 1000 -- ops per BITFIELD call (Lua's unpack takes at most 8000 values)
-local MIN_RUN = 4 -- shorter runs are cheaper as single BITFIELD ops
+Pairs.BITFIELD_BATCH = 1000 -- ops per BITFIELD call (Lua's unpack takes at most 8000 values)
+Pairs.MIN_RUN = 4 -- shorter runs are cheaper as single BITFIELD ops
 
 -- Scattered entries `indexes` of a packed array into out[index].
-local function readEntries(key, indexes, out)
-  for first = 1, #indexes, BITFIELD_BATCH do
-    local last = math.min(first + BITFIELD_BATCH - 1, #indexes)
+function Pairs.readEntries(key, indexes, out)
+  for first = 1, #indexes, Pairs.BITFIELD_BATCH do
+    local last = math.min(first + Pairs.BITFIELD_BATCH - 1, #indexes)
     local args = {}
     for i = first, last do
       local n = #args
@@ -90,13 +89,13 @@ local function readEntries(key, indexes, out)
 end
 
 -- Scattered index -> value entries of a packed array.
-local function writeEntries(key, entries)
+function Pairs.writeEntries(key, entries)
   local args, ops = {}, 0
   for index, value in pairs(entries) do
     local n = #args
     args[n + 1], args[n + 2], args[n + 3], args[n + 4] = 'SET', 'u24', '#' .. index, value + 1
     ops = ops + 1
-    if ops == BITFIELD_BATCH then
+    if ops == Pairs.BITFIELD_BATCH then
       redis.call('BITFIELD', key, unpack(args))
       args, ops = {}, 0
     end
@@ -105,7 +104,7 @@ local function writeEntries(key, entries)
 end
 
 -- Entries first..last of a packed array into out[index], with one GETRANGE.
-local function readRun(key, first, last, out)
+function Pairs.readRun(key, first, last, out)
   local bytes = redis.call('GETRANGE', key, 3 * first, 3 * last + 2)
   for i = first, last do
     local o = 3 * (i - first)
@@ -117,13 +116,13 @@ local function readRun(key, first, last, out)
 end
 
 -- Calls fn(first, last) for each run of consecutive numbers in the sorted
--- list `sorted` that is at least MIN_RUN long; returns the numbers left over.
-local function eachRun(sorted, fn)
+-- list `sorted` that is at least Pairs.MIN_RUN long; returns the numbers left over.
+function Pairs.eachRun(sorted, fn)
   local rest, i = {}, 1
   while i <= #sorted do
     local j = i
     while sorted[j + 1] == sorted[j] + 1 do j = j + 1 end
-    if j - i + 1 >= MIN_RUN then
+    if j - i + 1 >= Pairs.MIN_RUN then
       fn(sorted[i], sorted[j])
     else
       for k = i, j do rest[#rest + 1] = sorted[k] end
@@ -134,15 +133,15 @@ local function eachRun(sorted, fn)
 end
 
 -- Entries `sorted` (ascending) of a packed array into out[index].
-local function readSorted(key, sorted, out)
-  local rest = eachRun(sorted, function(first, last) readRun(key, first, last, out) end)
-  readEntries(key, rest, out)
+function Pairs.readSorted(key, sorted, out)
+  local rest = Pairs.eachRun(sorted, function(first, last) Pairs.readRun(key, first, last, out) end)
+  Pairs.readEntries(key, rest, out)
 end
 
 -- Writes values[index] for the entries `sorted` (ascending).
-local function writeSorted(key, sorted, values)
+function Pairs.writeSorted(key, sorted, values)
   local scattered = {}
-  local rest = eachRun(sorted, function(first, last)
+  local rest = Pairs.eachRun(sorted, function(first, last)
     local parts = {}
     for i = first, last do
       local x = values[i] + 1
@@ -151,7 +150,7 @@ local function writeSorted(key, sorted, values)
     redis.call('SETRANGE', key, 3 * first, table.concat(parts))
   end)
   for _, index in ipairs(rest) do scattered[index] = values[index] end
-  writeEntries(key, scattered)
+  Pairs.writeEntries(key, scattered)
 end
 
 -- Moves distinct ranks across the free boundary: out of the free region
@@ -159,13 +158,13 @@ end
 -- moving ranks end up in the block of m positions next to the boundary
 -- (they swap with the ranks there, which fill the holes they leave), and
 -- the boundary moves by m. Returns m.
-local function moveRanks(ranks, take)
-  local free = freeCount()
+function Pairs.moveRanks(ranks, take)
+  local free = Pairs.freeCount()
   local sorted = {}
   for i, r in ipairs(ranks) do sorted[i] = r end
   table.sort(sorted)
   local pos = {}
-  readSorted(KEY_POS, sorted, pos)
+  Pairs.readSorted(Key.pos, sorted, pos)
   local moving = {}
   for _, r in ipairs(sorted) do
     if (pos[r] < free) == take then moving[#moving + 1] = r end
@@ -175,7 +174,7 @@ local function moveRanks(ranks, take)
   local lo = free
   if take then lo = free - m end
   local slots = {}
-  readRun(KEY_SLOTS, lo, lo + m - 1, slots)
+  Pairs.readRun(Key.slots, lo, lo + m - 1, slots)
   local inBlock = {}
   for _, r in ipairs(moving) do
     if pos[r] >= lo and pos[r] < lo + m then inBlock[r] = true end
@@ -193,8 +192,8 @@ local function moveRanks(ranks, take)
       displacedPos[displaced[k]] = pos[r]
     end
   end
-  writeEntries(KEY_SLOTS, holeSlots)
-  writeEntries(KEY_POS, displacedPos)
+  Pairs.writeEntries(Key.slots, holeSlots)
+  Pairs.writeEntries(Key.pos, displacedPos)
   -- The block holds the moving ranks in rank order, so that runs of
   -- consecutive ranks get runs of consecutive positions.
   local block, newPos = {}, {}
@@ -204,16 +203,16 @@ local function moveRanks(ranks, take)
   end
   local positions = {}
   for q = lo, lo + m - 1 do positions[#positions + 1] = q end
-  writeSorted(KEY_SLOTS, positions, block)
-  writeSorted(KEY_POS, moving, newPos)
+  Pairs.writeSorted(Key.slots, positions, block)
+  Pairs.writeSorted(Key.pos, moving, newPos)
   if take then free = free - m else free = free + m end
-  redis.call('HSET', KEY_META, 'free', free)
+  redis.call('HSET', Key.meta, 'free', free)
   return m
 end
 
 -- Inverse of the combinatorial number system of src/domain/pairs.ts:
 -- rank = j*(j-1)/2 + i with 0 <= i < j. Returns the two category numbers.
-local function pairOfRank(rank, low)
+function Pairs.pairOfRank(rank, low)
   local j = math.floor((1 + math.sqrt(1 + 8 * rank)) / 2)
   while j * (j - 1) / 2 > rank do j = j - 1 end
   while (j + 1) * j / 2 <= rank do j = j + 1 end
@@ -223,19 +222,19 @@ end
 
 -- The pool's sensitivity and category range, fixed when it was created:
 -- read once per call.
-local function poolShape()
-  if not callShape then
-    local m = redis.call('HMGET', KEY_META, 'sensitivity', 'low', 'total')
+function Pairs.poolShape()
+  if not Call.shape then
+    local m = redis.call('HMGET', Key.meta, 'sensitivity', 'low', 'total')
     local low = tonumber(m[2])
     -- total = n(n-1)/2, so n = (1 + sqrt(1 + 8 total)) / 2
     local n = math.floor((1 + math.sqrt(1 + 8 * tonumber(m[3]))) / 2 + 0.5)
-    callShape = {sensitivity = m[1], low = low, high = low + n - 1}
+    Call.shape = {sensitivity = m[1], low = low, high = low + n - 1}
   end
-  return callShape
+  return Call.shape
 end
 
-local function levelOfRank(rank)
-  local shape = poolShape()
-  local a, b = pairOfRank(rank, shape.low)
+function Pairs.levelOfRank(rank)
+  local shape = Pairs.poolShape()
+  local a, b = Pairs.pairOfRank(rank, shape.low)
   return shape.sensitivity .. ':c' .. a .. ',c' .. b
 end

@@ -1,0 +1,104 @@
+-- Leases: writing and ending leases, with everything they hold.
+
+-- An error reply when one more member `workload` would take the lease `r`
+-- past its bounds (C.MAX_MEMBERS, C.MAX_MEMBER_BYTES), or nil.
+function Leases.membersTooLarge(r, workload)
+  local n = #Records.members(r) + 1
+  if n > C.MAX_MEMBERS then return {E.LEASE_TOO_LARGE, 'members', n, C.MAX_MEMBERS} end
+  local bytes = #r.workloads + 1 + #workload
+  if bytes > C.MAX_MEMBER_BYTES then return {E.LEASE_TOO_LARGE, 'member bytes', bytes, C.MAX_MEMBER_BYTES} end
+  return nil
+end
+
+-- Adds a pod member to the lease `r` in `slot` and saves it; check
+-- Leases.membersTooLarge first.
+function Leases.addMember(slot, r, host, workload)
+  r.workloads = r.workloads .. ' ' .. workload
+  Records.saveRecord(slot, r)
+  Index.indexMember(slot, host, workload)
+end
+
+-- Writes a new lease: its record, its first member and its indexes.
+function Leases.writeLease(slot, r)
+  Records.saveRecord(slot, r)
+  Index.indexMember(slot, r.host, r.workloads)
+  if r.request ~= '' then Index.indexSet('req', r.request, slot) end
+  if tonumber(r.expires) > 0 then Index.setExpiry(slot, r.expires) end
+end
+
+-- Removes a lease's record and every index entry of it.
+function Leases.unindexLease(slot, r)
+  redis.call('HDEL', Key.leases, slot)
+  for _, w in ipairs(Records.members(r)) do Index.unindexMember(slot, r.host, w) end
+  redis.call('ZREM', Key.host(r.host), slot)
+  if r.request ~= '' then Index.indexDel('req', r.request, slot) end
+  Index.clearExpiry(slot)
+end
+
+-- Removes a lease with all its members, claims and index entries, gives
+-- back what it held (its pair, the pairs its static level blocked, or its
+-- keyed slot) and records the event (RELEASED or EXPIRED). Returns the
+-- lease reply as it was.
+function Leases.dropLease(slot, r, event)
+  Call.dropped = Call.dropped + 1
+  local reply = Records.leaseReply(slot, r)
+  Events.emit(event, slot, r)
+  Hosts.refundHost(r.host, Hosts.quotaCost(slot, r.kind, r.level), Hosts.isWideLease(slot, r.kind))
+  if Records.isPairSlot(slot) then
+    Pairs.freeRank(slot)
+  else
+    if r.kind == C.KIND_STATIC then Statics.releaseStatic(slot, Statics.categoriesOf(r.level)) end
+    redis.call('RPUSH', Key.kfree, slot)
+  end
+  Leases.unindexLease(slot, r)
+  Claims.dropClaims(slot, r)
+  return reply
+end
+
+-- A lease is live until its expiry; an expired one found on the way is
+-- reclaimed on the spot, so it never blocks anyone.
+function Leases.isLive(slot, r)
+  if Call.expired(r.expires, Call.liveClock()) then
+    Leases.dropLease(slot, r, 'EXPIRED')
+    return false
+  end
+  return true
+end
+
+-- One member leaves. Returns the lease reply and how many members remain;
+-- the last member's leaving ends the lease.
+function Leases.dropMember(slot, r, workload)
+  local rest = {}
+  for _, w in ipairs(Records.members(r)) do
+    if w ~= workload then table.insert(rest, w) end
+  end
+  if #rest == 0 then return Leases.dropLease(slot, r, 'RELEASED'), 0 end
+  r.workloads = table.concat(rest, ' ')
+  Records.saveRecord(slot, r)
+  Index.unindexMember(slot, r.host, workload)
+  local reply = Records.leaseReply(slot, r)
+  Events.emit('RELEASED', slot, r, workload)
+  return reply, #rest
+end
+
+-- The live lease (slot, record) that (host, workload) holds, or nil. A
+-- stale index entry is dropped and an expired lease reclaimed on the way.
+-- Two members whose digests collide (odds about n / 2^64) cannot both be
+-- indexed: the script fails rather than let one shadow the other.
+function Leases.heldBy(host, workload)
+  local digest, slot, r, member = Index.workloadEntry(host, workload)
+  if not slot then return nil end
+  if member then
+    if not Leases.isLive(slot, r) then return nil end
+    return slot, r
+  end
+  if r then
+    for _, w in ipairs(Records.members(r)) do
+      if Index.workloadDigest(r.host, w) == digest then
+        error('workload index digest collision: ' .. host .. ' ' .. workload .. ' and lease ' .. r.id)
+      end
+    end
+  end
+  Index.indexDel('wl', digest, slot)
+  return nil
+end
