@@ -43,6 +43,8 @@ export interface ServeConfig {
   readonly hostTtlSeconds: number;
   /** Lease events kept in the pool's stream, about (0 = none). */
   readonly eventRetention: number;
+  /** Seconds new leases wait, after the pool was created again, for hosts to report what they run (0 = never). */
+  readonly recoveryWindowSeconds: number;
   /** TLS on the gRPC port; undefined = plaintext. */
   readonly tls: TlsFiles | undefined;
   /** Authorization policy (--authz); undefined = none. */
@@ -112,6 +114,7 @@ export interface ServeOptions {
   homeDirs?: string | undefined;
   hostTtl: string;
   eventRetention: string;
+  recoveryWindow: string;
   redisTimeout: string;
   reapInterval: string;
   shutdownGrace: string;
@@ -143,6 +146,7 @@ export const DEFAULTS = {
   idleTimeout: '300',
   hostTtl: '0',
   eventRetention: '6000',
+  recoveryWindow: '60',
   redisTimeout: '2000',
   reapInterval: '1000',
   shutdownGrace: '10',
@@ -402,6 +406,7 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
     metricsListen,
     hostTtlSeconds: integer('--host-ttl', o.hostTtl, 0, 30 * 24 * 3600),
     eventRetention: integer('--event-retention', o.eventRetention, 0, 100_000_000),
+    recoveryWindowSeconds: integer('--recovery-window', o.recoveryWindow, 0, 24 * 3600),
     tls,
     authz,
     hostQuota,

@@ -13,6 +13,8 @@ import type { Logger } from 'pino';
 export interface EmbeddedRedis {
   readonly socketPath: string;
   readonly dataDir: string;
+  /** True when the data directory held no Redis data before this start. */
+  readonly fresh: boolean;
   stop(): Promise<void>;
 }
 
@@ -151,6 +153,9 @@ export async function startEmbeddedRedis(dataDirInput: string, log: Logger): Pro
     }
   }
   rmSync(socketPath, { force: true });
+  // Nothing on disk yet: the pools this Redis will hold are new, and no
+  // workload can be running with their labels.
+  const fresh = !existsSync(join(dataDir, 'appendonlydir')) && !existsSync(join(dataDir, 'appendonly.aof'));
 
   const args = [
     '--port', '0',
@@ -187,6 +192,7 @@ export async function startEmbeddedRedis(dataDirInput: string, log: Logger): Pro
   return {
     socketPath,
     dataDir,
+    fresh,
     async stop() {
       process.removeListener('exit', killChild);
       if (!exited) {

@@ -642,8 +642,11 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       const host = requireHost(req.host);
       await authorize(call, 'Heartbeat', [host]);
       const ttl = ttlSeconds(req.ttl_seconds, 'ttl_seconds', { required: false });
-      const beat = await store.heartbeat(host, ttl, { timeoutMs: timeoutMs() });
-      return { response: { expires_at: beat.expiresAt > 0 ? timestamp(beat.expiresAt) : null, leases: String(beat.leases) } };
+      if (!/^\d{0,20}$/.test(req.pool_epoch)) throw invalidArgument('pool_epoch', 'must be a pool_epoch this service answered (digits), or empty');
+      const beat = await store.heartbeat(host, ttl, { timeoutMs: timeoutMs(), knownEpoch: req.pool_epoch });
+      return {
+        response: { expires_at: beat.expiresAt > 0 ? timestamp(beat.expiresAt) : null, leases: String(beat.leases), pool_epoch: beat.poolEpoch },
+      };
     }),
 
     Reconcile: unary('Reconcile', true, async (req, timeoutMs, call) => {

@@ -83,6 +83,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       reserved: config.reserved,
       profile: config.profile,
       hostTtlSeconds: config.hostTtlSeconds,
+      recoveryWindowSeconds: config.recoveryWindowSeconds,
       hostQuota: hostQuotaPairs(config.hostQuota, new PairSpace(config.categories).size),
       hostStaticQuota: config.hostStaticQuota,
       maxStaticPairs: config.maxStaticPairs,
@@ -109,7 +110,13 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   };
 
   async function initPool(): Promise<void> {
-    const result = await store.init({ timeoutMs: config.redisTimeoutMs });
+    // A pool that has to be created although it existed (this replica had it
+    // open, or the embedded Redis holds data) is created again: new leases
+    // wait --recovery-window for hosts to report what they run. One found
+    // missing at the first start on an external Redis is taken as new; hosts
+    // that knew an older epoch start the wait with their next heartbeat.
+    const recovering = poolReady || (embedded !== undefined && !embedded.fresh);
+    const result = await store.init({ timeoutMs: config.redisTimeoutMs, recovering });
     if (!poolReady) {
       const { pool: _pool, ...stats } = await store.stats({ timeoutMs: config.redisTimeoutMs });
       log.info({ ...stats, created: result.created, reservedAdded: result.reserved, reservedRemoved: result.unreserved }, result.created ? 'pool created' : 'pool opened');

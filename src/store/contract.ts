@@ -59,6 +59,7 @@ export const SCRIPT_ERRORS = {
   HOST_STATIC_QUOTA: 23,
   LEASE_TOO_LARGE: 24,
   NOT_AUTHORIZED: 25,
+  POOL_RECOVERING: 26,
 } as const;
 export type ScriptErrorName = keyof typeof SCRIPT_ERRORS;
 

@@ -95,6 +95,10 @@ export class HostStaticQuotaError extends StoreError {
 export class LeaseTooLargeError extends StoreError {
   readonly reason = 'LEASE_TOO_LARGE';
 }
+/** The pool was created again after Redis lost it: new leases wait for hosts to report what they run. */
+export class PoolRecoveringError extends StoreError {
+  readonly reason = 'POOL_RECOVERING';
+}
 /** The caller's policy does not let this host have the level leased (Reconcile). */
 export class NotAuthorizedError extends StoreError {
   readonly reason = 'NOT_AUTHORIZED';
@@ -239,6 +243,14 @@ const SCRIPT_ERROR_BUILDERS: { readonly [N in ScriptErrorName]: (v: readonly str
       ),
   LEASE_TOO_LARGE: (v, pool) =>
     new LeaseTooLargeError(`the lease would hold ${v[1]} ${v[0]}; at most ${v[2]}`, { what: v[0]!, count: v[1]!, max: v[2]! }),
+  POOL_RECOVERING: (v, pool) => {
+    const at = (ms: string) => (Number.isFinite(Number(ms)) && ms !== '' ? new Date(Number(ms)).toISOString() : ms);
+    return new PoolRecoveringError(
+      `pool ${pool} was created again at ${at(v[1]!)} (Redis lost its data): new leases wait until ${at(v[0]!)} ` +
+        'for the hosts to report what they run (Reconcile); retry then',
+      { until_ms: v[0]!, created_ms: v[1]! },
+    );
+  },
   NOT_AUTHORIZED: (v, pool) =>
     new NotAuthorizedError(v[0]!),
 };

@@ -98,13 +98,18 @@ export class LeaseStore {
     // an empty replica), it is created again and the change retried once.
     // The fencing counter is seeded from the clock, so tokens still grow;
     // the lost leases themselves are gone, which the log says loudly.
-    this.ops = new OperationRunner(redis, this.keys, settings.name, async () => this.onPoolRecreated(await this.init()), replication);
+    this.ops = new OperationRunner(redis, this.keys, settings.name, async () => this.onPoolRecreated(await this.init({ recovering: true })), replication);
     const p = settings.profile;
     this.prefixes = { process: formatPrefix(p.process), mount: formatPrefix(p.file), ro: formatPrefix(p.roFile) };
   }
 
-  /** Creates the pool or checks it against the settings; reconciles reserved pairs. */
-  async init(opts: CallOptions = {}): Promise<InitResult> {
+  /**
+   * Creates the pool or checks it against the settings; reconciles reserved
+   * pairs. `recovering`: if the pool has to be created, it is created again
+   * (Redis lost it, or may have), so new leases wait --recovery-window for
+   * hosts to report what they run; a pool known to be new does not wait.
+   */
+  async init(opts: CallOptions & { recovering?: boolean } = {}): Promise<InitResult> {
     const { name, sensitivity, categories, reserved } = this.settings;
     const pairs: (string | number)[] = [];
     for (const level of reserved) {
@@ -121,6 +126,7 @@ export class LeaseStore {
         low: categories.low,
         total: this.space.size,
         eventRetention: this.settings.eventRetention ?? 6_000,
+        recoveryMs: opts.recovering ? (this.settings.recoveryWindowSeconds ?? 0) * 1000 : 0,
       },
       opts,
       pairs,
@@ -201,11 +207,16 @@ export class LeaseStore {
    * A host is alive: every lease it holds stays alive for `ttlSeconds`
    * (0 = the pool's host TTL). O(1) in the host's leases.
    */
-  async heartbeat(host: string, ttlSeconds: number, opts: CallOptions = {}): Promise<{ expiresAt: number; leases: number }> {
+  async heartbeat(
+    host: string,
+    ttlSeconds: number,
+    opts: CallOptions & { knownEpoch?: string } = {},
+  ): Promise<{ expiresAt: number; leases: number; poolEpoch: string }> {
     requireId('host', host);
     const ttlMs = this.hostTtlMs > 0 ? (ttlSeconds > 0 ? ttlSeconds * 1000 : this.hostTtlMs) : 0;
-    const r = await this.ops.write('heartbeat', { host, ttlMs }, opts);
-    return { expiresAt: r.int(), leases: r.int() };
+    const recoveryMs = (this.settings.recoveryWindowSeconds ?? 0) * 1000;
+    const r = await this.ops.write('heartbeat', { host, ttlMs, knownEpoch: opts.knownEpoch ?? '', recoveryMs }, opts);
+    return { expiresAt: r.int(), leases: r.int(), poolEpoch: r.str() };
   }
 
   /**
@@ -223,7 +234,7 @@ export class LeaseStore {
     const result: ReconcileResult = { kept: [], restored: [], conflicts: [], released: [] };
     const startToken = await withTimeout(this.redis.hget(this.keys.meta, 'token'), opts);
     if (startToken === null) {
-      await this.init(opts);
+      this.onPoolRecreated(await this.init({ ...opts, recovering: true }));
       return this.reconcile(host, workloads, opts);
     }
     const p = this.defaultPrefixes;

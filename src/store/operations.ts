@@ -20,7 +20,7 @@ export interface OperationSpec {
 export const OPERATIONS = {
   initPool: {
     file: 'init_pool.lua',
-    args: ['prefix', 'pool', 'sensitivity', 'categories', 'low', 'total', 'eventRetention'],
+    args: ['prefix', 'pool', 'sensitivity', 'categories', 'low', 'total', 'eventRetention', 'recoveryMs'],
     rest: 'reserved pairs: level, rank, level, rank, ...',
   },
   allocate: {
@@ -36,7 +36,7 @@ export const OPERATIONS = {
   renew: { file: 'renew.lua', args: ['prefix', 'leaseId', 'slot', 'ttlMs'] },
   reap: { file: 'reap.lua', args: ['prefix', 'limit'] },
   planVolumes: { file: 'plan_volumes.lua', args: ['prefix', 'leaseId', 'slot'], rest: 'volume claims: scope, path, mode, ...' },
-  heartbeat: { file: 'heartbeat.lua', args: ['prefix', 'host', 'ttlMs'] },
+  heartbeat: { file: 'heartbeat.lua', args: ['prefix', 'host', 'ttlMs', 'knownEpoch', 'recoveryMs'] },
   reconcile: {
     file: 'reconcile.lua',
     args: [

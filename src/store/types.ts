@@ -23,6 +23,12 @@ export interface PoolSettings {
   readonly maxStaticPairs?: number;
   /** How many lease events the pool's stream keeps (about; 0 = none). */
   readonly eventRetention?: number;
+  /**
+   * --recovery-window in seconds: when the pool has to be created again
+   * (Redis lost it), new leases wait this long for hosts to report what they
+   * run (0 = never wait).
+   */
+  readonly recoveryWindowSeconds?: number;
   /** Process type of disabled labels (--privileged-type), e.g. those Reconcile restores; default spc_t. */
   readonly privilegedType?: string;
 }

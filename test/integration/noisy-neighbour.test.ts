@@ -7,8 +7,12 @@ import type { TestClient } from '../support/service.js';
 // A victim host's Allocate latency while a hostile host sends, one after
 // the other and without pause, the most expensive requests the API allows,
 // against the real service process and a real Redis. The bound is generous
-// so that a loaded machine cannot make it flaky (about 75 ms was seen
-// here); `npm run bench` prints the figures, also for more attackers.
+// so that a loaded machine cannot make it flaky: 250 ms (about 75 ms was
+// seen on an otherwise idle 2-core machine), or eight times the victim's own
+// p99 without the attacker when the machine is so busy that this is more.
+// Before the bounds on static levels, claims and paths, one request held
+// Redis for 0.3 to 1.2 s. `npm run bench` prints the figures, also for more
+// attackers.
 
 let redis: TestRedis;
 let service: CliProcess;
@@ -30,6 +34,7 @@ afterAll(async () => {
 
 describe('a noisy neighbour', () => {
   it("keeps another host's Allocate p99 under 250 ms", async () => {
+    const alone = await runNoisyNeighbour(address, { attackers: 0, durationMs: 3000 });
     const result = await runNoisyNeighbour(address, { attackers: 1, durationMs: 8000 });
     // Every kind of attack really ran, and was answered.
     for (const kind of [
@@ -45,6 +50,6 @@ describe('a noisy neighbour', () => {
     expect(result.attacks['level over --max-static-pairs']!.refused).toBe(result.attacks['level over --max-static-pairs']!.calls);
     expect(result.victim.errors).toBe(0);
     expect(result.victim.calls).toBeGreaterThan(20);
-    expect(result.victim.p99Ms).toBeLessThan(250);
+    expect(result.victim.p99Ms).toBeLessThan(Math.max(250, 8 * alone.victim.p99Ms));
   }, 60_000);
 });

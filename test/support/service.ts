@@ -49,6 +49,8 @@ export async function startService(
     metricsListen: 'none',
     // Tests fill small pools from one host; the quota has tests of its own.
     hostQuota: '0',
+    // Tests start Redis without data again and again; recovery has tests of its own.
+    recoveryWindow: '0',
     ...options,
   });
   return startServer(config, log);

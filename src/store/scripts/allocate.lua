@@ -34,6 +34,10 @@
 --   {E.HOST_QUOTA, host, used, cost, quota}
 --   {E.HOST_STATIC_QUOTA, host, wide static levels held, most allowed}
 --   {E.LEASE_TOO_LARGE, what, count, most allowed}  claims or members past their bounds
+--   {E.POOL_RECOVERING, until (ms), pool created at (ms)}  a new random or
+--        static lease while the pool, created again after Redis lost it,
+--        waits for hosts to report what they run (pod joins, disabled
+--        labels and the leases a workload holds already are answered)
 -- Nothing is written unless every check passes (expired leases met on the
 -- way are reclaimed). The checks whose cost is fixed (width, quotas) come
 -- before those that walk other leases. Idempotent: the same request for a
@@ -119,6 +123,10 @@ if mode == 'join' then
 end
 
 -- A new lease: every check first, those of fixed cost before the walks.
+if mode == 'random' or mode == 'static' then
+  local m = redis.call('HMGET', Key.meta, 'recoverUntil', 'created')
+  if m[1] and tonumber(m[1]) > now then return {E.POOL_RECOVERING, m[1], m[2]} end
+end
 local cats, wide = {}, false
 local cost = 1
 if mode == 'static' then

@@ -7,6 +7,9 @@
 -- A.low              lowest category number
 -- A.total            number of pairs in the range
 -- A.eventRetention   how many lease events to keep (about; 0 = none)
+-- A.recoveryMs       when the pool is created now: how long new leases wait
+--                    for hosts to report what they run (0 = the pool is new:
+--                    nobody can be running with its labels)
 -- rest               reserved pairs as level, rank, level, rank, ...
 --
 -- Returns {0, created (1|0), unreserved count, newly reserved count} or
@@ -38,6 +41,10 @@ if redis.call('EXISTS', Key.meta) == 0 then
   redis.call('HSET', Key.meta,
     'version', C.LAYOUT_VERSION, 'pool', pool, 'sensitivity', sensitivity, 'categories', categories,
     'low', low, 'total', total, 'free', total, 'token', now * 1000, 'created', now, 'labelseq', 0, 'keyedseq', 0, 'blocked', 0)
+  -- A pool created again after Redis lost it: workloads may still run with
+  -- labels it no longer knows. New leases wait (E.POOL_RECOVERING) until
+  -- the hosts have reported them (Reconcile) or the window ends.
+  if tonumber(A.recoveryMs) > 0 then redis.call('HSET', Key.meta, 'recoverUntil', now + tonumber(A.recoveryMs)) end
   created = 1
 else
   local m = redis.call('HMGET', Key.meta, 'sensitivity', 'categories', 'version')

@@ -7,6 +7,12 @@ export interface HeartbeatRequest {
    * How long the host counts as alive from now; 0 = the server's --host-ttl.
    */
   'ttl_seconds'?: (number);
+  /**
+   * The pool_epoch of the host's last HeartbeatResponse, if it has one. A
+   * host that knew another epoch than the pool's tells the service that the
+   * pool was created again while workloads ran.
+   */
+  'pool_epoch'?: (string);
 }
 
 export interface HeartbeatRequest__Output {
@@ -15,4 +21,10 @@ export interface HeartbeatRequest__Output {
    * How long the host counts as alive from now; 0 = the server's --host-ttl.
    */
   'ttl_seconds': (number);
+  /**
+   * The pool_epoch of the host's last HeartbeatResponse, if it has one. A
+   * host that knew another epoch than the pool's tells the service that the
+   * pool was created again while workloads ran.
+   */
+  'pool_epoch': (string);
 }

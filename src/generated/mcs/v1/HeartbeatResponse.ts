@@ -13,6 +13,12 @@ export interface HeartbeatResponse {
    * Workloads holding leases on the host (pod members count once each).
    */
   'leases'?: (number | string | Long);
+  /**
+   * Opaque; changes whenever the pool was created anew in Redis (Redis lost
+   * its data). A host that sees it change should Reconcile at once: the
+   * pool no longer knows its leases.
+   */
+  'pool_epoch'?: (string);
 }
 
 export interface HeartbeatResponse__Output {
@@ -25,4 +31,10 @@ export interface HeartbeatResponse__Output {
    * Workloads holding leases on the host (pod members count once each).
    */
   'leases': (string);
+  /**
+   * Opaque; changes whenever the pool was created anew in Redis (Redis lost
+   * its data). A host that sees it change should Reconcile at once: the
+   * pool no longer knows its leases.
+   */
+  'pool_epoch': (string);
 }
