@@ -60,6 +60,8 @@ export const SCRIPT_ERRORS = {
   LEASE_TOO_LARGE: 24,
   NOT_AUTHORIZED: 25,
   POOL_RECOVERING: 26,
+  STABLE_KEY_IN_USE: 27,
+  STABLE_KEY_LEVEL_MISMATCH: 28,
 } as const;
 export type ScriptErrorName = keyof typeof SCRIPT_ERRORS;
 
@@ -103,16 +105,19 @@ export const REPORTED_KINDS = { pair: 'p', static: 's', disabled: 'd' } as const
 
 /**
  * A lease in every script reply, field by field in this order (Lua:
- * Records.reply). `members` is the workload ids joined by spaces, `claims`
- * "scope\0path\0mode" entries joined by "\n".
+ * Records.leaseReply). `members` is the workload ids joined by spaces,
+ * `claims` "scope\0path\0mode" entries joined by "\n"; `heldUntil` is set
+ * (ms) for a pair held for its stable key, '' for a lease.
  */
-export const LEASE_REPLY = ['id', 'host', 'members', 'level', 'token', 'created', 'expires', 'process', 'mount', 'ro', 'kind', 'claims'] as const;
+export const LEASE_REPLY = [
+  'id', 'host', 'members', 'level', 'token', 'created', 'expires', 'process', 'mount', 'ro', 'kind', 'claims', 'stableKey', 'heldUntil',
+] as const;
 
 /**
  * A lease in an event of the stream (events.lua), as a JSON array in this
  * order: the contexts are an interned labels id, which readers resolve.
  */
-export const EVENT_LEASE = ['id', 'host', 'members', 'level', 'token', 'created', 'expires', 'labels', 'kind', 'claims'] as const;
+export const EVENT_LEASE = ['id', 'host', 'members', 'level', 'token', 'created', 'expires', 'labels', 'kind', 'claims', 'stableKey', 'held'] as const;
 
 /**
  * The Lua source of the contract's tables, spliced before the helpers:

@@ -99,6 +99,14 @@ export class LeaseTooLargeError extends StoreError {
 export class PoolRecoveringError extends StoreError {
   readonly reason = 'POOL_RECOVERING';
 }
+/** A live lease has the stable key already. */
+export class StableKeyInUseError extends StoreError {
+  readonly reason = 'STABLE_KEY_IN_USE';
+}
+/** The stable key holds another level than the request names. */
+export class StableKeyLevelMismatchError extends StoreError {
+  readonly reason = 'STABLE_KEY_LEVEL_MISMATCH';
+}
 /** The caller's policy does not let this host have the level leased (Reconcile). */
 export class NotAuthorizedError extends StoreError {
   readonly reason = 'NOT_AUTHORIZED';
@@ -163,8 +171,10 @@ const SCRIPT_ERROR_BUILDERS: { readonly [N in ScriptErrorName]: (v: readonly str
       ),
   LEVEL_IN_USE: (v, pool) =>
     new LevelInUseError(
-        `level ${v[0]} is held by lease ${v[1]} (host ${v[2]}, workload ${v[3]}); join it with share_with to share it`,
-        { level: v[0]!, lease_id: v[1]!, host: v[2]!, workload_id: v[3]! },
+        v[4]
+          ? `level ${v[0]} is held for stable key ${v[4]} (host ${v[2]}, hold ${v[1]}) until its workload comes back or the hold ends`
+          : `level ${v[0]} is held by lease ${v[1]} (host ${v[2]}, workload ${v[3]}); join it with share_with to share it`,
+        { level: v[0]!, lease_id: v[1]!, host: v[2]!, workload_id: v[3]!, ...(v[4] ? { stable_key: v[4] } : {}) },
         {
           holder: { leaseId: v[1]!, host: v[2]! },
           redacted: { message: `level ${v[0]} is held by a lease of another host`, metadata: { level: v[0]! } },
@@ -251,6 +261,21 @@ const SCRIPT_ERROR_BUILDERS: { readonly [N in ScriptErrorName]: (v: readonly str
       { until_ms: v[0]!, created_ms: v[1]! },
     );
   },
+  STABLE_KEY_IN_USE: (v) =>
+    new StableKeyInUseError(
+      `stable key ${v[0]} is held by lease ${v[1]} (host ${v[2]}, workload ${v[3]}); its pair comes back once that lease ends`,
+      { stable_key: v[0]!, lease_id: v[1]!, host: v[2]!, workload_id: v[3]! },
+      { holder: { leaseId: v[1]!, host: v[2]! }, redacted: { message: `stable key ${v[0]} is held by a lease of another host`, metadata: { stable_key: v[0]! } } },
+    ),
+  STABLE_KEY_LEVEL_MISMATCH: (v) =>
+    new StableKeyLevelMismatchError(
+      `stable key ${v[0]} holds level ${v[1]} (host ${v[2]}), not the requested options.level; ask for that level, or drop the hold first`,
+      { stable_key: v[0]!, held_level: v[1]!, host: v[2]! },
+      {
+        holder: { leaseId: '', host: v[2]! },
+        redacted: { message: `stable key ${v[0]} holds another level than the requested options.level`, metadata: { stable_key: v[0]! } },
+      },
+    ),
   NOT_AUTHORIZED: (v, pool) =>
     new NotAuthorizedError(v[0]!),
 };

@@ -7,7 +7,7 @@ import type { Lease } from './types.js';
  * scripts/includes/events.lua). Event ids are Redis stream ids: they grow
  * with every event, and a reader resumes after the last one it saw.
  */
-export type LeaseEventType = 'ALLOCATED' | 'RELEASED' | 'EXPIRED' | 'RESTORED' | 'RENEWED';
+export type LeaseEventType = 'ALLOCATED' | 'RELEASED' | 'EXPIRED' | 'RESTORED' | 'RENEWED' | 'HOLD_ENDED';
 
 export interface LeaseEvent {
   readonly id: string;
@@ -82,6 +82,7 @@ export async function eventLease(pool: string, f: readonly string[], labels: (id
     field('id'), field('host'), field('members'), field('level'), field('token'),
     field('created') || '0', field('expires') || '0', field('labels'), field('kind'), field('claims'),
   ];
+  const held = field('held') === '1';
   const [proc = '', mount = '', ro = ''] = (await labels(labelsId)).split('\t');
   const members = workloads.split(' ').filter(Boolean);
   return {
@@ -104,5 +105,7 @@ export async function eventLease(pool: string, f: readonly string[], labels: (id
           const [scope, path, mode] = entry.split('\0') as [string, string, 'z' | 'Z'];
           return { scope, path, mode };
         }),
+    stableKey: field('stableKey'),
+    heldUntil: held ? Number(expires) : 0,
   };
 }

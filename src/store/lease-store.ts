@@ -23,6 +23,7 @@ import type {
   PoolStats,
   ReconcileResult,
   ReportedWorkload,
+  StableKey,
 } from './types.js';
 
 export type * from './types.js';
@@ -167,10 +168,12 @@ export class LeaseStore {
       what?: Allocation;
       prefixes?: LabelPrefixes;
       claims?: readonly Claim[];
+      stable?: StableKey;
     },
     opts: CallOptions = {},
   ): Promise<{ lease: Lease; created: boolean }> {
     requireId('host', req.host);
+    if (req.stable) requireId('stable_key', req.stable.key);
     requireId('workload_id', req.workloadId);
     requireId('request_id', req.requestId ?? '', { optional: true });
     const what = req.what ?? { kind: 'random' };
@@ -196,11 +199,35 @@ export class LeaseStore {
         ...join,
         hostTtlMs: this.hostTtlMs,
         ...this.limitArgs,
+        stableKey: req.stable?.key ?? '',
+        stableScope: req.stable?.scope === 'cluster' ? 'c' : 'h',
+        retentionMs: this.retentionMs(req.stable),
       },
       opts,
       claimArgs(req.claims),
     );
     return { created: r.flag(), lease: r.lease() };
+  }
+
+  /** How long a stable key holds its pair: what the request asks, at most --stable-retention. */
+  private retentionMs(stable: StableKey | undefined): number {
+    if (!stable) return 0;
+    const max = this.settings.stableRetentionSeconds ?? 0;
+    const asked = stable.retentionSeconds > 0 ? stable.retentionSeconds : max;
+    return Math.min(asked, max) * 1000;
+  }
+
+  /**
+   * One page of the pairs held for stable keys (of one host, or all), in
+   * slot order after `after`; `next` is where the following page starts.
+   */
+  async listHolds(req: { host?: string; after?: number; limit: number }, opts: CallOptions = {}): Promise<{ holds: Lease[]; next?: number }> {
+    const r = await this.ops.read('listHolds', { filter: req.host ?? '', cursorSlot: req.after ?? '', limit: req.limit }, opts);
+    const more = r.flag();
+    const last = r.int();
+    const n = r.int();
+    const holds = Array.from({ length: n }, () => r.lease());
+    return { holds, ...(more ? { next: last } : {}) };
   }
 
   /**
@@ -361,8 +388,8 @@ export class LeaseStore {
   async stats(opts: CallOptions = {}): Promise<PoolStats> {
     const r = await this.ops.read('poolStats', {}, opts, [], true);
     const [pool, sensitivity, categoryRange] = [r.str(), r.str(), r.str()];
-    const [total, free, reserved, blocked] = [r.int(), r.int(), r.int(), r.int()];
-    return { pool, sensitivity, categoryRange, total, free, reserved, blocked, leased: total - free - reserved - blocked };
+    const [total, free, reserved, blocked, held] = [r.int(), r.int(), r.int(), r.int(), r.int()];
+    return { pool, sensitivity, categoryRange, total, free, reserved, blocked, held, leased: total - free - reserved - blocked - held };
   }
 
   /** Reclaims up to `limit` expired leases; returns what it reclaimed. */

@@ -28,7 +28,7 @@ export const OPERATIONS = {
     args: [
       'prefix', 'host', 'workload', 'requestId', 'ttlMs', 'random', 'suffix',
       'processPrefix', 'mountPrefix', 'roPrefix', 'mode', 'level', 'joinId', 'joinSlot',
-      'hostTtlMs', 'hostQuota', 'hostStaticQuota', 'maxStaticPairs',
+      'hostTtlMs', 'hostQuota', 'hostStaticQuota', 'maxStaticPairs', 'stableKey', 'stableScope', 'retentionMs',
     ],
     rest: 'volume claims: scope, path, mode, ...',
   },
@@ -50,6 +50,7 @@ export const OPERATIONS = {
   getLease: { file: 'get_lease.lua', args: ['prefix', 'leaseId', 'slot', 'host', 'workload'], readOnly: true },
   listLeases: { file: 'list_leases.lua', args: ['prefix', 'filter', 'cursorHost', 'cursorSlot', 'limit'], readOnly: true },
   hostMembers: { file: 'host_members.lua', args: ['prefix', 'host', 'after', 'limit'], readOnly: true },
+  listHolds: { file: 'list_holds.lua', args: ['prefix', 'filter', 'cursorSlot', 'limit'], readOnly: true },
   poolStats: { file: 'pool_stats.lua', args: ['prefix'], readOnly: true },
 } as const satisfies Record<string, OperationSpec>;
 

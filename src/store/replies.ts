@@ -32,6 +32,8 @@ export function leaseFromFields(pool: string, f: readonly unknown[]): Lease {
     mountLabel: str('mount'),
     roMountLabel: str('ro'),
     claims: parseClaims(str('claims')),
+    stableKey: str('stableKey'),
+    heldUntil: Number(str('heldUntil') || '0'),
   };
 }
 

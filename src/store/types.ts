@@ -29,6 +29,8 @@ export interface PoolSettings {
    * run (0 = never wait).
    */
   readonly recoveryWindowSeconds?: number;
+  /** --stable-retention in seconds: the longest a pair is held for its stable key (0 = stable keys hold nothing). */
+  readonly stableRetentionSeconds?: number;
   /** Process type of disabled labels (--privileged-type), e.g. those Reconcile restores; default spc_t. */
   readonly privilegedType?: string;
 }
@@ -91,6 +93,18 @@ export interface Lease {
   readonly createdAt: number;
   /** Milliseconds since the epoch; 0 = never expires. */
   readonly expiresAt: number;
+  /** The lease's stable key ('' = none): when it ends, its pair is held for the key. */
+  readonly stableKey: string;
+  /** For a pair held for its stable key (no members): when the hold ends (ms); 0 for a lease. */
+  readonly heldUntil: number;
+}
+
+/** A stable key and its scope: per host, or cluster-wide (any host may bring its pair back). */
+export interface StableKey {
+  readonly key: string;
+  readonly scope: 'host' | 'cluster';
+  /** How long the pair is held for the key once the lease ends (seconds; capped by the pool's --stable-retention). */
+  readonly retentionSeconds: number;
 }
 
 export interface PoolStats {
@@ -102,6 +116,8 @@ export interface PoolStats {
   readonly free: number;
   readonly reserved: number;
   readonly blocked: number;
+  /** Pairs held for stable keys (their leases ended; not free, not leased). */
+  readonly held: number;
 }
 
 /** What an allocation asks for. Levels are canonical (formatLevel). */

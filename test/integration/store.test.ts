@@ -137,6 +137,7 @@ describe('pool creation', () => {
       free: 523_775,
       reserved: 1,
       blocked: 0,
+      held: 0,
     });
     const leases = [];
     for (let i = 0; i < 200; i++) leases.push((await store.allocate({ host: 'h', workloadId: `w${i}` })).lease);

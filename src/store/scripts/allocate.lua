@@ -16,6 +16,9 @@
 -- A.hostQuota        --host-quota in pairs (0 = none)
 -- A.hostStaticQuota  --host-static-quota (0 = none)
 -- A.maxStaticPairs   --max-static-pairs (0 = none)
+-- A.stableKey        '' = none; the pair is held for it when the lease ends
+-- A.stableScope      'h' (the key is per host) or 'c' (cluster-wide)
+-- A.retentionMs      how long the pair is held for the key
 -- rest               volume claims: scope, path, mode for each
 --
 -- Returns {0, created (1|0), <lease: Records.REPLY>} or
@@ -34,6 +37,8 @@
 --   {E.HOST_QUOTA, host, used, cost, quota}
 --   {E.HOST_STATIC_QUOTA, host, wide static levels held, most allowed}
 --   {E.LEASE_TOO_LARGE, what, count, most allowed}  claims or members past their bounds
+--   {E.STABLE_KEY_IN_USE, key, lease id, host, workload}  a live lease has the key
+--   {E.STABLE_KEY_LEVEL_MISMATCH, key, held level, host}  the key holds another level
 --   {E.POOL_RECOVERING, until (ms), pool created at (ms)}  a new random or
 --        static lease while the pool, created again after Redis lost it,
 --        waits for hosts to report what they run (pod joins, disabled
@@ -44,13 +49,14 @@
 -- (host, workload) that holds a lease, or the same request id, returns that
 -- lease. If ioredis resends this very call after a reconnect, the lease it
 -- finds carries this call's suffix and it answers created = 1, as the first
--- execution did.
+-- execution did. A stable key whose pair is held (its lease ended within
+-- the retention) brings that pair back, as a new lease (created = 1) with
+-- the old level.
 
 local host, workload, requestId = A.host, A.workload, A.requestId
 local ttl, random, suffix = tonumber(A.ttlMs), tonumber(A.random), A.suffix
 local mode, level = A.mode, A.level
 local hostTtl = tonumber(A.hostTtlMs)
-local limits = {quota = tonumber(A.hostQuota), staticQuota = tonumber(A.hostStaticQuota)}
 local maxStaticPairs = tonumber(A.maxStaticPairs)
 local claims = Claims.claimsFromArgs(A.rest)
 
@@ -67,7 +73,7 @@ if requestId ~= '' then
   request = Index.requestDigest(host, requestId)
   local slot = Index.indexGet('req', request)
   local r = slot and Records.readRecord(slot)
-  if r and r.request == request and Leases.isLive(slot, r) then
+  if r and r.request == request and Leases.isLive(slot, r) and not Records.isHold(r) then
     if r.host ~= host or not Records.hasMember(r, workload) then
       return {E.REQUEST_ID_REUSED, r.id, r.host, Records.members(r)[1]}
     end
@@ -86,6 +92,7 @@ if existing then
   else
     same = r.kind == kind and r.labels == (Records.labelsId(A.processPrefix, A.mountPrefix, A.roPrefix) or '')
       and (mode ~= 'static' or Records.levelOf(existing, r) == level)
+      and r.stableKey == A.stableKey
   end
   if not same then return {E.WORKLOAD_HAS_LEASE, r.id, Records.levelOf(existing, r)} end
   local big = Claims.claimsTooLarge(r, claims)
@@ -103,7 +110,7 @@ end
 if mode == 'join' then
   local slot = tonumber(A.joinSlot)
   local r = Records.recordById(slot, A.joinId)
-  if not r or not Leases.isLive(slot, r) then return {E.LEASE_NOT_FOUND} end
+  if not r or not Leases.isLive(slot, r) or Records.isHold(r) then return {E.LEASE_NOT_FOUND} end
   if r.host ~= host then return {E.HOST_MISMATCH, r.host} end
   if level ~= '' and Records.levelOf(slot, r) ~= level then return {E.SHARE_MISMATCH, Records.levelOf(slot, r)} end
   local big = Leases.membersTooLarge(r, workload) or Claims.claimsTooLarge(r, claims)
@@ -120,6 +127,39 @@ if mode == 'join' then
   local reply = Records.leaseReply(slot, r)
   Events.emit('ALLOCATED', slot, r)
   return {0, 1, unpack(reply)}
+end
+
+local limits = {quota = tonumber(A.hostQuota), staticQuota = tonumber(A.hostStaticQuota)}
+
+-- A stable key: a live lease with it refuses, its held pair comes back.
+if A.stableKey ~= '' then
+  local slot, r = Index.stableEntry(A.stableScope, host, A.stableKey)
+  if slot and not Records.isHold(r) then
+    return {E.STABLE_KEY_IN_USE, A.stableKey, r.id, r.host, Records.members(r)[1] or ''}
+  end
+  if slot then
+    local heldLevel = Records.levelOf(slot, r)
+    if mode == 'static' and heldLevel ~= level then return {E.STABLE_KEY_LEVEL_MISMATCH, A.stableKey, heldLevel, r.host} end
+    if r.host ~= host then
+      local over = Hosts.quotaExceeded(host, Hosts.quotaCost(slot, r.kind, r.level), Hosts.isWideLease(slot, r.kind), limits)
+      if over then return over end
+    end
+    local big = Claims.claimsTooLarge(r, claims)
+    if big then return big end
+    local conflict = Claims.claimConflict(claims, slot)
+    if conflict then return conflict end
+    local lease = {
+      suffix = suffix, labels = Records.internLabels(A.processPrefix, A.mountPrefix, A.roPrefix),
+      request = request, ttl = ttl, retention = tonumber(A.retentionMs),
+    }
+    Leases.reviveHold(slot, r, host, workload, lease, now)
+    Claims.addClaims(slot, r, claims)
+    Records.saveRecord(slot, r)
+    Hosts.hostAlive(host, hostTtl, now)
+    local reply = Records.leaseReply(slot, r)
+    Events.emit('ALLOCATED', slot, r)
+    return {0, 1, unpack(reply)}
+  end
 end
 
 -- A new lease: every check first, those of fixed cost before the walks.
@@ -150,6 +190,7 @@ if conflict then return conflict end
 local slot
 local record = {
   host = host, workloads = workload, created = now, expires = 0, request = request, kind = kind, level = '', claims = '',
+  stableKey = A.stableKey, stableScope = A.stableScope, retention = A.retentionMs,
 }
 if mode == 'random' then
   if Pairs.freeCount() <= 0 then
@@ -173,6 +214,7 @@ record.token = redis.call('HINCRBY', Key.meta, 'token', 1)
 if ttl > 0 then record.expires = now + ttl end
 Claims.addClaims(slot, record, claims)
 Leases.writeLease(slot, record)
+if A.stableKey ~= '' then Index.indexSet('sk', Index.stableDigestOf(record), slot) end
 Hosts.hostAlive(host, hostTtl, now)
 local reply = Records.leaseReply(slot, record)
 Events.emit('ALLOCATED', slot, record)

@@ -40,7 +40,7 @@ if redis.call('EXISTS', Key.meta) == 0 then
   local now = Call.now()
   redis.call('HSET', Key.meta,
     'version', C.LAYOUT_VERSION, 'pool', pool, 'sensitivity', sensitivity, 'categories', categories,
-    'low', low, 'total', total, 'free', total, 'token', now * 1000, 'created', now, 'labelseq', 0, 'keyedseq', 0, 'blocked', 0)
+    'low', low, 'total', total, 'free', total, 'token', now * 1000, 'created', now, 'labelseq', 0, 'keyedseq', 0, 'blocked', 0, 'held', 0)
   -- A pool created again after Redis lost it: workloads may still run with
   -- labels it no longer knows. New leases wait (E.POOL_RECOVERING) until
   -- the hosts have reported them (Reconcile) or the window ends.

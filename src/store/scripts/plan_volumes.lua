@@ -14,7 +14,7 @@
 local id, slot = A.leaseId, tonumber(A.slot)
 local claims = Claims.claimsFromArgs(A.rest)
 local r = Records.recordById(slot, id)
-if not r or not Leases.isLive(slot, r) then return {E.LEASE_NOT_FOUND} end
+if not r or not Leases.isLive(slot, r) or Records.isHold(r) then return {E.LEASE_NOT_FOUND} end
 for _, c in ipairs(claims) do
   if c.scope == 'h:' then c.scope = 'h:' .. r.host end
 end

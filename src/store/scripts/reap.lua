@@ -14,8 +14,10 @@
 local now, limit = Call.now(), tonumber(A.limit)
 local out, reclaimed = {0}, 0
 
+-- A lease past its TTL or host ends (one with a stable key is held for its
+-- key); a hold past its retention ends, and its pair goes back to the pool.
 local function reclaim(slot, r)
-  for _, v in ipairs(Leases.dropLease(slot, r, 'EXPIRED')) do table.insert(out, v) end
+  for _, v in ipairs((Leases.endLease(slot, r, 'EXPIRED'))) do table.insert(out, v) end
   reclaimed = reclaimed + 1
 end
 

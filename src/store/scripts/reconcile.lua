@@ -58,7 +58,16 @@ local function conflict(workload, level, c)
   push('', c)
 end
 
-local function join(slot, r, workload, level)
+-- The label is held on this host already: by a pod member (join its
+-- lease), or for a stable key (the workload came back: the hold is its
+-- lease again).
+local function join(slot, r, workload, level, suffix)
+  if Records.isHold(r) then
+    local lease = {suffix = suffix, labels = Records.internLabels(A.processPrefix, A.mountPrefix, A.roPrefix), request = '', ttl = 0, retention = r.retention}
+    Leases.reviveHold(slot, r, host, workload, lease, now)
+    Events.emit('RESTORED', slot, r)
+    return push('r', Records.leaseReply(slot, r))
+  end
   local big = Leases.membersTooLarge(r, workload)
   if big then return conflict(workload, level, big) end
   Leases.addMember(slot, r, host, workload)
@@ -130,7 +139,7 @@ for base = 1, #reported - 4, 5 do
       c = Hosts.quotaExceeded(host, cost, wide, limits)
     end
     if joinSlot then
-      join(joinSlot, Records.readRecord(joinSlot), workload, level)
+      join(joinSlot, Records.readRecord(joinSlot), workload, level, suffix)
     elseif c then
       conflict(workload, level, c)
     elseif kind == C.REPORTED_PAIR then

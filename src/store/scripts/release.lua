@@ -12,7 +12,9 @@
 -- Records.REPLY>} or {0, 0, 0} when there is no such lease or member, or
 --   {E.HOST_MISMATCH, lease host}
 --   {E.FENCING_TOKEN_MISMATCH, lease token}
--- A lease id alone ends the lease for every member. Idempotent: a lease or
+-- A lease id alone ends the lease for every member (a lease with a stable
+-- key leaves its pair held for the key: the hold keeps the lease's id, and
+-- releasing that id drops the hold). Idempotent: a lease or
 -- member already gone gives released = 0. A lease found expired is
 -- reclaimed too but reported as released = 0: it had already ended.
 
@@ -30,10 +32,12 @@ if host ~= '' and r.host ~= host then return {E.HOST_MISMATCH, r.host} end
 if token ~= '' and r.token ~= token then return {E.FENCING_TOKEN_MISMATCH, r.token} end
 
 if Call.expired(r.expires, Call.now()) then
-  return {0, 0, 0, unpack(Leases.dropLease(slot, r, 'EXPIRED'))}
+  return {0, 0, 0, unpack((Leases.endLease(slot, r, 'EXPIRED')))}
 end
+-- A lease id alone ends the lease (a stable one is held for its key); the
+-- id of a hold drops the hold, and its pair goes back to the pool.
 if workload == '' then
-  return {0, 1, 0, unpack(Leases.dropLease(slot, r, 'RELEASED'))}
+  return {0, 1, 0, unpack((Leases.endLease(slot, r, 'RELEASED')))}
 end
 if not Records.hasMember(r, workload) then return {0, 0, #Records.members(r)} end
 local reply, remaining = Leases.dropMember(slot, r, workload)

@@ -12,7 +12,7 @@
 
 local id, slot, ttl = A.leaseId, tonumber(A.slot), tonumber(A.ttlMs)
 local r = Records.recordById(slot, id)
-if not r then return {E.LEASE_NOT_FOUND} end
+if not r or Records.isHold(r) then return {E.LEASE_NOT_FOUND} end
 
 local now = Call.now()
 if Call.expired(r.expires, now) then

@@ -2,7 +2,7 @@
 -- describe, to a capped Redis Stream (Key.events). Any replica can serve
 -- any watcher, and a watcher that resumes after its last event id misses
 -- nothing still retained. meta.eventmax is how many events to keep (about).
---   fields: t type (ALLOCATED RELEASED EXPIRED RESTORED RENEWED),
+--   fields: t type (ALLOCATED RELEASED EXPIRED RESTORED RENEWED HOLD_ENDED),
 --           h host, w member that left (RELEASED of one member),
 --           l the lease, compact: a JSON array of the fields of
 --             Events.LEASE (src/store/contract.ts EVENT_LEASE), the
@@ -17,6 +17,7 @@ function Events.emit(eventType, slot, r, workload)
   local lease = {
     id = r.id, host = r.host, members = r.workloads, level = Records.levelOf(slot, r), token = r.token,
     created = r.created, expires = r.expires, labels = r.labels, kind = r.kind, claims = r.claims,
+    stableKey = r.stableKey, held = r.held,
   }
   local out = {}
   for i, name in ipairs(Events.LEASE) do

@@ -1,6 +1,7 @@
 -- Index: how leases are found without scanning.
 --   wl:<d3>        HASH  (host, workload) digest -> slot, one entry per member
 --   req:<d3>       HASH  request id digest -> slot (requests that carried one)
+--   sk:<d3>        HASH  stable key digest -> slot (leases and holds that carry one)
 --   host:<host>    ZSET  the host's slots, each scored by itself
 --   Key.members    HASH  host -> how many workloads hold its leases
 --   Key.hosts      ZSET  hosts with at least one lease (score 0, by name)
@@ -47,6 +48,33 @@ end
 -- scoped by host: one host's ids never collide with another's.
 function Index.requestDigest(host, requestId)
   return string.sub(redis.sha1hex(host .. '\t' .. requestId), 1, 16)
+end
+
+-- A stable key's digest: per host ('h') or cluster-wide ('c': the same key
+-- from any host names the same hold).
+function Index.stableDigest(scope, host, key)
+  if scope == 'c' then return redis.sha1hex('\t' .. key) end
+  return redis.sha1hex(host .. '\t' .. key)
+end
+
+function Index.stableDigestOf(r)
+  return Index.stableDigest(r.stableScope, r.host, r.stableKey)
+end
+
+-- The lease or hold (slot, record) a stable key names, or nil. A stale
+-- index entry is dropped; an expired lease is ended on the way (a stable
+-- one is held then) and an expired hold dropped (Leases.isLive).
+function Index.stableEntry(scope, host, key)
+  local digest = Index.stableDigest(scope, host, key)
+  local slot = Index.indexGet('sk', digest)
+  if not slot then return nil end
+  local r = Records.readRecord(slot)
+  if not r or r.stableKey ~= key or r.stableScope ~= scope or (scope == 'h' and r.host ~= host) then
+    Index.indexDel('sk', digest, slot)
+    return nil
+  end
+  if not Leases.isLive(slot, r) then return nil end
+  return slot, r
 end
 
 -- What the workload index holds for (host, workload): its digest, the slot

@@ -7,6 +7,9 @@
 --   exp:<b>           ZSET  an expiry bucket (Index)
 --   scat:<c>          SET   wide static levels containing category c (Statics)
 --   claims:<m>:<s>    ZSET  volume claims of one mode and scope (Claims)
+--   sk:<d3>           HASH  stable key digest -> slot (Index)
+--   holds             ZSET  slots of pairs held for stable keys, scored by slot (Leases)
+--   holds:<host>      ZSET  the same, of one host
 
 function Key.host(host)
   return Call.prefix .. 'host:' .. host
@@ -26,6 +29,14 @@ end
 
 function Key.staticCategory(c)
   return Call.prefix .. 'scat:' .. c
+end
+
+function Key.holds()
+  return Call.prefix .. 'holds'
+end
+
+function Key.hostHolds(host)
+  return Call.prefix .. 'holds:' .. host
 end
 
 function Key.claims(mode, scope)

@@ -35,13 +35,20 @@ function Leases.unindexLease(slot, r)
   Index.clearExpiry(slot)
 end
 
--- Removes a lease with all its members, claims and index entries, gives
--- back what it held (its pair, the pairs its static level blocked, or its
--- keyed slot) and records the event (RELEASED or EXPIRED). Returns the
--- lease reply as it was.
+-- Removes a lease (or a hold) with all its members, claims and index
+-- entries, gives back what it held (its pair, the pairs its static level
+-- blocked, or its keyed slot) and records the event (RELEASED or EXPIRED;
+-- HOLD_ENDED for a hold). Returns the lease reply as it was.
 function Leases.dropLease(slot, r, event)
   Call.dropped = Call.dropped + 1
   local reply = Records.leaseReply(slot, r)
+  if Records.isHold(r) then
+    event = 'HOLD_ENDED'
+    redis.call('ZREM', Key.holds(), slot)
+    redis.call('ZREM', Key.hostHolds(r.host), slot)
+    redis.call('HINCRBY', Key.meta, 'held', -1)
+  end
+  if r.stableKey ~= '' then Index.indexDel('sk', Index.stableDigestOf(r), slot) end
   Events.emit(event, slot, r)
   Hosts.refundHost(r.host, Hosts.quotaCost(slot, r.kind, r.level), Hosts.isWideLease(slot, r.kind))
   if Records.isPairSlot(slot) then
@@ -55,12 +62,73 @@ function Leases.dropLease(slot, r, event)
   return reply
 end
 
+-- A lease ends (released, or its TTL or its host ran out): one with a
+-- stable key leaves its pair held for the key (Leases.holdLease); anything
+-- else, a hold included, is dropped. Returns the lease reply as it was, and
+-- whether the slot is still taken (by the hold).
+function Leases.endLease(slot, r, event)
+  if r.stableKey ~= '' and not Records.isHold(r) and (tonumber(r.retention) or 0) > 0 then
+    return Leases.holdLease(slot, r, event), true
+  end
+  return Leases.dropLease(slot, r, event), false
+end
+
+-- Keeps the pair of a lease that ended for its stable key: the members,
+-- request id and expiry go, the record stays in its slot (so the pair stays
+-- out of the free region and, for a static level, what it covers stays
+-- blocked), counted against its host's quota, its claims in place (the
+-- files still carry its label), until `retention` ms from now. The record
+-- `r` is changed into the hold. Returns the lease reply as it was.
+function Leases.holdLease(slot, r, event)
+  Call.dropped = Call.dropped + 1
+  local reply = Records.leaseReply(slot, r)
+  Events.emit(event, slot, r)
+  for _, w in ipairs(Records.members(r)) do Index.unindexMember(slot, r.host, w) end
+  redis.call('ZREM', Key.host(r.host), slot)
+  if r.request ~= '' then Index.indexDel('req', r.request, slot) end
+  Index.clearExpiry(slot)
+  r.workloads, r.request, r.held = '', '', '1'
+  r.expires = Call.now() + tonumber(r.retention)
+  Records.saveRecord(slot, r)
+  Index.setExpiry(slot, r.expires)
+  redis.call('ZADD', Key.holds(), slot, slot)
+  redis.call('ZADD', Key.hostHolds(r.host), slot, slot)
+  redis.call('HINCRBY', Key.meta, 'held', 1)
+  return reply
+end
+
+-- A hold becomes a live lease again, for `workload` on `host` (an Allocate
+-- with its stable key, or a Reconcile of a workload running with its
+-- level). `lease` has the new lease's id suffix, labels id, request digest,
+-- ttl (ms, 0 = none) and retention; a cluster-wide key may bring the hold
+-- to another host, whose quota the caller has checked. The record `r` is
+-- changed into the lease; the caller saves claims it adds.
+function Leases.reviveHold(slot, r, host, workload, lease, now)
+  redis.call('ZREM', Key.holds(), slot)
+  redis.call('ZREM', Key.hostHolds(r.host), slot)
+  redis.call('HINCRBY', Key.meta, 'held', -1)
+  Index.clearExpiry(slot)
+  if host ~= r.host then
+    local cost, wide = Hosts.quotaCost(slot, r.kind, r.level), Hosts.isWideLease(slot, r.kind)
+    Hosts.refundHost(r.host, cost, wide)
+    Hosts.chargeHost(host, cost, wide)
+  end
+  r.id = Records.slotDigits(slot) .. lease.suffix
+  r.host, r.workloads, r.held = host, workload, ''
+  r.created, r.token = now, redis.call('HINCRBY', Key.meta, 'token', 1)
+  r.expires = 0
+  if lease.ttl > 0 then r.expires = now + lease.ttl end
+  r.labels, r.request, r.retention = lease.labels, lease.request, lease.retention
+  Leases.writeLease(slot, r)
+end
+
 -- A lease is live until its expiry; an expired one found on the way is
--- reclaimed on the spot, so it never blocks anyone.
+-- ended on the spot, so it never blocks anyone (a stable one is held for
+-- its key then, and still takes its slot: true).
 function Leases.isLive(slot, r)
   if Call.expired(r.expires, Call.liveClock()) then
-    Leases.dropLease(slot, r, 'EXPIRED')
-    return false
+    local _, held = Leases.endLease(slot, r, 'EXPIRED')
+    return held
   end
   return true
 end
@@ -72,7 +140,7 @@ function Leases.dropMember(slot, r, workload)
   for _, w in ipairs(Records.members(r)) do
     if w ~= workload then table.insert(rest, w) end
   end
-  if #rest == 0 then return Leases.dropLease(slot, r, 'RELEASED'), 0 end
+  if #rest == 0 then return (Leases.endLease(slot, r, 'RELEASED')), 0 end
   r.workloads = table.concat(rest, ' ')
   Records.saveRecord(slot, r)
   Index.unindexMember(slot, r.host, workload)
@@ -89,7 +157,8 @@ function Leases.heldBy(host, workload)
   local digest, slot, r, member = Index.workloadEntry(host, workload)
   if not slot then return nil end
   if member then
-    if not Leases.isLive(slot, r) then return nil end
+    -- An expired stable lease is held now: nobody's lease.
+    if not Leases.isLive(slot, r) or Records.isHold(r) then return nil end
     return slot, r
   end
   if r then

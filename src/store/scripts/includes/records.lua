@@ -43,7 +43,15 @@ end
 --   kind: C.KIND_RANDOM (''), C.KIND_STATIC or C.KIND_DISABLED
 --   level: the level of a lease without a pair slot ('' = from the rank)
 --   claims: "scope\0path\0mode" entries joined by "\n" (paths have no control characters)
-Records.FIELDS = {'id', 'host', 'workloads', 'token', 'created', 'expires', 'labels', 'request', 'kind', 'level', 'claims'}
+--   stableKey, stableScope: the lease's stable key ('' = none) and its scope
+--     ('h' per host, 'c' cluster-wide): when the lease ends its pair is held
+--     for the key for `retention` ms
+--   held: '1' for a pair held for its stable key (no members; `expires` is
+--     when the hold ends), '' for a lease
+Records.FIELDS = {
+  'id', 'host', 'workloads', 'token', 'created', 'expires', 'labels', 'request', 'kind', 'level', 'claims',
+  'stableKey', 'stableScope', 'retention', 'held',
+}
 
 function Records.encodeRecord(r)
   local parts, last = {}, 0
@@ -90,6 +98,12 @@ function Records.members(r)
   return out
 end
 
+-- A pair held for a stable key after its lease ended: it blocks its pair
+-- (and what its level covers) but nobody runs with it.
+function Records.isHold(r)
+  return r.held == '1'
+end
+
 function Records.hasMember(r, workload)
   return string.find(' ' .. r.workloads .. ' ', ' ' .. workload .. ' ', 1, true) ~= nil
 end
@@ -130,13 +144,17 @@ end
 function Records.leaseReply(slot, r)
   local level = Records.levelOf(slot, r)
   local proc, mount, ro = string.match(Records.labelsOf(r.labels), '^([^\t]*)\t([^\t]*)\t([^\t]*)$')
+  local heldUntil = ''
+  if Records.isHold(r) then heldUntil = r.expires end
   local lease = {
     id = r.id, host = r.host, members = r.workloads, level = level, token = r.token,
     created = r.created, expires = r.expires, kind = r.kind, claims = r.claims,
     process = proc .. ':' .. level, mount = mount .. ':' .. level, ro = ro .. ':' .. level,
+    stableKey = r.stableKey or '', heldUntil = heldUntil,
   }
+  -- A field a new record has not set is '' (a nil would end the list).
   local out = {}
-  for i, name in ipairs(Records.REPLY) do out[i] = lease[name] end
+  for i, name in ipairs(Records.REPLY) do out[i] = lease[name] or '' end
   return out
 end
 

@@ -87,8 +87,10 @@ function Statics.hashValues(key, fields)
   return out
 end
 
--- The first live lease or reserved pair that a static level `level`
--- (categories `cats`) would be comparable with, as an error reply, or nil.
+-- The first live lease (or hold: a pair held for a stable key) or reserved
+-- pair that a static level `level` (categories `cats`) would be comparable
+-- with, as an error reply, or nil. LEVEL_IN_USE names the holder's workload
+-- ('' for a hold) and, for a hold, its stable key.
 -- Holders found expired are reclaimed on the way and skipped (Leases.isLive).
 function Statics.staticConflict(level, cats)
   local low = Statics.poolRange()
@@ -97,7 +99,7 @@ function Statics.staticConflict(level, cats)
   if #cats == 2 then
     local rank = Statics.rankOfPair(cats[1], cats[2], low)
     local r = Records.readRecord(rank)
-    if r and Leases.isLive(rank, r) then return {E.LEVEL_IN_USE, level, r.id, r.host, Records.members(r)[1]} end
+    if r and Leases.isLive(rank, r) then return {E.LEVEL_IN_USE, level, r.id, r.host, Records.members(r)[1] or '', r.held == '1' and r.stableKey or ''} end
     if reserved[rank] then return {E.LEVEL_RESERVED, level, level} end
   end
 
@@ -128,7 +130,7 @@ function Statics.staticConflict(level, cats)
         local r = Records.readRecord(slot)
         if r and Leases.isLive(slot, r) then
           local other = Statics.categoriesOf(r.level)
-          if r.level == level then return {E.LEVEL_IN_USE, level, r.id, r.host, Records.members(r)[1]} end
+          if r.level == level then return {E.LEVEL_IN_USE, level, r.id, r.host, Records.members(r)[1] or '', r.held == '1' and r.stableKey or ''} end
           if Statics.isSubset(other, cats) then return {E.LEVEL_CONFLICT, level, r.id, r.level, 'dominates', r.host} end
           if Statics.isSubset(cats, other) then return {E.LEVEL_CONFLICT, level, r.id, r.level, 'is dominated by', r.host} end
         end
