@@ -56,6 +56,8 @@ program
   .addOption(opt('--home-dirs <paths>', 'home directories never to relabel, comma- or colon-separated (beyond /root and /home/<user>)', 'MCS_HOME_DIRS'))
   .addOption(opt('--host-ttl <seconds>', 'a host whose heartbeats stop for this long loses its leases (0 = never)', 'MCS_HOST_TTL', DEFAULTS.hostTtl))
   .addOption(opt('--recovery-window <seconds>', 'after Redis lost the pool and it was created again: how long new leases wait for hosts to report what they run (0 = never wait)', 'MCS_RECOVERY_WINDOW', DEFAULTS.recoveryWindow))
+  .addOption(opt('--stable-retention <seconds>', 'the longest a pair stays held for its stable key after its lease ended (0 = stable keys hold nothing)', 'MCS_STABLE_RETENTION', DEFAULTS.stableRetention))
+  .addOption(opt('--cluster-stable-keys <patterns>', 'stable keys that are cluster-wide, comma-separated, * for any run (default: none: every key is per host)', 'MCS_CLUSTER_STABLE_KEYS'))
   .addOption(opt('--event-retention <n>', 'lease events kept for WatchLeases to replay (about; 0 = none)', 'MCS_EVENT_RETENTION', DEFAULTS.eventRetention))
   .addOption(opt('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'MCS_LOG_LEVEL', DEFAULTS.logLevel))
   .addOption(opt('--log-format <format>', 'json (one object per line) or pretty (for humans)', 'MCS_LOG_FORMAT', DEFAULTS.logFormat))

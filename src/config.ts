@@ -45,6 +45,10 @@ export interface ServeConfig {
   readonly eventRetention: number;
   /** Seconds new leases wait, after the pool was created again, for hosts to report what they run (0 = never). */
   readonly recoveryWindowSeconds: number;
+  /** The longest a pair is held for its stable key after the lease ended (seconds; 0 = stable keys hold nothing). */
+  readonly stableRetentionSeconds: number;
+  /** Patterns of stable keys that are cluster-wide (`*` wildcards). */
+  readonly clusterStableKeys: readonly string[];
   /** TLS on the gRPC port; undefined = plaintext. */
   readonly tls: TlsFiles | undefined;
   /** Authorization policy (--authz); undefined = none. */
@@ -115,6 +119,8 @@ export interface ServeOptions {
   hostTtl: string;
   eventRetention: string;
   recoveryWindow: string;
+  stableRetention: string;
+  clusterStableKeys?: string | undefined;
   redisTimeout: string;
   reapInterval: string;
   shutdownGrace: string;
@@ -147,6 +153,7 @@ export const DEFAULTS = {
   hostTtl: '0',
   eventRetention: '6000',
   recoveryWindow: '60',
+  stableRetention: '86400',
   redisTimeout: '2000',
   reapInterval: '1000',
   shutdownGrace: '10',
@@ -223,6 +230,14 @@ export function parseReserved(value: string | undefined, categories: CategoryRan
     out.set(formatLevel(level), level);
   }
   return [...out.values()];
+}
+
+function clusterStableKeyPatterns(value: string | undefined): string[] {
+  const patterns = list(value) ?? [];
+  for (const p of patterns) {
+    if (!/^[\x21-\x7e]{1,256}$/.test(p)) throw new ConfigError('--cluster-stable-keys', `${JSON.stringify(p)} is not a key pattern (printable ASCII, * for any run)`);
+  }
+  return patterns;
 }
 
 function tlsFiles(o: ServeOptions): TlsFiles | undefined {
@@ -407,6 +422,8 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
     hostTtlSeconds: integer('--host-ttl', o.hostTtl, 0, 30 * 24 * 3600),
     eventRetention: integer('--event-retention', o.eventRetention, 0, 100_000_000),
     recoveryWindowSeconds: integer('--recovery-window', o.recoveryWindow, 0, 24 * 3600),
+    stableRetentionSeconds: integer('--stable-retention', o.stableRetention, 0, 365 * 24 * 3600),
+    clusterStableKeys: clusterStableKeyPatterns(o.clusterStableKeys),
     tls,
     authz,
     hostQuota,

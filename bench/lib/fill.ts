@@ -7,7 +7,7 @@ import { hostNames, requestId, WorkloadIds } from './workload.js';
 /** A LeaseStore in the harness with exactly the settings the service derives from the same flags. */
 export async function harnessStore(
   redisUrl: string,
-  o: { pool?: string; categories?: string; reserved?: string } = {},
+  o: { pool?: string; categories?: string; reserved?: string; stableRetentionSeconds?: number } = {},
 ): Promise<{ store: LeaseStore; redis: Redis; reservedLevels: string[] }> {
   const config = buildServeConfig({
     ...DEFAULTS,
@@ -24,6 +24,7 @@ export async function harnessStore(
     categories: config.categories,
     reserved: config.reserved,
     profile: config.profile,
+    stableRetentionSeconds: o.stableRetentionSeconds ?? config.stableRetentionSeconds,
   });
   await store.init();
   const reservedLevels = config.reserved.map((l) => `s${l.sensitivity}:c${l.categories[0]},c${l.categories[1]}`);
@@ -36,6 +37,8 @@ export interface FillOptions {
   /** Give each lease a request id (a UUID) and this TTL. */
   readonly requestIds?: boolean;
   readonly ttlSeconds?: number;
+  /** Give each lease a stable key (per host, "app-<n>"). */
+  readonly stableKeys?: boolean;
   readonly log?: (msg: string) => void;
   readonly label?: string;
 }
@@ -66,6 +69,7 @@ export async function fillStore(store: LeaseStore, count: number, o: FillOptions
             workloadId: ids.next(),
             ...(o.requestIds ? { requestId: requestId() } : {}),
             ...(o.ttlSeconds ? { ttlSeconds: o.ttlSeconds } : {}),
+            ...(o.stableKeys ? { stable: { key: `app-${i}`, scope: 'host' as const, retentionSeconds: 0 } } : {}),
           },
           { timeoutMs: 30_000 },
         );

@@ -13,6 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Ctx } from '../lib/context.js';
+import type { LeaseStore } from '../../src/store/lease-store.js';
 import { fillStore, harnessStore } from '../lib/fill.js';
 import { BenchRedis, redisInfo } from '../lib/procs.js';
 
@@ -74,6 +75,16 @@ export interface MemoryResult {
   readonly streams: StreamCost[];
   readonly perLease: LeaseMemory[];
   readonly notes: string[];
+}
+
+/** Releases every lease, 256 calls in flight. */
+async function releaseAll(store: LeaseStore, ids: readonly string[]): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 256 }, async () => {
+      while (next < ids.length) await store.release({ leaseId: ids[next++]! });
+    }),
+  );
 }
 
 async function usedMemory(redis: Redis): Promise<number> {
@@ -170,7 +181,7 @@ export async function memorySection(ctx: Ctx): Promise<MemoryResult> {
 
     const perLease: LeaseMemory[] = [];
     const streams: StreamCost[] = [];
-    const measure = async (variant: string, pool: string, fill: { requestIds?: boolean; ttlSeconds?: number }) => {
+    const measure = async (variant: string, pool: string, fill: { requestIds?: boolean; ttlSeconds?: number; stableKeys?: boolean }, release = false) => {
       const h = pool === 'mem-plain' ? plain : await harnessStore(redis.url, { pool, categories });
       if (h !== plain) {
         conns.push(h.redis);
@@ -181,7 +192,8 @@ export async function memorySection(ctx: Ctx): Promise<MemoryResult> {
       const streamBytes = async () => (await poolUsage(admin, prefix)).keys.filter((u) => u.type === 'stream').reduce((a, u) => a + u.bytes, 0);
       const base = await usedMemory(admin);
       const streams0 = await streamBytes();
-      await fillStore(h.store, n, { ...fill, hosts: opts.hosts, log: ctx.log, label: `memory (${variant})` });
+      const filled = await fillStore(h.store, n, { ...fill, hosts: opts.hosts, log: ctx.log, label: `memory (${variant})` });
+      if (release) await releaseAll(h.store, filled.ids);
       const delta = (await usedMemory(admin)) - base;
       const usage = await poolUsage(admin, prefix);
       const streamDelta = usage.keys.filter((u) => u.type === 'stream').reduce((a, u) => a + u.bytes, 0) - streams0;
@@ -207,6 +219,8 @@ export async function memorySection(ctx: Ctx): Promise<MemoryResult> {
     };
     await measure('plain: no request id, no TTL', 'mem-plain', {});
     await measure('full: request id (UUID) + TTL', 'mem-full', { requestIds: true, ttlSeconds: 86_400 });
+    await measure('stable key, live', 'mem-stable', { stableKeys: true });
+    await measure('stable key, released: the pair held for its key', 'mem-held', { stableKeys: true }, true);
 
     const streamsAtCap = streams.reduce((a, s) => a + s.bytesAtCap, 0);
     return {
@@ -224,7 +238,8 @@ export async function memorySection(ctx: Ctx): Promise<MemoryResult> {
       notes: [
         `${n.toLocaleString('en-US')} leases over ${opts.hosts} hosts (node-NNN.cluster.example.com), 64-hex workload ids, the default container profile.`,
         'bytes per lease = (used_memory difference - growth of event streams) / leases; the breakdown is MEMORY USAGE ... SAMPLES 0 of every key of the pool, grouped.',
-        'fixed = used_memory difference after creating the pool and allocating and releasing one lease (which writes both permutation arrays out to their full length); an event stream is counted at its cap (meta.eventmax entries), which it reaches after that many changes whatever the number of active leases.',
+        'stable key, released: the leases were created with stable keys and released, so each pair is held for its key (its record, its digest index entry, two sorted-set entries); the figure is per held pair.',
+      'fixed = used_memory difference after creating the pool and allocating and releasing one lease (which writes both permutation arrays out to their full length); an event stream is counted at its cap (meta.eventmax entries), which it reaches after that many changes whatever the number of active leases.',
       ],
     };
   } finally {

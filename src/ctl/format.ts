@@ -146,6 +146,8 @@ export function leaseText(lease: Lease__Output, now: number): string {
     ['expires', lease.expires_at ? `${isoTime(lease.expires_at)} (${expiryText(lease, now)})` : 'never'],
     ['claims', claims.length ? claims.join(', ') : 'none'],
   ];
+  if (lease.stable_key) rows.push(['stable key', lease.stable_key]);
+  if (lease.held_until) rows.push(['held until', `${isoTime(lease.held_until)} (${expiryText({ expires_at: lease.held_until }, now)})`]);
   return fields(rows);
 }
 
@@ -210,6 +212,7 @@ export function poolStatsText(stats: PoolStats__Output): string {
     ['free', String(stats.free)],
     ['reserved', String(stats.reserved)],
     ['blocked', String(stats.blocked)],
+    ['held', String(stats.held)],
     ['utilisation', formatPercent(utilisation(stats))],
   ]);
 }
@@ -256,4 +259,12 @@ export function leaseRow(l: Lease__Output, now: number): string[] {
 export function leasesTable(leases: readonly Lease__Output[], now: number): string {
   if (leases.length === 0) return 'no active leases';
   return table(LEASE_COLUMNS, leases.map((l) => leaseRow(l, now)));
+}
+
+/** Released stable pairs waiting for their key (ListLeases with held). */
+export const HOLD_COLUMNS = ['LEASE', 'HOST', 'STABLE KEY', 'LEVEL', 'KIND', 'HELD FOR'] as const;
+
+export function holdsTable(holds: readonly Lease__Output[], now: number): string {
+  if (holds.length === 0) return 'no held stable levels';
+  return table(HOLD_COLUMNS, holds.map((l) => [l.lease_id, l.host, l.stable_key, l.level, l.kind, expiryText({ expires_at: l.held_until }, now)]));
 }

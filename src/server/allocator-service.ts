@@ -8,7 +8,7 @@ import type { VolumePlan } from '../generated/mcs/v1/VolumePlan.js';
 import type { Volume__Output } from '../generated/mcs/v1/Volume.js';
 import type { LabelOptions__Output } from '../generated/mcs/v1/LabelOptions.js';
 import type { Cluster, Redis } from 'ioredis';
-import type { Allocation, Lease, LeaseStore, ListCursor, ReportedWorkload } from '../store/lease-store.js';
+import type { Allocation, Lease, LeaseStore, ListCursor, ReportedWorkload, StableKey } from '../store/lease-store.js';
 import { LeaseNotFoundError } from '../store/errors.js';
 import { eventLease, isEventId, lastEventId, readEvents } from '../store/events.js';
 import type { LeaseEvent as LeaseEventMessage } from '../generated/mcs/v1/LeaseEvent.js';
@@ -28,11 +28,13 @@ import type { Metrics } from './metrics.js';
 import { denial, grantFor, identityOf, implicitHostGrant, levelAllowed, visibilityOf, type Grant, type Method, type Policy } from './authz.js';
 import { RpcError, invalidArgument, permissionDenied, toRpcError, toServiceError } from './errors.js';
 import { coveredPairs, reportedKind, type ReportedKind } from '../domain/statics.js';
+import { stableKeyScope } from '../domain/stable-keys.js';
 import type { Level } from '../domain/level.js';
 import {
   leaseRef,
   optionalFencingToken,
   optionalRequestId,
+  optionalStableKey,
   pageSize,
   requireHost,
   requireLeaseId,
@@ -63,6 +65,8 @@ export interface ServiceDeps {
   readonly maxWatchesPerClient?: number;
   /** Reconcile calls that run at once; the others wait their turn. */
   readonly maxConcurrentReconciles?: number;
+  /** Patterns of stable keys that are cluster-wide (--cluster-stable-keys). */
+  readonly clusterStableKeys?: readonly string[];
 }
 
 function timestamp(ms: number): Timestamp {
@@ -90,6 +94,8 @@ export function leaseMessage(l: Lease, translator?: Translator): LeaseMessage {
       storage_id: c.scope.startsWith('s:') ? c.scope.slice(2) : '',
     })),
     kind: ({ random: 'RANDOM', static: 'STATIC', disabled: 'DISABLED' } as const)[l.kind],
+    stable_key: l.stableKey,
+    held_until: l.heldUntil > 0 ? timestamp(l.heldUntil) : null,
   };
 }
 
@@ -153,13 +159,14 @@ function optionError(err: unknown): unknown {
 
 /**
  * Page tokens are opaque to clients: base64url of the listing cursor (host
- * and slot of the last lease seen) and the host filter it belongs to.
+ * and slot of the last lease seen), the host filter it belongs to, and
+ * whether it lists held pairs.
  */
-export function encodePageToken(cursor: ListCursor, filter: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, f: filter, h: cursor.host, s: cursor.slot })).toString('base64url');
+export function encodePageToken(cursor: ListCursor, filter: string, held = false): string {
+  return Buffer.from(JSON.stringify({ v: 1, f: filter, h: cursor.host, s: cursor.slot, ...(held ? { held: 1 } : {}) })).toString('base64url');
 }
 
-export function decodePageToken(token: string, filter: string): ListCursor | undefined {
+export function decodePageToken(token: string, filter: string, held = false): ListCursor | undefined {
   if (token === '') return undefined;
   const foreign = () => invalidArgument('page_token', 'is not a token this service issued');
   if (token.length > LIMITS.pageToken) throw foreign();
@@ -169,8 +176,9 @@ export function decodePageToken(token: string, filter: string): ListCursor | und
   } catch {
     throw foreign();
   }
-  const p = parsed as { v?: unknown; f?: unknown; h?: unknown; s?: unknown };
+  const p = parsed as { v?: unknown; f?: unknown; h?: unknown; s?: unknown; held?: unknown };
   if (p?.v !== 1 || typeof p.f !== 'string' || typeof p.h !== 'string' || !Number.isSafeInteger(p.s)) throw foreign();
+  if ((p.held === 1) !== held) throw invalidArgument('page_token', `was issued for a listing of ${held ? 'leases, not held pairs' : 'held pairs, not leases'}`);
   if (p.f !== filter) {
     throw invalidArgument('page_token', 'was issued for a different host filter (AIP-158: keep the other fields unchanged)');
   }
@@ -412,6 +420,25 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
     return undefined;
   }
 
+  /**
+   * The stable key of an Allocate, with its scope (per host unless the
+   * server's patterns and, for an identity under a policy, its own make it
+   * cluster-wide) and retention.
+   */
+  function stableKeyOf(key: string, retention: number, what: Allocation, grant: Grant | undefined): StableKey | undefined {
+    const retentionSeconds = ttlSeconds(retention, 'stable_retention_seconds', { required: false });
+    if (optionalStableKey(key) === '') {
+      if (retentionSeconds !== 0) throw invalidArgument('stable_retention_seconds', 'needs a stable_key');
+      return undefined;
+    }
+    if (what.kind === 'join') throw invalidArgument('stable_key', "cannot be combined with share_with (the pod's lease carries its key)");
+    if (what.kind === 'disabled') throw invalidArgument('stable_key', 'a disabled label takes no pair to hold');
+    const identity = grant?.role === 'host' && deps.auth?.policy ? grant.clusterStableKeys : grant?.role === 'host' ? [] : undefined;
+    const scope = stableKeyScope(key, deps.clusterStableKeys ?? [], identity);
+    if (scope === 'not-granted') throw policyDenied('stable_key', `${key} is cluster-wide and not among this identity's cluster_stable_keys`);
+    return { key, scope, retentionSeconds };
+  }
+
   /** --max-static-pairs, checked before anything reaches Redis (the script checks it again). */
   function requireNarrowEnough(level: Level, levelText: string): void {
     const max = store.settings.maxStaticPairs ?? 0;
@@ -550,9 +577,10 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       } catch (err) {
         throw optionError(err);
       }
+      const stable = stableKeyOf(req.stable_key, req.stable_retention_seconds, what, grant);
       const { volumes, claims } = requireVolumes(req.volumes, host, deps.homeDirs);
       const { lease, created } = await store.allocate(
-        { host, workloadId, requestId, ttlSeconds: ttl, what, prefixes, claims },
+        { host, workloadId, requestId, ttlSeconds: ttl, what, prefixes, claims, ...(stable ? { stable } : {}) },
         { timeoutMs: timeoutMs() },
       );
       return {
@@ -632,7 +660,12 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
       const host = req.host === '' ? '' : requireHost(req.host);
       await authorize(call, 'ListLeases', host === '' ? [] : [host]);
       const limit = pageSize(req.page_size);
-      const after = decodePageToken(req.page_token, host);
+      const after = decodePageToken(req.page_token, host, req.held);
+      if (req.held) {
+        const page = await store.listHolds({ host, limit, ...(after ? { after: after.slot } : {}) }, { timeoutMs: timeoutMs() });
+        const next = page.next !== undefined ? encodePageToken({ host, slot: page.next }, host, true) : '';
+        return { response: { leases: page.holds.map(message), next_page_token: next } };
+      }
       const page = await store.list({ host, limit, ...(after ? { after } : {}) }, { timeoutMs: timeoutMs() });
       const next = page.next ? encodePageToken(page.next, host) : '';
       return { response: { leases: page.leases.map(message), next_page_token: next } };
@@ -687,6 +720,7 @@ export function allocatorService(deps: ServiceDeps): LabelAllocatorHandlers {
           free: String(s.free),
           reserved: String(s.reserved),
           blocked: String(s.blocked),
+          held: String(s.held),
           sensitivity: s.sensitivity,
         },
       };

@@ -32,6 +32,8 @@ export interface Grant {
   readonly allowDisable: boolean;
   /** Static levels must be dominated by one of these; undefined = any level of the pool. */
   readonly allowedLevels?: readonly Level[];
+  /** Patterns of the stable keys it may use cluster-wide (see domain/stable-keys.ts); none by default. */
+  readonly clusterStableKeys: readonly string[];
 }
 
 interface Rule {
@@ -86,7 +88,7 @@ export function parsePolicy(text: string, file = 'policy'): Policy {
     const where = `${file}: identities[${i}]`;
     const e = raw as Record<string, unknown>;
     if (typeof e !== 'object' || e === null) throw new PolicyError(`${where}: must be a mapping`);
-    const known = new Set(['cn', 'dns', 'uri', 'role', 'hosts', 'allowed_types', 'allow_disable', 'allowed_levels']);
+    const known = new Set(['cn', 'dns', 'uri', 'role', 'hosts', 'allowed_types', 'allow_disable', 'allowed_levels', 'cluster_stable_keys']);
     for (const k of Object.keys(e)) if (!known.has(k)) throw new PolicyError(`${where}: unknown key ${JSON.stringify(k)}`);
     const match: { cn?: string; dns?: string; uri?: string } = {};
     for (const k of ['cn', 'dns', 'uri'] as const) {
@@ -108,6 +110,8 @@ export function parsePolicy(text: string, file = 'policy'): Policy {
     if (e.allow_disable !== undefined && typeof e.allow_disable !== 'boolean') {
       throw new PolicyError(`${where}.allow_disable: must be true or false`);
     }
+    const clusterStableKeys = strings(`${where}.cluster_stable_keys`, e.cluster_stable_keys);
+    if (role !== 'host' && clusterStableKeys.length > 0) throw new PolicyError(`${where}.cluster_stable_keys: only host identities allocate`);
     const levels = e.allowed_levels === undefined ? undefined : strings(`${where}.allowed_levels`, e.allowed_levels);
     const allowedLevels = levels?.map((l) => {
       try {
@@ -124,6 +128,7 @@ export function parsePolicy(text: string, file = 'policy'): Policy {
         ...(types ? { allowedTypes: new Set(types) } : {}),
         allowDisable: (e.allow_disable as boolean | undefined) ?? true,
         ...(allowedLevels ? { allowedLevels } : {}),
+        clusterStableKeys,
       },
     };
   });
@@ -142,7 +147,7 @@ export function grantFor(policy: Policy, id: Identity): Grant | undefined {
 
 /** With client certificates and no policy: the certificate's own names are its hosts. */
 export function implicitHostGrant(id: Identity): Grant {
-  return { role: 'host', hosts: new Set([id.cn, ...id.dns].filter(Boolean)), allowDisable: true };
+  return { role: 'host', hosts: new Set([id.cn, ...id.dns].filter(Boolean)), allowDisable: true, clusterStableKeys: [] };
 }
 
 /**

@@ -106,7 +106,7 @@ export class Metrics {
       async collect() {
         try {
           const s = await store.stats({ timeoutMs });
-          for (const state of ['total', 'leased', 'free', 'reserved', 'blocked'] as const) this.set({ pool, state }, s[state]);
+          for (const state of ['total', 'leased', 'free', 'reserved', 'blocked', 'held'] as const) this.set({ pool, state }, s[state]);
         } catch {
           // Redis is away: mcs_serving says so; no stale figures.
           this.reset();

@@ -84,6 +84,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       profile: config.profile,
       hostTtlSeconds: config.hostTtlSeconds,
       recoveryWindowSeconds: config.recoveryWindowSeconds,
+      stableRetentionSeconds: config.stableRetentionSeconds,
       hostQuota: hostQuotaPairs(config.hostQuota, new PairSpace(config.categories).size),
       hostStaticQuota: config.hostStaticQuota,
       maxStaticPairs: config.maxStaticPairs,
@@ -198,6 +199,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       metrics,
       maxWatchesPerClient: config.maxWatchesPerClient,
       maxConcurrentReconciles: config.maxConcurrentReconciles,
+      clusterStableKeys: config.clusterStableKeys,
       ...(config.tls?.clientCa ? { auth: config.authz ? { policy: config.authz } : {} } : {}),
       policy: {
         profiles: config.profiles,

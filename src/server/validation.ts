@@ -45,6 +45,14 @@ export function optionalRequestId(value: string): string {
   return value;
 }
 
+/** A stable key: '' or printable ASCII without spaces, at most 256 (as workload ids). */
+export function optionalStableKey(value: string): string {
+  if (value === '') return value;
+  if (value.length > LIMITS.workloadId) throw invalidArgument('stable_key', `must be at most ${LIMITS.workloadId} characters`);
+  if (!PRINTABLE.test(value)) throw invalidArgument('stable_key', 'must be printable ASCII without spaces');
+  return value;
+}
+
 export function requireLeaseId(value: string, field = 'lease_id'): string {
   if (value === '') throw invalidArgument(field, 'is required');
   if (!LEASE_ID_PATTERN.test(value)) {

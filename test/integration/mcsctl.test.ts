@@ -298,6 +298,28 @@ describe('leases list and get', () => {
   });
 });
 
+describe('stable keys', () => {
+  it('allocate --stable-key; after the release leases list --held shows the hold and the key gets its level back', async () => {
+    const first = await okJson(['allocate', '--host', 'stable-1', '--workload', 'c-1', '--stable-key', 'web', '--stable-retention', '600']);
+    expect(first.lease.stable_key).toBe('web');
+    expect((await ok(['leases', 'get', first.lease.lease_id])).stdout).toMatch(/^stable key\s+web$/m);
+    await ok(['release', '--lease', first.lease.lease_id]);
+    const held = await ok(['leases', 'list', '--held', '--host', 'stable-1']);
+    const lines = held.stdout.trimEnd().split('\n');
+    expect(lines[0]!.split(/\s{2,}/)).toEqual(['LEASE', 'HOST', 'STABLE KEY', 'LEVEL', 'KIND', 'HELD FOR']);
+    expect(lines.slice(1).map((l) => l.split(/\s{2,}/))).toEqual([
+      [first.lease.lease_id, 'stable-1', 'web', first.lease.level, 'RANDOM', expect.stringMatching(/^in (9m\d+s|10m0s)$/)],
+    ]);
+    expect((await ok(['pools', 'stats'])).stdout).toMatch(/^held\s+[1-9]\d*$/m);
+    const again = await okJson(['allocate', '--host', 'stable-1', '--workload', 'c-2', '--stable-key', 'web']);
+    expect(again.created).toBe(true);
+    expect(again.lease.level).toBe(first.lease.level);
+    expect((await ok(['leases', 'list', '--held', '--host', 'stable-1'])).stdout.trim()).toBe('no held stable levels');
+    await usage(['allocate', '--host', 'stable-1', '--workload', 'c-3', '--stable-key', 'x', '--stable-retention', 'soon'], /--stable-retention/);
+    await refused(['allocate', '--host', 'stable-1', '--workload', 'c-3', '--stable-key', 'web'], 'ALREADY_EXISTS', 'STABLE_KEY_IN_USE');
+  });
+});
+
 describe('leases watch', () => {
   it('--json: one LeaseEvent per line from --after; SIGINT ends it with exit 0', async () => {
     const w = startMcsctl(['--server', address, '--json', 'leases', 'watch', '--host', 'watch-1', '--after', '0-0']);

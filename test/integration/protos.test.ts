@@ -86,7 +86,7 @@ describe('buf breaking (npm run proto:breaking)', () => {
     const file = join(dir, 'proto', 'mcs', 'v1', 'allocator.proto');
     const original = readFileSync(file, 'utf8');
 
-    writeFileSync(file, original.replace('message PoolStats {\n', 'message PoolStats {\n  // Added later.\n  string note = 9;\n'));
+    writeFileSync(file, original.replace('message PoolStats {\n', 'message PoolStats {\n  // Added later.\n  string note = 99;\n'));
     const added = await run(process.execPath, [BREAKING], { cwd: dir });
     expect(added.stdout).toMatch(/^comparing proto\/ with v1\.0\.0 \(\w+; the newest release tag\)\nno breaking changes\n$/);
     expect(added.code).toBe(0);

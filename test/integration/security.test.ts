@@ -25,6 +25,7 @@ identities:
     hosts: [node-1]
     allowed_types: [container_t, spc_t]
     allowed_levels: ["s0:c0.c99"]
+    cluster_stable_keys: ["shared/*"]
   - cn: node-2
     role: host
     hosts: [node-2]
@@ -61,6 +62,7 @@ beforeAll(async () => {
       tlsKey: pki.path('live.key'),
       tlsClientCa: pki.path('ca.crt'),
       authz: pki.path('policy.yaml'),
+      clusterStableKeys: 'shared/*',
     },
     log.logger(),
   );
@@ -179,6 +181,20 @@ describe('authorization', () => {
     const wide = await rpcError(n1.Allocate({ host: 'node-1', workload_id: 'far', options: { ...NO_OPTIONS, level: 's0:c200,c300' } }));
     expect(grpc.status[wide.code]).toBe('PERMISSION_DENIED');
     expect(wide.details).toMatch(/^options\.level: s0:c200,c300 is not among the levels/);
+  });
+
+  it('a cluster-wide stable key needs the identity\'s own cluster_stable_keys', async () => {
+    const n1 = as('node-1');
+    const held = (await n1.Allocate({ host: 'node-1', workload_id: 'vm', stable_key: 'shared/vm-1' })).lease;
+    await n1.Release({ lease_id: held.lease_id });
+    const stolen = await rpcError(as('node-2').Allocate({ host: 'node-2', workload_id: 'vm', stable_key: 'shared/vm-1' }));
+    expect(grpc.status[stolen.code]).toBe('PERMISSION_DENIED');
+    expect(stolen.metadata.get('mcs-error-reason')).toEqual(['NOT_AUTHORIZED']);
+    expect(stolen.details).toBe("stable_key: shared/vm-1 is cluster-wide and not among this identity's cluster_stable_keys");
+    expect((await as('ops').ListLeases({ held: true })).leases.map((l) => [l.lease_id, l.stable_key])).toContainEqual([held.lease_id, 'shared/vm-1']);
+    // node-2's own keys stay per host, and node-1 takes its held level back.
+    expect((await as('node-2').Allocate({ host: 'node-2', workload_id: 'db', stable_key: 'db-0' })).lease.stable_key).toBe('db-0');
+    expect((await n1.Allocate({ host: 'node-1', workload_id: 'vm-again', stable_key: 'shared/vm-1' })).lease.level).toBe(held.level);
   });
 
   it('operators inspect and release anything; viewers only read; strangers nothing', async () => {

@@ -5,7 +5,11 @@ import { builtinProfile } from '../../src/domain/profile.js';
 import { HostQuotaError, LevelConflictError, LevelInUseError, PoolExhaustedError, StableKeyInUseError, StableKeyLevelMismatchError } from '../../src/store/errors.js';
 import { LeaseStore, type PoolSettings, type StableKey } from '../../src/store/lease-store.js';
 import { readEvents } from '../../src/store/events.js';
+import { waitUntil } from '../support/process.js';
 import { TestRedis } from '../support/redis-server.js';
+import { NO_OPTIONS } from '../support/rpc.js';
+import { connect, rpcError, startService, type TestClient } from '../support/service.js';
+import type { RunningServer } from '../../src/server/server.js';
 
 // Stable keys: a workload that comes back gets its pair back, and nobody
 // else gets it meanwhile. Against a real Redis, through the store.
@@ -169,5 +173,92 @@ describe('a stable key', () => {
     expect((await s.reap(10)).map((x) => x.id)).toEqual([l.id]);
     expect((await s.stats()).held).toBe(1);
     expect((await s.allocate({ host: 'h', workloadId: 'ttl2', stable: key('k') })).lease.level).toBe(l.level);
+  });
+});
+
+describe('stable keys through the API', () => {
+  let server: RunningServer;
+  let c: TestClient;
+  const vol = (host_path: string, current_label = '') => ({ host_path, mode: 'Z', read_only: false, storage_id: '', current_label });
+
+  beforeAll(async () => {
+    server = await startService(redis.url, { pool: 'stable-api', categories: 'c0.c31', clusterStableKeys: 'shared/*' });
+    c = connect(server.address);
+  });
+  afterAll(async () => {
+    c?.close();
+    await server?.close();
+  });
+
+  it('a recreated workload gets its level back, and its volume needs no relabel', async () => {
+    const first = await c.Allocate({ host: 'h', workload_id: 'quadlet-1', stable_key: 'web.service', volumes: [vol('/srv/web')] });
+    expect(first.volume_plan.actions[0]!.action).toBe('RELABEL_RECURSIVE');
+    expect(first.lease.stable_key).toBe('web.service');
+    await c.Release({ lease_id: first.lease.lease_id });
+    expect((await c.GetPoolStats({})).held).toBe('1');
+    const held = await c.ListLeases({ host: 'h', held: true });
+    expect(held.leases.map((l) => [l.lease_id, l.members, l.stable_key])).toEqual([[first.lease.lease_id, [], 'web.service']]);
+    expect(held.leases[0]!.held_until).not.toBeNull();
+    // The host reads the old label on the volume: the plan skips it.
+    const again = await c.Allocate({ host: 'h', workload_id: 'quadlet-2', stable_key: 'web.service', volumes: [vol('/srv/web', first.lease.mount_label)] });
+    expect([again.created, again.lease.level]).toEqual([true, first.lease.level]);
+    expect(again.volume_plan.actions[0]!.action).toBe('SKIP');
+    expect((await c.ListLeases({ host: 'h', held: true })).leases).toEqual([]);
+  });
+
+  it('an operator drops a hold by its id; the pair is free again', async () => {
+    const l = (await c.Allocate({ host: 'h', workload_id: 'drop-me', stable_key: 'k-drop' })).lease;
+    await c.Release({ lease_id: l.lease_id });
+    const free = Number((await c.GetPoolStats({})).free);
+    expect(await c.Release({ lease_id: l.lease_id })).toEqual({ released: true, remaining_members: 0 });
+    expect(Number((await c.GetPoolStats({})).free)).toBe(free + 1);
+  });
+
+  it('cluster-wide keys are those of --cluster-stable-keys', async () => {
+    const a = (await c.Allocate({ host: 'a', workload_id: 'vm', stable_key: 'shared/vm-1' })).lease;
+    await c.Release({ lease_id: a.lease_id });
+    const b = (await c.Allocate({ host: 'b', workload_id: 'vm', stable_key: 'shared/vm-1' })).lease;
+    expect([b.host, b.level]).toEqual(['b', a.level]);
+    const p = (await c.Allocate({ host: 'a', workload_id: 'local', stable_key: 'local-1' })).lease;
+    await c.Release({ lease_id: p.lease_id });
+    expect((await c.Allocate({ host: 'b', workload_id: 'local', stable_key: 'local-1' })).lease.level).not.toBe(p.level);
+  });
+
+  it('three replicas with their reapers racing give each expired hold back exactly once', async () => {
+    const opts = { pool: 'stable-race', categories: 'c0.c9', stableRetention: '1', reapInterval: '20' };
+    const replicas = [await startService(redis.url, opts), await startService(redis.url, opts), await startService(redis.url, opts)];
+    const clients = replicas.map((r) => connect(r.address));
+    try {
+      const [a, b, c3] = clients as [TestClient, TestClient, TestClient];
+      const before = await a.GetPoolStats({});
+      const from = (await client.xrevrange('mcs:{stable-race}:events', '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+      const leases = [];
+      for (let i = 0; i < 6; i++) leases.push((await clients[i % 3]!.Allocate({ host: 'h', workload_id: `w${i}`, stable_key: `k${i}` })).lease);
+      await Promise.all(leases.map((l, i) => clients[i % 3]!.Release({ lease_id: l.lease_id })));
+      expect(Number((await b.GetPoolStats({})).held)).toBeGreaterThan(0);
+      await waitUntil('every hold ended', async () => (await c3.GetPoolStats({})).held === '0', 10_000);
+      expect(await a.GetPoolStats({})).toEqual(before);
+      const ended = (await readEvents(client, 'mcs:{stable-race}:events', from, { blockMs: 10, count: 1000 })).filter((e) => e.type === 'HOLD_ENDED');
+      expect(ended.map((e) => e.fields[0]).sort()).toEqual(leases.map((l) => l.lease_id).sort());
+      // Another key, after the retention: any free pair, the whole pool to choose from.
+      const all = new Set<string>();
+      for (let i = 0; i < 10; i++) all.add((await a.Allocate({ host: 'h', workload_id: `x${i}`, stable_key: `k${i}` })).lease.level);
+      expect(all.size).toBe(10);
+    } finally {
+      for (const c of clients) c.close();
+      await Promise.all(replicas.map((r) => r.close()));
+    }
+  });
+
+  it.each([
+    [{ stable_key: 'a b' }, /^stable_key: must be printable ASCII without spaces$/],
+    [{ stable_key: 'x'.repeat(257) }, /^stable_key: must be at most 256 characters$/],
+    [{ stable_retention_seconds: 60 }, /^stable_retention_seconds: needs a stable_key$/],
+    [{ stable_key: 'k', options: { ...NO_OPTIONS, disable: true } }, /^stable_key: a disabled label takes no pair to hold$/],
+    [{ stable_key: 'k', share_with: 'aaaaaaaaaaaaaaaa' }, /^stable_key: cannot be combined with share_with/],
+  ])('refuses %j', async (extra, message) => {
+    const err = await rpcError(c.Allocate({ host: 'h', workload_id: 'bad', ...extra }));
+    expect(err.code).toBe(3);
+    expect(err.details).toMatch(message);
   });
 });

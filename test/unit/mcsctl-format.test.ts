@@ -58,6 +58,8 @@ function lease(over: Partial<Lease__Output> = {}): Lease__Output {
     ro_mount_label: 'system_u:object_r:container_ro_file_t:s0:c4,c611',
     fencing_token: '1795945327852001',
     created_at: ts('2026-11-29T09:55:00.000Z'),
+    stable_key: '',
+    held_until: null,
     expires_at: null,
     members: ['4f3c9a'],
     claims: [],
@@ -241,7 +243,7 @@ describe('tables and text', () => {
   });
 
   it('pool stats: utilisation is leased / (total - reserved)', () => {
-    const stats = { pool: 'p', category_range: 'c0.c9', sensitivity: 's0', total: '45', leased: '11', free: '33', reserved: '1', blocked: '0' };
+    const stats = { pool: 'p', category_range: 'c0.c9', sensitivity: 's0', total: '45', leased: '11', free: '33', reserved: '1', blocked: '0', held: '0' };
     expect(utilisation(stats)).toBe(25);
     expect(poolStatsText(stats)).toMatch(/^utilisation\s+25\.00%$/m);
     expect(utilisation({ total: '1', leased: '0', reserved: '1' })).toBeUndefined();

@@ -28,6 +28,8 @@ interface AllocateOptions {
   storageId?: string;
   ttl?: string;
   requestId?: string;
+  stableKey?: string;
+  stableRetention?: string;
   format?: 'text' | 'json' | 'podman' | 'env';
 }
 
@@ -48,6 +50,8 @@ export function allocateRequest(o: AllocateOptions): AllocateRequest {
       disable: Boolean(o.disable),
     },
     volumes: o.volume.map((v) => parseVolume(v, o.storageId ?? '')),
+    stable_key: o.stableKey ?? '',
+    stable_retention_seconds: o.stableRetention === undefined ? 0 : parseInteger('--stable-retention', o.stableRetention, 1, MAX_TTL),
   };
 }
 
@@ -69,6 +73,8 @@ export function registerLeaseCommands(program: Command): void {
     .option('--storage-id <id>', 'names storage several hosts see (applies to every --volume)')
     .option('--ttl <seconds>', 'the lease expires unless renewed (0 = never)')
     .option('--request-id <id>', 'client-chosen id that makes retries safe')
+    .option('--stable-key <key>', 'the workload\'s lasting name: a recreated workload with the same key gets the same level')
+    .option('--stable-retention <seconds>', 'how long the level waits for the key after the release (default: the server\'s --stable-retention)')
     .addOption(new Option('--format <format>', 'output: text, json, podman arguments or shell variables').choices(['text', 'json', 'podman', 'env']))
     .addHelpText(
       'after',
@@ -76,6 +82,7 @@ export function registerLeaseCommands(program: Command): void {
         'mcsctl allocate --host node-1 --workload web-1',
         'mcsctl allocate --host node-1 --workload db-1 --ttl 3600 --volume /srv/db:Z --volume /srv/shared:z:ro',
         'mcsctl allocate --host node-1 --workload sidecar --share-with aaata42dsjvpkud4',
+        'mcsctl allocate --host node-1 --workload 3f9c2e --stable-key node-1/podman/web --stable-retention 3600',
         'podman run $(mcsctl allocate --host "$(hostname)" --workload web-1 --format podman) \\',
         '    --annotation io.mcs-allocator.workload-id=web-1 registry.example/web',
         'eval "$(mcsctl allocate --host node-1 --workload vm-7 --type container_kvm_t --format env)"; echo "$MCS_LEVEL"',

@@ -5,7 +5,7 @@ import type { Lease__Output } from '../../generated/mcs/v1/Lease.js';
 import type { LeaseEvent__Output } from '../../generated/mcs/v1/LeaseEvent.js';
 import { classify, UsageError } from '../client.js';
 import { parseInteger } from '../args.js';
-import { eventLine, json, leasesTable, leaseText } from '../format.js';
+import { eventLine, holdsTable, json, leasesTable, leaseText } from '../format.js';
 import { action, connect, examples, print, withClient } from './common.js';
 
 export function registerLeasesCommands(program: Command): void {
@@ -20,13 +20,19 @@ export function registerLeasesCommands(program: Command): void {
     .option('--host <host>', 'only leases of this host')
     .option('--limit <n>', 'stop after this many leases')
     .option('--page-size <n>', 'leases per ListLeases call (the server caps it at 1000)', '100')
+    .option('--held', 'list the released stable levels waiting for their key instead')
     .addHelpText(
       'after',
-      examples('mcsctl leases list', 'mcsctl leases list --host node-1 --limit 20', 'mcsctl --json leases list | jq -r \'.leases[].level\''),
+      examples(
+        'mcsctl leases list',
+        'mcsctl leases list --host node-1 --limit 20',
+        'mcsctl leases list --held',
+        'mcsctl --json leases list | jq -r \'.leases[].level\'',
+      ),
     )
     .action(
       action(async (g, cmd) => {
-        const o = cmd.opts<{ host?: string; limit?: string; pageSize: string }>();
+        const o = cmd.opts<{ host?: string; limit?: string; pageSize: string; held?: boolean }>();
         const limit = o.limit === undefined ? undefined : parseInteger('--limit', o.limit, 1, Number.MAX_SAFE_INTEGER);
         const pageSize = parseInteger('--page-size', o.pageSize, 1, 1000);
         const found: Lease__Output[] = [];
@@ -34,12 +40,12 @@ export function registerLeasesCommands(program: Command): void {
         await withClient(g, async (c) => {
           do {
             const want = limit === undefined ? pageSize : Math.min(pageSize, limit - found.length);
-            const page = await c.listLeases({ host: o.host ?? '', page_size: want, page_token: token });
+            const page = await c.listLeases({ host: o.host ?? '', page_size: want, page_token: token, held: Boolean(o.held) });
             found.push(...page.leases.slice(0, limit === undefined ? undefined : limit - found.length));
             token = page.next_page_token;
           } while (token !== '' && (limit === undefined || found.length < limit));
         });
-        await print(g, { leases: found, next_page_token: token }, () => leasesTable(found, Date.now()));
+        await print(g, { leases: found, next_page_token: token }, () => (o.held ? holdsTable(found, Date.now()) : leasesTable(found, Date.now())));
       }),
     );
 

@@ -33,6 +33,21 @@ export interface AllocateRequest {
    * Volumes to plan relabels for; their claims are recorded with the lease.
    */
   'volumes'?: (_mcs_v1_Volume)[];
+  /**
+   * A workload that comes back (a recreated container, a StatefulSet pod)
+   * gets its label back: while a lease with this key is live it is an
+   * ordinary lease; once it ends, its pair is held for the key for
+   * stable_retention_seconds (at most the server's --stable-retention), and
+   * an Allocate with the same key gets the same level back (created = true).
+   * Per host, unless the key is cluster-wide (the server's
+   * --cluster-stable-keys and the identity's policy). Printable ASCII
+   * without spaces, at most 256.
+   */
+  'stable_key'?: (string);
+  /**
+   * 0 = the server's --stable-retention; more is lowered to it.
+   */
+  'stable_retention_seconds'?: (number);
 }
 
 export interface AllocateRequest__Output {
@@ -65,4 +80,19 @@ export interface AllocateRequest__Output {
    * Volumes to plan relabels for; their claims are recorded with the lease.
    */
   'volumes': (_mcs_v1_Volume__Output)[];
+  /**
+   * A workload that comes back (a recreated container, a StatefulSet pod)
+   * gets its label back: while a lease with this key is live it is an
+   * ordinary lease; once it ends, its pair is held for the key for
+   * stable_retention_seconds (at most the server's --stable-retention), and
+   * an Allocate with the same key gets the same level back (created = true).
+   * Per host, unless the key is cluster-wide (the server's
+   * --cluster-stable-keys and the identity's policy). Printable ASCII
+   * without spaces, at most 256.
+   */
+  'stable_key': (string);
+  /**
+   * 0 = the server's --stable-retention; more is lowered to it.
+   */
+  'stable_retention_seconds': (number);
 }

@@ -92,6 +92,16 @@ export interface Lease {
    * The level's name in the server's setrans.conf (--setrans), when it has one.
    */
   'level_name'?: (string);
+  /**
+   * The stable key the lease was granted with (AllocateRequest.stable_key).
+   */
+  'stable_key'?: (string);
+  /**
+   * Set for a pair held for its stable key after its lease ended (no
+   * members): when the hold ends and the pair goes back to the pool. Such
+   * holds are listed with ListLeasesRequest.held; releasing the id drops one.
+   */
+  'held_until'?: (_google_protobuf_Timestamp | null);
 }
 
 export interface Lease__Output {
@@ -143,4 +153,14 @@ export interface Lease__Output {
    * The level's name in the server's setrans.conf (--setrans), when it has one.
    */
   'level_name': (string);
+  /**
+   * The stable key the lease was granted with (AllocateRequest.stable_key).
+   */
+  'stable_key': (string);
+  /**
+   * Set for a pair held for its stable key after its lease ended (no
+   * members): when the hold ends and the pair goes back to the pool. Such
+   * holds are listed with ListLeasesRequest.held; releasing the id drops one.
+   */
+  'held_until': (_google_protobuf_Timestamp__Output | null);
 }

@@ -12,6 +12,11 @@ export const _mcs_v1_LeaseEvent_Type = {
   EXPIRED: 'EXPIRED',
   RESTORED: 'RESTORED',
   RENEWED: 'RENEWED',
+  /**
+   * A pair held for a stable key went back to the pool (retention over,
+   * or the hold was dropped): the lease is the hold as it was.
+   */
+  HOLD_ENDED: 'HOLD_ENDED',
 } as const;
 
 export type _mcs_v1_LeaseEvent_Type =
@@ -27,6 +32,12 @@ export type _mcs_v1_LeaseEvent_Type =
   | 4
   | 'RENEWED'
   | 5
+  /**
+   * A pair held for a stable key went back to the pool (retention over,
+   * or the hold was dropped): the lease is the hold as it was.
+   */
+  | 'HOLD_ENDED'
+  | 6
 
 export type _mcs_v1_LeaseEvent_Type__Output = typeof _mcs_v1_LeaseEvent_Type[keyof typeof _mcs_v1_LeaseEvent_Type]
 

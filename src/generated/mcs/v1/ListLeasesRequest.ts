@@ -14,6 +14,11 @@ export interface ListLeasesRequest {
    * From a previous response; the other fields must be unchanged.
    */
   'page_token'?: (string);
+  /**
+   * List the pairs held for stable keys (Lease.held_until set) instead of
+   * the live leases.
+   */
+  'held'?: (boolean);
 }
 
 export interface ListLeasesRequest__Output {
@@ -29,4 +34,9 @@ export interface ListLeasesRequest__Output {
    * From a previous response; the other fields must be unchanged.
    */
   'page_token': (string);
+  /**
+   * List the pairs held for stable keys (Lease.held_until set) instead of
+   * the live leases.
+   */
+  'held': (boolean);
 }

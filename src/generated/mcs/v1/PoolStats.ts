@@ -33,6 +33,11 @@ export interface PoolStats {
    * Sensitivity of the pool's levels, e.g. "s0".
    */
   'sensitivity'?: (string);
+  /**
+   * Pairs held for stable keys: their leases ended, the pairs wait for the
+   * workloads to come back (not free, not leased).
+   */
+  'held'?: (number | string | Long);
 }
 
 export interface PoolStats__Output {
@@ -66,4 +71,9 @@ export interface PoolStats__Output {
    * Sensitivity of the pool's levels, e.g. "s0".
    */
   'sensitivity': (string);
+  /**
+   * Pairs held for stable keys: their leases ended, the pairs wait for the
+   * workloads to come back (not free, not leased).
+   */
+  'held': (string);
 }
