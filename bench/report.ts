@@ -15,6 +15,7 @@ import type { UniformityResult } from './sections/uniformity.js';
 import type { ScalingResult } from './sections/scaling.js';
 import type { ProfileRun } from './sections/profile.js';
 import type { HostileResult } from './sections/hostile.js';
+import { hooksReport, type HooksResult } from './sections/hooks.js';
 
 export interface Target {
   readonly id: string;
@@ -47,6 +48,7 @@ export interface Results {
     uniformity?: UniformityResult | { error: string };
     scaling?: ScalingResult | { error: string };
     hostile?: HostileResult | { error: string };
+    hooks?: HooksResult | { error: string };
     profile?: { dir: string; runs: ProfileRun[] } | { error: string };
   };
   targets?: Target[];
@@ -448,6 +450,16 @@ export function report(results: Results): { text: string; targets: Target[] } {
         pass: one.result.victim.p99Ms < 250,
       });
     }
+  }
+
+  // -------------------------------------------------------------------------
+  const hk = ok<HooksResult>(results.sections.hooks);
+  if (results.sections.hooks && !hk) out.push('', `hooks: FAILED ${(results.sections.hooks as { error: string }).error}`);
+  if (hk) {
+    const h = hooksReport(hk);
+    rule(h.title);
+    out.push(h.body);
+    targets.push(h.target);
   }
 
   // -------------------------------------------------------------------------

@@ -22,9 +22,10 @@ import { uniformitySection } from './sections/uniformity.js';
 import { scalingSection } from './sections/scaling.js';
 import { profileSection } from './sections/profile.js';
 import { hostileSection } from './sections/hostile.js';
+import { hooksSection } from './sections/hooks.js';
 import { report, type Results } from './report.js';
 
-const SECTIONS = ['throughput', 'redis', 'occupancy', 'memory', 'scaleout', 'uniformity', 'scaling', 'hostile', 'profile'] as const;
+const SECTIONS = ['throughput', 'redis', 'occupancy', 'memory', 'scaleout', 'uniformity', 'scaling', 'hostile', 'hooks', 'profile'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -129,6 +130,7 @@ const runners: Record<Section, (ctx: Ctx) => Promise<unknown>> = {
   uniformity: uniformitySection,
   scaling: scalingSection,
   hostile: hostileSection,
+  hooks: hooksSection,
   profile: profileSection,
 };
 

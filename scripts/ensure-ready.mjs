@@ -31,7 +31,9 @@ const sources = Math.max(
   newest('src'),
   newest('proto'),
   newest('bench', new Set([join('bench', 'results')])),
-  ...['test/support/stats.ts', 'test/support/redis-server.ts', 'test/support/noisy-neighbour.ts'].map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)),
+  // the hooks section runs the Podman test harness
+  newest(join('test', 'support', 'runtimes')),
+  ...['test/support/stats.ts', 'test/support/redis-server.ts', 'test/support/noisy-neighbour.ts', 'test/support/process.ts'].map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)),
   statSync('tsconfig.build.json').mtimeMs,
   statSync('package-lock.json').mtimeMs,
 );

@@ -125,6 +125,8 @@ Examples:
     }
   });
 
+(await import('./agent/command.js')).registerAgentCommand(program);
+
 /**
  * stdout for the JSON log, written in batches: one write(2) per log line
  * cost as much CPU as a third of an Allocate. Lines wait at most

@@ -23,6 +23,8 @@ import type { PlanVolumesRequest } from '../generated/mcs/v1/PlanVolumesRequest.
 import type { VolumePlan__Output } from '../generated/mcs/v1/VolumePlan.js';
 import type { HeartbeatRequest } from '../generated/mcs/v1/HeartbeatRequest.js';
 import type { HeartbeatResponse__Output } from '../generated/mcs/v1/HeartbeatResponse.js';
+import type { ReconcileRequest } from '../generated/mcs/v1/ReconcileRequest.js';
+import type { ReconcileResponse__Output } from '../generated/mcs/v1/ReconcileResponse.js';
 import type { WatchLeasesRequest } from '../generated/mcs/v1/WatchLeasesRequest.js';
 import type { LeaseEvent__Output } from '../generated/mcs/v1/LeaseEvent.js';
 
@@ -206,6 +208,10 @@ export class AllocatorClient {
 
   heartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse__Output> {
     return this.unary('Heartbeat', req);
+  }
+
+  reconcile(req: ReconcileRequest, timeoutMs?: number): Promise<ReconcileResponse__Output> {
+    return this.unary('Reconcile', req, timeoutMs);
   }
 
   /** The server-streaming WatchLeases call (no deadline: it runs until cancelled). */

@@ -2,82 +2,17 @@
 /**
  * mcsctl: the operator's and the runtime's client of mcs-allocator.
  * Exit codes: 0 success, 1 the server refused, 2 usage error, 3 no server answered.
+ *
+ * The OCI hooks run on every container start and stop, so they take a path
+ * that loads nothing heavy (hook.ts: the host agent does the work); every
+ * other command, and a hook without an agent, loads the full client.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
-import { EXIT } from './client.js';
-import { registerLeaseCommands } from './commands/lease.js';
-import { registerLeasesCommands } from './commands/leases.js';
-import { registerPoolCommands } from './commands/pool.js';
-import { registerOciCommands } from './commands/oci.js';
+import { parseHookArgs, runHook } from './hook.js';
 
-export const DEFAULT_SERVER = '127.0.0.1:50051';
-
-/** The package's version, from the package.json above src/ctl or dist/src/ctl. */
-function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'mcs-allocator' && pkg.version) return pkg.version;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return 'unknown';
-    dir = parent;
-  }
+const hook = parseHookArgs(process.argv.slice(2));
+if (hook) {
+  const outcome = await runHook(hook);
+  if (outcome.code !== undefined) process.exit(outcome.code);
+  if (outcome.input !== undefined) (await import('./commands/oci.js')).setHookInput(outcome.input);
 }
-
-function buildProgram(): Command {
-  const program = new Command('mcsctl')
-    .description('Client of mcs-allocator: lease, inspect and release SELinux MCS labels; OCI runtime hooks.')
-    .version(packageVersion(), '--version', 'print the version')
-    .addOption(new Option('--server <address>', 'service address: host:port or unix:/path').env('MCS_SERVER').default(DEFAULT_SERVER))
-    .addOption(new Option('--timeout <seconds>', 'deadline of each call').env('MCS_TIMEOUT').default('10'))
-    .option('--json', 'machine-readable output: the messages as returned, snake_case fields')
-    .addOption(new Option('--tls-ca <file>', 'CA certificate (PEM) to verify the server with; any --tls-* flag turns TLS on').env('MCS_TLS_CA'))
-    .addOption(new Option('--tls-cert <file>', 'client certificate (PEM), with --tls-key').env('MCS_TLS_CERT'))
-    .addOption(new Option('--tls-key <file>', 'client private key (PEM), with --tls-cert').env('MCS_TLS_KEY'))
-    .showHelpAfterError()
-    .exitOverride()
-    .addHelpText(
-      'after',
-      `
-Exit codes: 0 success, 1 the server refused (status and reason on stderr),
-2 usage error, 3 server unreachable (no connection, or no answer within --timeout).
-
-Examples:
-  mcsctl allocate --host node-1 --workload web-1
-  mcsctl --server 10.0.0.5:50051 leases list --host node-1
-  mcsctl --json leases get aaata42dsjvpkud4
-  MCS_SERVER=unix:/run/mcs-allocator.sock mcsctl pools stats
-  mcsctl --tls-ca ca.pem --tls-cert me.pem --tls-key me.key release --host node-1 --workload web-1
-`,
-    );
-  // Every command exits through the same override so that a usage error
-  // anywhere is exit 2, and help is exit 0.
-  const configure = (cmd: Command) => {
-    cmd.exitOverride().showHelpAfterError();
-    cmd.commands.forEach(configure);
-  };
-  registerLeaseCommands(program);
-  registerLeasesCommands(program);
-  registerPoolCommands(program);
-  registerOciCommands(program);
-  program.commands.forEach(configure);
-  return program;
-}
-
-try {
-  await buildProgram().parseAsync(process.argv);
-} catch (err) {
-  const { code, exitCode } = err as { code?: string; exitCode?: number };
-  if (typeof code === 'string' && code.startsWith('commander.')) {
-    // Commander already printed the help or the usage error.
-    process.exit(exitCode === 0 ? EXIT.ok : EXIT.usage);
-  }
-  process.stderr.write(`mcsctl: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(EXIT.refused);
-}
+await (await import('./program.js')).runProgram();

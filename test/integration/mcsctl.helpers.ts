@@ -32,13 +32,20 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * The hooks as on an SELinux host talking to the service itself: this
+ * machine's kernel has SELinux disabled (the hooks would pass configs
+ * through), and no host agent of this machine may answer.
+ */
+export const HOOK_TEST_ENV = { MCS_SELINUX: 'enabled', MCS_AGENT_SOCKET: '/nonexistent/mcs-allocator-agent.sock' } as const;
+
 const running = new Set<CliProcess>();
 
 function environment(opts: RunOptions): Record<string, string> {
   if (opts.replaceEnv) return { ...opts.replaceEnv };
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('MCS_')) env[k] = v;
-  return Object.assign(env, opts.env ?? {});
+  return Object.assign(env, HOOK_TEST_ENV, opts.env ?? {});
 }
 
 /** Starts mcsctl; the caller waits for it (or kills it). */

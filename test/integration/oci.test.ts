@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, sleep } from '../support/process.js';
 import { freePort, TestRedis } from '../support/redis-server.js';
 import { rpcError, startService, type TestClient } from '../support/service.js';
-import { useTestService, mcsctl, MCSCTL, show, startMcsctl, type RunResult } from './mcsctl.helpers.js';
+import { HOOK_TEST_ENV, useTestService, mcsctl, MCSCTL, show, startMcsctl, type RunResult } from './mcsctl.helpers.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'oci');
 const CONFIG = readFileSync(join(FIXTURES, 'config.json'), 'utf8');
@@ -319,8 +319,8 @@ describe('deploy/hooks.d', () => {
       const h = hook(file);
       expect(Object.keys(h).sort()).toEqual(['hook', 'stages', 'version', 'when']);
       expect(h.version).toBe('1.0.0');
-      expect(h.hook.path).toMatch(/^\/.*\/mcsctl$/);
-      expect(h.hook.args.slice(0, 3)).toEqual(['mcsctl', 'oci', stage]);
+      expect(h.hook.path).toMatch(/^\/.*\/mcsctl-hook$/);
+      expect(h.hook.args.slice(0, 3)).toEqual(['mcsctl-hook', 'oci', stage]);
       expect(h.hook.env.some((e: string) => e.startsWith('PATH=/'))).toBe(true);
       expect(Number.isInteger(h.hook.timeout) && h.hook.timeout > 0).toBe(true);
       expect(h.when).toEqual({ always: true });
@@ -335,7 +335,8 @@ describe('deploy/hooks.d', () => {
       const h = hook(file);
       const env = Object.fromEntries((h.hook.env as string[]).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
       env.MCS_SERVER = address;
-      // hook.path is where mcsctl is installed; here it is the build, run by this node
+      Object.assign(env, HOOK_TEST_ENV);
+      // hook.path is where mcsctl-hook is installed; here it is the build's mcsctl (same arguments), run by this node
       return mcsctl([...(h.hook.args as string[]).slice(1), '--host', 'hooked'], { input, replaceEnv: env });
     };
     expect(MCSCTL).toMatch(/dist\/src\/ctl\/main\.js$/);

@@ -34,6 +34,7 @@ import {
   applyLease,
   containerIdOf,
   parseDocument,
+  plainJsonIsExact,
   poststopIdentity,
   precreateIdentity,
   precreatePlan,
@@ -294,6 +295,16 @@ describe('OCI documents', () => {
   it('keeps 64-bit numbers and key order through parse and stringify', () => {
     const text = '{"z":1,"a":{"big":18446744073709551615,"f":1.50,"e":1e400},"m":[9007199254740993]}';
     expect(stringifyDocument(parseDocument(text, 't'))).toBe(text);
+  });
+
+  it('reads plain JSON with JSON.parse only where that is exact', () => {
+    expect(plainJsonIsExact('{"a":[1,-2,3.5,123456789012345],"id":"3e8a1c2e9b7d4f6a8c0e2b4d6f8a0c2e","s":"1e400 \\" 18446744073709551615"}')).toBe(true);
+    for (const text of ['{"a":1234567890123456}', '{"a":1e3}', '{"a":2E-5}', '{"a":-18446744073709551615}']) {
+      expect(plainJsonIsExact(text)).toBe(false);
+    }
+    // and whichever way it was read, what is written back has the same values and key order
+    const plain = '{"z":1,"a":{"b":[1,2.5,-3]},"m":"x\\u003cy"}';
+    expect(stringifyDocument(parseDocument(plain, 't'))).toBe('{"z":1,"a":{"b":[1,2.5,-3]},"m":"x<y"}');
   });
 
   it('refuses non-JSON and non-objects', () => {

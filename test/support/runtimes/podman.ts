@@ -25,6 +25,37 @@ export const TEST_IMAGE = 'localhost/mcs-test:latest';
 export interface PodmanHarnessOptions {
   /** Start `podman system service` (default true). */
   readonly service?: boolean;
+  /**
+   * Remove process.selinuxLabel and linux.mountLabel from the bundle's
+   * config.json before `runc create`: runc refuses labels on a kernel with
+   * SELinux disabled, and the lifecycle tests want the hooks to write them
+   * as on an SELinux host. Leave it off to test what plain runc does.
+   */
+  readonly stripSelinuxLabels?: boolean;
+}
+
+/**
+ * A shell runc wrapper that drops the two label fields from config.json on
+ * `create`. Go writes the config compactly, so the fields are
+ * `"selinuxLabel":"..."` with a comma before them (or after, when first).
+ */
+export function stripLabelsScript(runcRoot: string): string {
+  return `#!/bin/sh
+bundle=
+prev=
+for a in "$@"; do
+  case "$prev" in --bundle|-b) bundle=$a ;; esac
+  case "$a" in --bundle=*) bundle=\${a#--bundle=} ;; esac
+  prev=$a
+done
+for a in "$@"; do
+  if [ "$a" = create ] && [ -n "$bundle" ] && [ -f "$bundle/config.json" ]; then
+    sed -i -E 's/,"(selinuxLabel|mountLabel)":"[^"]*"//g; s/"(selinuxLabel|mountLabel)":"[^"]*",//g' "$bundle/config.json"
+    break
+  fi
+done
+exec /usr/sbin/runc --root '${runcRoot}' "$@"
+`;
 }
 
 export class PodmanHarness {
@@ -35,7 +66,10 @@ export class PodmanHarness {
   private serviceExit: Promise<void> | undefined;
   private serviceStarts = 0;
 
-  private constructor(readonly dir: string) {
+  private constructor(
+    readonly dir: string,
+    private readonly stripLabels = false,
+  ) {
     this.socketPath = join(dir, 'podman.sock');
     this.runcRoot = join(dir, 'runc');
     const env: NodeJS.ProcessEnv = { ...process.env };
@@ -54,7 +88,7 @@ export class PodmanHarness {
   static async start(options: PodmanHarnessOptions = {}): Promise<PodmanHarness> {
     const missing = PodmanHarness.missing();
     if (missing.length) throw new Error(`cannot run Podman here: ${missing.join(', ')} not installed (see .ci/run)`);
-    const h = new PodmanHarness(mkdtempSync(join(tmpdir(), 'mcs-podman-')));
+    const h = new PodmanHarness(mkdtempSync(join(tmpdir(), 'mcs-podman-')), options.stripSelinuxLabels ?? false);
     try {
       h.writeConfig();
       await h.importImage();
@@ -72,7 +106,7 @@ export class PodmanHarness {
     // runc keeps container state in --root (default /run/runc, shared with
     // every other Podman on the host); the wrapper keeps ours in the temp dir.
     const wrapper = join(d, 'bin', 'runc');
-    writeFileSync(wrapper, `#!/bin/sh\nexec /usr/sbin/runc --root '${this.runcRoot}' "$@"\n`);
+    writeFileSync(wrapper, this.stripLabels ? stripLabelsScript(this.runcRoot) : `#!/bin/sh\nexec /usr/sbin/runc --root '${this.runcRoot}' "$@"\n`);
     chmodSync(wrapper, 0o755);
     writeFileSync(
       join(d, 'containers.conf'),
@@ -102,6 +136,35 @@ export class PodmanHarness {
     const rootfs = writeRootfs(join(this.dir, 'image', 'rootfs'));
     const tar = await writeRootfsTar(rootfs, join(this.dir, 'image', 'rootfs.tar'));
     await this.podman('import', '--change', 'CMD ["/bin/sleep","infinity"]', tar, TEST_IMAGE);
+  }
+
+  get hooksDir(): string {
+    return join(this.dir, 'hooks.d');
+  }
+
+  /** Writes hook definitions (containers-common hooks.d 1.0.0) into the hooks dir, replacing what was there under those names. */
+  installHooks(files: Record<string, unknown>): void {
+    for (const [name, def] of Object.entries(files)) writeFileSync(join(this.hooksDir, name), JSON.stringify(def, null, 2));
+  }
+
+  removeHooks(...names: string[]): void {
+    for (const name of names) rmSync(join(this.hooksDir, name), { force: true });
+  }
+
+  /** Runs the podman CLI; resolves to its exit code and output, failing or not. */
+  async podmanResult(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn('podman', args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
+    });
   }
 
   /** Runs the podman CLI against this instance; resolves to its trimmed stdout. */
