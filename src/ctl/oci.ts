@@ -36,6 +36,8 @@ export const ANNOTATIONS = {
   ttl: 'io.mcs-allocator.ttl',
   storageId: 'io.mcs-allocator.storage-id',
   disable: 'io.mcs-allocator.disable',
+  stableKey: 'io.mcs-allocator.stable-key',
+  stableRetention: 'io.mcs-allocator.stable-retention',
   /** Written by precreate: the VolumePlan as JSON, for a later hook to act on. */
   volumePlan: 'io.mcs-allocator.volume-plan',
   /** Written by precreate: the lease the container runs under. */
@@ -251,6 +253,11 @@ export function precreatePlan(config: Document, flags: PrecreateFlags): Precreat
   const shareWith = ann[ANNOTATIONS.shareWith] ?? '';
   const annLevel = ann[ANNOTATIONS.level] ? annotationLevel(ann[ANNOTATIONS.level]!) : undefined;
   const annType = ann[ANNOTATIONS.type] || undefined;
+  const stableKey = ann[ANNOTATIONS.stableKey] ?? '';
+  const stableRetention = ann[ANNOTATIONS.stableRetention]
+    ? parseInteger(`annotation ${ANNOTATIONS.stableRetention}`, ann[ANNOTATIONS.stableRetention]!, 1, MAX_TTL)
+    : 0;
+  if (stableRetention && !stableKey) throw new UsageError(`annotation ${ANNOTATIONS.stableRetention} needs ${ANNOTATIONS.stableKey}`);
 
   const processLabel = stringAt(objectAt(config, 'process'), 'selinuxLabel') || undefined;
   const mountLabel = stringAt(objectAt(config, 'linux'), 'mountLabel') || undefined;
@@ -265,6 +272,7 @@ export function precreatePlan(config: Document, flags: PrecreateFlags): Precreat
   if (disable || (privileged && !annLevel && !annType)) {
     const extra = [shareWith && ANNOTATIONS.shareWith, annLevel && ANNOTATIONS.level, annType && ANNOTATIONS.type].filter(Boolean);
     if (disable && extra.length > 0) throw new UsageError(`annotation ${ANNOTATIONS.disable} cannot be combined with ${extra.join(', ')}`);
+    if (stableKey) throw new UsageError(`annotation ${ANNOTATIONS.stableKey}: a disabled label takes no pair to hold`);
     if (!disable && shareWith) throw new UsageError(`a privileged (${flags.privilegedType}) container cannot join a lease with ${ANNOTATIONS.shareWith}`);
     return { identity, mode: 'disabled', request: { ...base, options: { disable: true } } };
   }
@@ -280,6 +288,7 @@ export function precreatePlan(config: Document, flags: PrecreateFlags): Precreat
 
   if (shareWith) {
     if (annType) throw new UsageError(`annotation ${ANNOTATIONS.type} cannot be combined with ${ANNOTATIONS.shareWith} (the pod shares the lease's label)`);
+    if (stableKey) throw new UsageError(`annotation ${ANNOTATIONS.stableKey} cannot be combined with ${ANNOTATIONS.shareWith} (the pod's lease carries its key)`);
     return {
       identity,
       mode: 'join',
@@ -297,7 +306,8 @@ export function precreatePlan(config: Document, flags: PrecreateFlags): Precreat
     filetype: mount?.type ?? '',
     level: level ?? '',
   };
-  return { identity, mode: level ? 'static' : 'random', ...(level ? { level } : {}), request: { ...base, options } };
+  const stable = stableKey ? { stable_key: stableKey, stable_retention_seconds: stableRetention } : {};
+  return { identity, mode: level ? 'static' : 'random', ...(level ? { level } : {}), request: { ...base, options, ...stable } };
 }
 
 /** True when an existing lease of the workload is the one the plan asks for (a retried or pre-allocated lease). */

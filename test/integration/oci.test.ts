@@ -252,6 +252,27 @@ describe('oci poststop', () => {
     await expect(rpcError(client.GetLease({ host: 'oci-11', workload_id: 'named-app' }))).resolves.toMatchObject({ code: grpc.status.NOT_FOUND });
   });
 
+  it('a container recreated with io.mcs-allocator.stable-key gets its level back; another key does not', async () => {
+    const keyed = withAnnotations(CONFIG, { 'io.mcs-allocator.workload-id': 'web-1', 'io.mcs-allocator.stable-key': 'quadlet/web' });
+    const first = await precreate(keyed, ['--host', 'oci-13']);
+    expect(first.code, show(first)).toBe(0);
+    const lease = await client.GetLease({ host: 'oci-13', workload_id: 'web-1' });
+    expect(lease.stable_key).toBe('quadlet/web');
+    const stop = await poststop(withAnnotations(STATE, { 'io.mcs-allocator.workload-id': 'web-1' }), ['--host', 'oci-13']);
+    expect(stop.code, show(stop)).toBe(0);
+    const held = await client.ListLeases({ host: 'oci-13', held: true });
+    expect(held.leases.map((l: { level: string }) => l.level)).toEqual([lease.level]);
+
+    const again = await precreate(withAnnotations(keyed, { 'io.mcs-allocator.workload-id': 'web-2' }), ['--host', 'oci-13']);
+    expect(again.code, show(again)).toBe(0);
+    const back = await client.GetLease({ host: 'oci-13', workload_id: 'web-2' });
+    expect(back.level).toBe(lease.level);
+    expect(JSON.parse(again.stdout).process.selinuxLabel).toBe(lease.process_label);
+    const other = await precreate(withAnnotations(CONFIG, { 'io.mcs-allocator.workload-id': 'web-3', 'io.mcs-allocator.stable-key': 'quadlet/db' }), ['--host', 'oci-13']);
+    expect(other.code, show(other)).toBe(0);
+    expect((await client.GetLease({ host: 'oci-13', workload_id: 'web-3' })).level).not.toBe(lease.level);
+  });
+
   it('leaves a pod\'s label to the members still running', async () => {
     const infra = await client.Allocate({ host: 'oci-12', workload_id: 'infra' });
     await client.Allocate({ host: 'oci-12', workload_id: 'app', share_with: infra.lease.lease_id });

@@ -379,6 +379,25 @@ describe('OCI documents', () => {
     expect(() => precreatePlan(d, { host: 'h', privilegedType: 'spc_t' })).toThrow(/not true or false/);
   });
 
+  it('the stable-key annotation asks for a stable lease; it cannot go with a join or a disabled label', () => {
+    const c = config();
+    Object.assign(c.annotations as object, { [ANNOTATIONS.stableKey]: 'quadlet/web', [ANNOTATIONS.stableRetention]: '3600' });
+    const plan = precreatePlan(c, { host: 'h', privilegedType: 'spc_t' });
+    expect(plan.mode).toBe('random');
+    expect(plan.request).toMatchObject({ stable_key: 'quadlet/web', stable_retention_seconds: 3600 });
+    (c.annotations as Record<string, string>)[ANNOTATIONS.stableRetention] = 'forever';
+    expect(() => precreatePlan(c, { host: 'h', privilegedType: 'spc_t' })).toThrow(/io.mcs-allocator.stable-retention/);
+    const noKey = config();
+    (noKey.annotations as Record<string, string>)[ANNOTATIONS.stableRetention] = '60';
+    expect(() => precreatePlan(noKey, { host: 'h', privilegedType: 'spc_t' })).toThrow(/needs io.mcs-allocator.stable-key/);
+    const join = config();
+    Object.assign(join.annotations as object, { [ANNOTATIONS.stableKey]: 'k', [ANNOTATIONS.shareWith]: 'aaata42dsjvpkud4' });
+    expect(() => precreatePlan(join, { host: 'h', privilegedType: 'spc_t' })).toThrow(/cannot be combined with io.mcs-allocator.share-with/);
+    const off = config();
+    Object.assign(off.annotations as object, { [ANNOTATIONS.stableKey]: 'k', [ANNOTATIONS.disable]: 'true' });
+    expect(() => precreatePlan(off, { host: 'h', privilegedType: 'spc_t' })).toThrow(/no pair to hold/);
+  });
+
   it('share-with joins with the level only', () => {
     const c = config();
     (c.annotations as Record<string, string>)[ANNOTATIONS.shareWith] = 'aaata42dsjvpkud4';
