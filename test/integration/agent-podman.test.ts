@@ -210,28 +210,37 @@ describe('agent with Podman', () => {
   });
 
   it('Redis restarted empty: the agent restores every running container\'s lease, at the levels they run with, while other hosts wait', async () => {
+    // A pool of 6 pairs, so that another host taking every free pair would
+    // also take a running container's pair if the service handed one out.
     await stopTheService();
-    await startTheService({ recoveryWindow: '8' });
+    await startTheService({ recoveryWindow: '8', pool: 'tiny', categories: 'c0.c3' });
     await run('keep-1');
-    await run('keep-2', '--annotation', 'io.mcs-allocator.workload-id=keep-2', '--annotation', 'io.mcs-allocator.level=s0:c30+c31');
+    await run('keep-2', '--annotation', 'io.mcs-allocator.workload-id=keep-2', '--annotation', 'io.mcs-allocator.level=s0:c1+c2');
     const before = await expectLeasesFollowTheRuntime('leased');
     expect(before.size).toBe(2);
     await redis.stopProcess('SIGKILL');
     await redis.startProcess(); // no AOF: empty
     await waitUntil('the service to see the empty pool', async () => ((await client.ListLeases({ host: HOST }).catch(() => undefined))?.leases.length === 0 ? true : undefined), 10_000);
-    // Another host asking for a new pair (or this host's static level) waits
-    // until hosts have reported what they run.
+    // Another host asking for a new pair waits until hosts have reported what they run.
     const waiting = await rpcError(client.Allocate({ host: 'other-host', workload_id: 'newcomer' }));
     expect([grpc.status[waiting.code], waiting.metadata.get('mcs-error-reason')]).toEqual(['UNAVAILABLE', ['POOL_RECOVERING']]);
     const after = await expectLeasesFollowTheRuntime('restored after Redis lost everything');
     expect([...after].sort()).toEqual([...before].sort());
     expect(readFileSync(join(agent.stateDir, 'pool-epoch'), 'utf8').trim()).not.toBe('');
     expect(logged('reconciled: the service changed').some((l) => Array.isArray(l.restoredIds) && (l.restoredIds as string[]).includes('keep-2'))).toBe(true);
+
+    // When the window ends, the other host takes every pair left: exactly
+    // the 4 the two containers do not run with.
+    await waitUntil('the recovery window to end', async () => ((await client.Allocate({ host: 'other-host', workload_id: 'taker-0' }).catch(() => undefined)) ? true : undefined), 20_000);
+    for (let i = 1; i < 4; i++) await client.Allocate({ host: 'other-host', workload_id: `taker-${i}` });
+    const full = await rpcError(client.Allocate({ host: 'other-host', workload_id: 'taker-4' }));
+    expect(full.metadata.get('mcs-error-reason')).toEqual(['POOL_EXHAUSTED']);
+    const taken = (await client.ListLeases({ host: 'other-host' })).leases.map((l: { level: string }) => l.level);
+    const running = [...after.values()];
+    expect(new Set([...taken, ...running]).size).toBe(6);
     await podman.podman('rm', '-f', '-t', '0', 'keep-1', 'keep-2');
     await expectLeasesFollowTheRuntime('all gone');
-    // The window is the pool's (kept in Redis): the next tests start after it.
-    await waitUntil('the recovery window to end', async () => ((await client.Allocate({ host: 'other-host', workload_id: 'after-window' }).catch(() => undefined)) ? true : undefined), 20_000);
-    await client.Release({ host: 'other-host', workload_id: 'after-window' });
+    await stopTheService(); // the next test gets the default pool again
   });
 
   it('mcsctl drift shows the runtime against the service', async () => {
