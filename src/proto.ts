@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType } from './generated/allocator.js';
+import PROTO_OPTIONS from './proto-options.json' with { type: 'json' };
 
 /** The repository's proto/ directory, found from both src/ and dist/src/. */
 export function protoDir(): string {
@@ -17,13 +18,18 @@ export function protoDir(): string {
   }
 }
 
-/** Field names stay as written in the .proto (snake_case); 64-bit integers are decimal strings. */
+/**
+ * Field names stay as written in the .proto (snake_case); 64-bit integers
+ * and enums are strings. proto-options.json is also what `npm run generate`
+ * (scripts/generate.mjs) gives proto-loader-gen-types, so the generated
+ * types describe the objects this loader makes.
+ */
 export const LOADER_OPTIONS: protoLoader.Options = {
-  keepCase: true,
-  longs: String,
-  enums: String,
-  defaults: true,
-  oneofs: true,
+  keepCase: PROTO_OPTIONS.keepCase,
+  longs: PROTO_OPTIONS.longs === 'String' ? String : Number,
+  enums: PROTO_OPTIONS.enums === 'String' ? String : undefined,
+  defaults: PROTO_OPTIONS.defaults,
+  oneofs: PROTO_OPTIONS.oneofs,
 };
 
 export const ALLOCATOR_PROTO = 'mcs/v1/allocator.proto';

@@ -105,6 +105,31 @@ describe('buf breaking (npm run proto:breaking)', () => {
   });
 });
 
+describe('src/generated', () => {
+  it('is what npm run generate makes now (types and descriptors), with the loader options src/proto.ts uses', async () => {
+    const r = await run(process.execPath, ['scripts/generate.mjs', '--check']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('--check fails on a generated file edited by hand, naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcs-generated-'));
+    try {
+      for (const part of ['scripts', 'proto', 'src/generated', 'src/proto-options.json', 'package.json', 'buf.yaml']) {
+        cpSync(join(REPO_ROOT, part), join(dir, part), { recursive: true });
+      }
+      execFileSync('ln', ['-s', join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules')]);
+      const file = join(dir, 'src/generated/mcs/v1/Lease.ts');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('lease_id', 'leaseId'));
+      const r = await run(process.execPath, [join(dir, 'scripts/generate.mjs'), '--check']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/differs: mcs\/v1\/Lease\.ts/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('src/generated/descriptors.ts', () => {
   it('is what npm run generate makes of the .proto files now', async () => {
     const r = await run(process.execPath, ['scripts/generate-descriptors.mjs', '--check']);
