@@ -20,6 +20,7 @@ import { AllocatorClient, classify } from '../ctl/client.js';
 import { timestampMs } from '../ctl/format.js';
 import type { Lease__Output } from '../generated/mcs/v1/Lease.js';
 import { KeyedLock, ReconcileGate } from './locks.js';
+import { splitClusterLeased, type ClusterLease } from './cluster-leases.js';
 import { decideEvent, isLive, knowWorkloads, planReconcile, workloadIdOf, type HeldLease, type KnownWorkload } from './plan.js';
 import { RecordStore } from './records.js';
 import { Releases } from './releases.js';
@@ -302,11 +303,14 @@ export class Agent {
       this.log.warn({ err: (err as Error).message }, 'cannot list the runtime\'s workloads; reconcile skipped');
       return false;
     }
+    // Pods the Kubernetes webhook leased for: renewed, not reconciled here.
+    const cluster = splitClusterLeased(workloads);
+    void this.renewClusterLeases(cluster.renew);
     try {
       return await this.gate.exclusive(async () => {
         const mark = this.spool.mark;
         const leases = (await this.hostLeases()).map(heldLease);
-        const plan = planReconcile({ workloads, records: this.records.all(), leases, now: Date.now(), graceMs: this.config.newLeaseGraceMs });
+        const plan = planReconcile({ workloads: cluster.local, records: this.records.all(), leases, now: Date.now(), graceMs: this.config.newLeaseGraceMs });
         const res = await this.client.reconcile({ host: this.config.host, workloads: plan.report }, Math.max(this.config.timeoutMs, 30_000));
         this.spool.removeBefore(mark);
         this.leased.clear();
@@ -339,6 +343,25 @@ export class Agent {
     const live = new Set(workloads.filter(isLive).map(workloadIdOf));
     const before = listedAt - this.config.newLeaseGraceMs;
     for (const r of [...this.records.all().values()]) if (!live.has(r.workloadId) && r.grantedAt < before) this.records.delete(r.workloadId);
+  }
+
+  /**
+   * Renews the webhook's leases of the pods whose sandboxes are ready here.
+   * One that is gone (its TTL ran out before the pod started, or its final
+   * DELETE came first) is logged: the pod runs with a level nobody holds.
+   */
+  async renewClusterLeases(leases: readonly ClusterLease[]): Promise<void> {
+    for (const l of leases) {
+      if (this.stopped) return;
+      try {
+        await this.client.renew({ lease_id: l.leaseId, ttl_seconds: this.config.clusterLeaseTtlSeconds });
+      } catch (err) {
+        const ce = classify(err, this.client.server);
+        if (ce.reason === 'LEASE_NOT_FOUND') {
+          this.log.warn({ leaseId: l.leaseId, sandboxId: l.sandboxId, level: l.level }, 'a pod runs here with a level whose webhook lease has ended');
+        } else this.log.warn({ leaseId: l.leaseId, err: ce.describe() }, 'could not renew a pod lease of the webhook');
+      }
+    }
   }
 
   async hostLeases(): Promise<Lease__Output[]> {

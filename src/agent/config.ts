@@ -19,6 +19,7 @@ export interface AgentFlags {
   reconcileInterval: string;
   heartbeatInterval: string;
   newLeaseGrace: string;
+  clusterLeaseTtl?: string;
   timeout: string;
   retryFor: string;
   privilegedType: string;
@@ -35,6 +36,7 @@ export const AGENT_DEFAULTS = {
   reconcileInterval: '60',
   heartbeatInterval: '30',
   newLeaseGrace: '60',
+  clusterLeaseTtl: '600',
   timeout: '10',
   retryFor: '10',
   privilegedType: 'spc_t',
@@ -56,6 +58,8 @@ export interface AgentConfig {
   /** Heartbeat period when the server binds no lease to host liveness (else ttl/3). */
   readonly heartbeatIntervalMs: number;
   readonly newLeaseGraceMs: number;
+  /** TTL the agent renews the Kubernetes webhook's pod leases to, while their sandboxes run here (seconds). */
+  readonly clusterLeaseTtlSeconds: number;
   readonly timeoutMs: number;
   /** How long a precreate keeps trying a service that is away or recovering. */
   readonly retryForMs: number;
@@ -114,6 +118,7 @@ export function buildAgentConfig(f: AgentFlags, defaultHost: () => string = host
     reconcileIntervalMs: seconds('--reconcile-interval', f.reconcileInterval, 1, 86_400),
     heartbeatIntervalMs: seconds('--heartbeat-interval', f.heartbeatInterval, 0.5, 3_600),
     newLeaseGraceMs: seconds('--new-lease-grace', f.newLeaseGrace, 0, 86_400),
+    clusterLeaseTtlSeconds: Math.round(seconds('--cluster-lease-ttl', f.clusterLeaseTtl ?? AGENT_DEFAULTS.clusterLeaseTtl, 30, 7 * 86_400) / 1000),
     timeoutMs: seconds('--timeout', f.timeout, 0.1, 600),
     retryForMs: seconds('--retry-for', f.retryFor, 0, 25),
     privilegedType: f.privilegedType.trim(),
