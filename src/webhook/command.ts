@@ -30,6 +30,7 @@ export function registerWebhookCommand(program: Command): void {
     .addOption(opt('--listen <addr>', 'HTTPS address host:port', 'MCS_WEBHOOK_LISTEN', WEBHOOK_DEFAULTS.listen))
     .addOption(opt('--tls-cert <file>', 'PEM certificate of the HTTPS port (reloaded when it changes)', 'MCS_WEBHOOK_TLS_CERT'))
     .addOption(opt('--tls-key <file>', 'PEM private key of --tls-cert', 'MCS_WEBHOOK_TLS_KEY'))
+    .addOption(opt('--tls-client-ca <file>', 'admissions need a client certificate this CA signed (the apiserver\'s); /healthz and /metrics do not', 'MCS_WEBHOOK_TLS_CLIENT_CA'))
     .addOption(opt('--host <name>', 'the cluster host every pod lease is held on', 'MCS_WEBHOOK_HOST', WEBHOOK_DEFAULTS.host))
     .addOption(opt('--policy-default <policy>', 'sharing policy: pod (a level per pod, pods mounting one claim share), namespace (a level per namespace), none', 'MCS_WEBHOOK_POLICY_DEFAULT', WEBHOOK_DEFAULTS.policyDefault))
     .addOption(opt('--namespace-policy <ns=policy,...>', 'sharing policies of single namespaces', 'MCS_WEBHOOK_NAMESPACE_POLICY'))
@@ -85,7 +86,7 @@ Example:
       let config: WebhookConfig;
       try {
         config = buildWebhookConfig(flags);
-        for (const [option, file] of [['--tls-cert', config.certFile], ['--tls-key', config.keyFile]] as const) {
+        for (const [option, file] of [['--tls-cert', config.certFile], ['--tls-key', config.keyFile], ...(config.clientCaFile ? [['--tls-client-ca', config.clientCaFile] as const] : [])] as const) {
           try {
             readFileSync(file);
           } catch (err) {
@@ -266,7 +267,7 @@ async function runWebhook(config: WebhookConfig): Promise<void> {
   const stopBeats = heartbeats(config, store, log);
   let server;
   try {
-    server = await startWebhookServer({ listen: config.listen, certFile: config.certFile, keyFile: config.keyFile, admitter, log, healthy: opened.healthy, metrics });
+    server = await startWebhookServer({ listen: config.listen, certFile: config.certFile, keyFile: config.keyFile, ...(config.clientCaFile ? { clientCaFile: config.clientCaFile } : {}), admitter, log, healthy: opened.healthy, metrics });
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'cannot listen');
     process.stderr.write(`mcs-allocator webhook: cannot listen on ${config.listen}: ${(err as Error).message}\n`);

@@ -25,6 +25,7 @@ export interface WebhookFlags extends Partial<ServeOptions> {
   listen: string;
   tlsCert?: string;
   tlsKey?: string;
+  tlsClientCa?: string;
   host: string;
   policyDefault: string;
   namespacePolicy?: string;
@@ -43,6 +44,7 @@ export interface WebhookConfig {
   readonly listen: string;
   readonly certFile: string;
   readonly keyFile: string;
+  readonly clientCaFile: string | undefined;
   readonly host: string;
   readonly policy: WebhookPolicy;
   readonly optionsPolicy: OptionsPolicy;
@@ -132,6 +134,7 @@ export function buildWebhookConfig(f: WebhookFlags, env: NodeJS.ProcessEnv = pro
     listen: f.listen,
     certFile: f.tlsCert,
     keyFile: f.tlsKey,
+    clientCaFile: f.tlsClientCa || undefined,
     host: f.host,
     policy: {
       defaultPolicy: sharing('--policy-default', f.policyDefault),

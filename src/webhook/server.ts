@@ -12,7 +12,7 @@
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SecureContextOptions } from 'node:tls';
+import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { Admitter } from './admit.js';
@@ -51,6 +51,8 @@ export interface WebhookServerOptions {
   readonly listen: string;
   readonly certFile: string;
   readonly keyFile: string;
+  /** When set, admissions (not /healthz, /metrics) need a client certificate this CA signed: the apiserver's, from its AdmissionConfiguration kubeconfig. */
+  readonly clientCaFile?: string;
   readonly admitter: Admitter;
   readonly log: Logger;
   readonly healthy: () => boolean;
@@ -70,12 +72,17 @@ export function requestBudgetMs(url: URL): number {
   return seconds * 1000 - ANSWER_MARGIN_MS;
 }
 
-function tlsOptions(certFile: string, keyFile: string): SecureContextOptions {
-  return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+function tlsOptions(certFile: string, keyFile: string, clientCaFile?: string): SecureContextOptions {
+  return { cert: readFileSync(certFile), key: readFileSync(keyFile), ...(clientCaFile ? { ca: readFileSync(clientCaFile) } : {}) };
 }
 
 export async function startWebhookServer(o: WebhookServerOptions): Promise<RunningWebhook> {
-  const server: Server = createServer({ ...tlsOptions(o.certFile, o.keyFile), minVersion: 'TLSv1.2' });
+  // A client certificate is asked for but not required at the handshake: probes of /healthz come without one.
+  const server: Server = createServer({
+    ...tlsOptions(o.certFile, o.keyFile, o.clientCaFile),
+    minVersion: 'TLSv1.2',
+    ...(o.clientCaFile ? { requestCert: true, rejectUnauthorized: false } : {}),
+  });
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 60_000;
@@ -87,14 +94,14 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Runni
     clearTimeout(reloadTimer);
     reloadTimer = setTimeout(() => {
       try {
-        server.setSecureContext(tlsOptions(o.certFile, o.keyFile));
+        server.setSecureContext(tlsOptions(o.certFile, o.keyFile, o.clientCaFile));
         o.log.info('TLS certificate reloaded');
       } catch (err) {
         o.log.error({ err: (err as Error).message }, 'TLS certificate could not be reloaded; the old one stays');
       }
     }, 200);
   };
-  for (const f of [o.certFile, o.keyFile]) {
+  for (const f of [o.certFile, o.keyFile, ...(o.clientCaFile ? [o.clientCaFile] : [])]) {
     try {
       watchers.push(watch(f, reload));
     } catch {
@@ -152,10 +159,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
+      if (size > limit) return; // answered already; the connection closes after the answer
       size += c.length;
       if (size > limit) {
+        chunks.length = 0;
         resolve('too-large');
-        req.destroy();
         return;
       }
       chunks.push(c);
@@ -190,6 +198,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: WebhookServe
       return plain(res, 404, `not found: ${route[2]} is not a sharing policy (pod, namespace, none)\n`);
     }
     forced = route[2] as SharingPolicy;
+  }
+  if (o.clientCaFile && !(req.socket as TLSSocket).authorized) {
+    o.metrics.badRequests.inc({ code: '401' });
+    req.resume();
+    return plain(res, 401, 'a client certificate signed by --tls-client-ca is required\n');
   }
   if (req.method !== 'POST') {
     o.metrics.badRequests.inc({ code: '405' });

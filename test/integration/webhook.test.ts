@@ -1,4 +1,5 @@
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import jsonpatch from 'fast-json-patch';
 import type { Redis } from 'ioredis';
@@ -63,10 +64,11 @@ interface Answer {
   json?: any;
 }
 
-function call(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}, p = port): Promise<Answer> {
+function call(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}, p = port, clientCert?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
+    const tls = clientCert ? { cert: pki.read(`${clientCert}.crt`), key: pki.read(`${clientCert}.key`), agent: false as const } : { agent };
     const req = httpsRequest(
-      { host: '127.0.0.1', port: p, path, method, ca: pki.read('ca.crt'), servername: 'mcs-webhook.mcs-system.svc', agent, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers } },
+      { host: '127.0.0.1', port: p, path, method, ca: pki.read('ca.crt'), servername: 'mcs-webhook.mcs-system.svc', ...tls, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -87,6 +89,27 @@ function call(method: string, path: string, body?: string | Buffer, headers: Rec
   });
 }
 const get = (path: string) => call('GET', path);
+
+/** The status line's code of a raw HTTP/1.1 exchange (head, then `chunk` as one chunk), whatever happens to the rest of the upload. */
+function rawStatus(head: string, chunk?: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, ca: pki.read('ca.crt'), servername: 'mcs-webhook.mcs-system.svc' }, () => {
+      s.write(head);
+      if (chunk) s.write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n0\r\n\r\n')]));
+    });
+    let text = '';
+    s.on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      if (m) {
+        resolve(Number(m[1]));
+        s.destroy();
+      }
+    });
+    s.on('error', () => {}); // the server may close while the upload goes on
+    s.on('close', () => reject(new Error(`closed without a status line: ${JSON.stringify(text.slice(0, 200))}`)));
+  });
+}
 
 /** POSTs a review; returns its response and, for a patch, the pod it gives. */
 async function review(body: Record<string, any>, path = '/mutate?timeout=10s'): Promise<{ response: any; pod?: Pod }> {
@@ -263,13 +286,14 @@ describe('the webhook over HTTPS', () => {
     expect((await call('GET', '/mutate')).status).toBe(405);
     expect((await call('POST', '/mutate/shared', '{}')).status).toBe(404);
     expect((await call('POST', '/elsewhere', '{}')).status).toBe(404);
-    const big = await call('POST', '/mutate', Buffer.alloc(5 * 1024 * 1024, 0x20));
-    expect(big.status).toBe(413);
+    // Too large, declared or streamed: 413 before the body is read to its end.
+    expect(await rawStatus(`POST /mutate HTTP/1.1\r\nHost: w\r\nContent-Type: application/json\r\nContent-Length: ${5 * 1024 * 1024}\r\n\r\n`)).toBe(413);
+    expect(await rawStatus('POST /mutate HTTP/1.1\r\nHost: w\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', Buffer.alloc(5 * 1024 * 1024, 0x20))).toBe(413);
     // Still serving after all that.
     expect((await get('/healthz')).status).toBe(200);
     const metrics = (await get('/metrics')).text;
     expect(metrics).toMatch(/mcs_webhook_admissions_total\{operation="CREATE",outcome="leased",allowed="true"\} \d+/);
-    expect(metrics).toMatch(/mcs_webhook_bad_requests_total\{code="413"\} 1/);
+    expect(metrics).toMatch(/mcs_webhook_bad_requests_total\{code="413"\} 2/);
   });
 
   it('200 pods of one StatefulSet sharing one RWX claim, admitted at once, get one level', async () => {
@@ -313,6 +337,25 @@ describe('the webhook over HTTPS', () => {
     }
     await waitUntil('/healthz says 200 again', async () => (await get('/healthz')).status === 200, 20_000);
     expect((await review(createReview(pod({ name: 'back' })))).response.allowed).toBe(true);
+  });
+});
+
+describe('--tls-client-ca', () => {
+  it('admits only for a client certificate the CA signed; /healthz stays open for probes', async () => {
+    pki.leaf('apiserver', 'ca', { cn: 'kube-apiserver' }).ca('other').leaf('stranger', 'other', { cn: 'kube-apiserver' });
+    const p = await freePort();
+    const strict = startWebhook(p, ['--tls-client-ca', pki.path('ca.crt')]);
+    try {
+      await waitUntil('the strict webhook answers /healthz', async () => (await call('GET', '/healthz', undefined, {}, p).catch(() => ({ status: 0 }))).status === 200, 20_000);
+      const body = JSON.stringify(createReview(pod({ name: 'mtls' })));
+      expect((await call('POST', '/mutate', body, {}, p)).status).toBe(401);
+      expect((await call('POST', '/mutate', body, {}, p, 'stranger')).status).toBe(401);
+      const ok = await call('POST', '/mutate', body, {}, p, 'apiserver');
+      expect(ok.status).toBe(200);
+      expect(ok.json.response.allowed).toBe(true);
+    } finally {
+      await strict.dispose();
+    }
   });
 });
 
