@@ -340,6 +340,23 @@ describe('the webhook over HTTPS', () => {
   });
 });
 
+describe('mcs-allocator webhook flags', () => {
+  const cases: [string[], string][] = [
+    [['--redis', 'redis://127.0.0.1:1'], '--tls-cert: is required'],
+    [['--tls-cert', '/etc/hostname', '--tls-key', '/etc/hostname'], '--redis: is required'],
+    [['--redis', 'redis://127.0.0.1:1', '--tls-cert', '/etc/hostname', '--tls-key', '/etc/hostname', '--policy-default', 'shared'], '--policy-default: must be pod, namespace or none, not "shared"'],
+    [['--redis', 'redis://127.0.0.1:1', '--tls-cert', '/nonexistent.crt', '--tls-key', '/etc/hostname'], '--tls-cert: cannot read /nonexistent.crt'],
+    [['--redis', 'redis://127.0.0.1:1', '--tls-cert', '/etc/hostname', '--tls-key', '/etc/hostname', '--selinux-type', 'spc_t'], '--selinux-type: spc_t is not an allowed process type'],
+    [['--redis', 'redis://127.0.0.1:1', '--tls-cert', '/etc/hostname', '--tls-key', '/etc/hostname', '--namespace-policy', 'a=pod,b'], '--namespace-policy: "b" is not namespace=policy'],
+    [['--redis', 'redis://127.0.0.1:1', '--tls-cert', '/etc/hostname', '--tls-key', '/etc/hostname', '--categories', 'c5.c2'], '--categories:'],
+  ];
+  it.each(cases)('%j exits 2 naming the flag', async (args, message) => {
+    const p = runCli(['webhook', ...args]);
+    expect((await p.waitExit(10_000)).code).toBe(2);
+    expect(p.stderr).toContain(message);
+  });
+});
+
 describe('--tls-client-ca', () => {
   it('admits only for a client certificate the CA signed; /healthz stays open for probes', async () => {
     pki.leaf('apiserver', 'ca', { cn: 'kube-apiserver' }).ca('other').leaf('stranger', 'other', { cn: 'kube-apiserver' });
