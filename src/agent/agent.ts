@@ -351,16 +351,62 @@ export class Agent {
    * DELETE came first) is logged: the pod runs with a level nobody holds.
    */
   async renewClusterLeases(leases: readonly ClusterLease[]): Promise<void> {
+    const renewed = new Set<string>();
     for (const l of leases) {
       if (this.stopped) return;
+      const key = `${l.leaseId} ${l.workloadId ?? l.sandboxId}`;
+      const current = this.restoredLeases.get(key) ?? l.leaseId;
+      if (renewed.has(current)) continue;
       try {
-        await this.client.renew({ lease_id: l.leaseId, ttl_seconds: this.config.clusterLeaseTtlSeconds });
+        await this.client.renew({ lease_id: current, ttl_seconds: this.config.clusterLeaseTtlSeconds });
+        renewed.add(current);
       } catch (err) {
         const ce = classify(err, this.client.server);
         if (ce.reason === 'LEASE_NOT_FOUND') {
-          this.log.warn({ leaseId: l.leaseId, sandboxId: l.sandboxId, level: l.level }, 'a pod runs here with a level whose webhook lease has ended');
-        } else this.log.warn({ leaseId: l.leaseId, err: ce.describe() }, 'could not renew a pod lease of the webhook');
+          const restored = await this.restoreClusterLease(l);
+          if (restored) this.restoredLeases.set(key, restored);
+        } else this.log.warn({ leaseId: current, err: ce.describe() }, 'could not renew a pod lease of the webhook');
       }
+    }
+  }
+
+  /** Pods whose webhook lease was lost and leased again here: (annotation lease id, workload id) to the new lease id. */
+  private readonly restoredLeases = new Map<string, string>();
+
+  /**
+   * A pod runs here with a level whose webhook lease has ended (Redis lost
+   * it, or the pod waited longer than the pending TTL): lease the level
+   * again on the cluster host, as the webhook would have (its anchors
+   * first, so that pods sharing a claim share the restored lease), unless
+   * someone else holds it now, which is logged.
+   */
+  private async restoreClusterLease(l: ClusterLease): Promise<string | undefined> {
+    const fields = { leaseId: l.leaseId, sandboxId: l.sandboxId, level: l.level, workloadId: l.workloadId };
+    if (!l.level || !l.workloadId) {
+      this.log.warn(fields, 'a pod runs here with a level whose webhook lease has ended');
+      return undefined;
+    }
+    const host = this.config.clusterHost;
+    const ttl = this.config.clusterLeaseTtlSeconds;
+    const level = { user: '', role: '', type: '', filetype: '', disable: false, profile: '', level: l.level };
+    try {
+      let leaseId: string;
+      if (l.shares.length > 0) {
+        const [first, ...rest] = l.shares;
+        leaseId = (await this.client.allocate({ host, workload_id: first!, ttl_seconds: ttl, options: level, stable_key: first! })).lease!.lease_id;
+        for (const a of rest) {
+          await this.client.allocate({ host, workload_id: a, ttl_seconds: ttl, share_with: leaseId }).catch(() => undefined);
+        }
+        await this.client.allocate({ host, workload_id: l.workloadId, ttl_seconds: ttl, share_with: leaseId, options: { ...level, level: l.level } });
+      } else {
+        leaseId = (await this.client.allocate({ host, workload_id: l.workloadId, ttl_seconds: ttl, options: level })).lease!.lease_id;
+      }
+      this.log.warn({ ...fields, restoredLeaseId: leaseId }, 'a pod\'s webhook lease had ended while it runs here: leased its level again');
+      return leaseId;
+    } catch (err) {
+      const ce = classify(err, this.client.server);
+      this.log.error({ ...fields, err: ce.describe() }, 'a pod runs here with a level whose webhook lease has ended, and it cannot be leased again');
+      return undefined;
     }
   }
 

@@ -162,7 +162,11 @@ export class Admitter {
     const patch = podPatch(
       pod,
       { level: lease.level, ...selinux, ...(recursive && plan.changePolicy !== 'Recursive' ? { changePolicy: 'Recursive' } : {}) },
-      { [ANNOTATIONS.leaseId]: lease.id, [ANNOTATIONS.workloadId]: plan.workloadId },
+      {
+        [ANNOTATIONS.leaseId]: lease.id,
+        [ANNOTATIONS.workloadId]: plan.workloadId,
+        ...(plan.anchors.length && !recursive ? { [ANNOTATIONS.shares]: plan.anchors.map((a) => a.workloadId).join(',') } : {}),
+      },
     );
     const warnings = recursive ? [`mcs-allocator: the pod's claims are held at different levels; it gets level ${lease.level} of its own and seLinuxChangePolicy Recursive`] : [];
     return { allowed: true, patch, outcome: recursive ? 'recursive' : plan.anchors.length ? 'shared' : 'leased', leaseId: lease.id, level: lease.level, workloadId: plan.workloadId, ...(warnings.length ? { warnings } : {}) };

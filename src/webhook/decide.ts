@@ -27,6 +27,8 @@ export type ConflictPolicy = 'deny' | 'recursive';
 export const ANNOTATIONS = {
   leaseId: 'io.mcs-allocator.lease-id',
   workloadId: 'io.mcs-allocator.workload-id',
+  /** The anchors (claims, namespace) whose lease the pod shares, comma-separated: what the host agent needs to restore it. */
+  shares: 'io.mcs-allocator.shares',
 } as const;
 
 export interface WebhookPolicy {

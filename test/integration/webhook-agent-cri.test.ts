@@ -125,4 +125,42 @@ describe('webhook, agent and containerd', () => {
     await cri.client.stopPodSandbox(sandbox.id);
     await cri.client.removePodSandbox(sandbox.id);
   });
+
+  it('after Redis lost everything, the agent leases the levels of the pods it runs again, shared ones shared', async () => {
+    const admitted: Pod[] = [];
+    for (const name of ['db-0', 'db-1']) {
+      const created = pod({ name, claims: ['shared-rwx'] });
+      const review = await post('/mutate', createReview(created));
+      admitted.push(jsonpatch.applyPatch(structuredClone(created), JSON.parse(Buffer.from(review.response.patch, 'base64').toString()), true, false).newDocument);
+    }
+    const level: string = admitted[0]!.spec.securityContext.seLinuxOptions.level;
+    expect(admitted[1]!.spec.securityContext.seLinuxOptions.level).toBe(level);
+    expect(admitted[0]!.metadata.annotations['io.mcs-allocator.shares']).toBe('pvc:team-a/shared-rwx');
+    for (const p of admitted) {
+      const sb = await cri.runPod(p.metadata.name, { selinuxLevel: level, annotations: p.metadata.annotations });
+      await cri.runContainer(sb, 'main', { selinuxLevel: level });
+    }
+    await redis.stopProcess();
+    await redis.startProcess();
+    await waitUntil(
+      'the agent leased both pods\' level again, in one lease with the claim',
+      async () => {
+        try {
+          const l = await client.GetLease({ host: CLUSTER, workload_id: 'pvc:team-a/shared-rwx' });
+          return (l.level === level && ['pod:team-a/db-0', 'pod:team-a/db-1'].every((m) => l.members.includes(m))) || undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      30_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\nagent log:\n${agent.logText().split('\n').filter((l) => /lease|reconcil|renew/.test(l)).slice(-30).join('\n')}`);
+    });
+    expect(agent.logText()).toContain('leased its level again');
+    // A new pod of the claim joins the restored lease through the webhook.
+    const created = pod({ name: 'db-2', claims: ['shared-rwx'] });
+    const next = await post('/mutate', createReview(created));
+    const out: Pod = jsonpatch.applyPatch(structuredClone(created), JSON.parse(Buffer.from(next.response.patch, 'base64').toString()), true, false).newDocument;
+    expect(out.spec.securityContext.seLinuxOptions.level).toBe(level);
+  });
 });
