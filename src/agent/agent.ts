@@ -405,6 +405,12 @@ export class Agent {
       return leaseId;
     } catch (err) {
       const ce = classify(err, this.client.server);
+      if (ce.reason === 'POOL_RECOVERING' || ce.unreachable || ce.reason === 'REDIS_UNAVAILABLE') {
+        // The pool waits for hosts to report what they run: try again soon, not at the next interval.
+        this.log.info({ ...fields, err: ce.describe() }, 'a pod\'s webhook lease had ended; leasing its level again shortly');
+        setTimeout(() => this.requestReconcile('a pod lease waits to be leased again'), 3_000).unref();
+        return undefined;
+      }
       this.log.error({ ...fields, err: ce.describe() }, 'a pod runs here with a level whose webhook lease has ended, and it cannot be leased again');
       return undefined;
     }
