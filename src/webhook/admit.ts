@@ -38,7 +38,7 @@ import {
   type SharingPolicy,
   type WebhookPolicy,
 } from './decide.js';
-import { podPatch } from './patch.js';
+import { annotationRemoval, podPatch, type PatchOperation, type RemoveOperation } from './patch.js';
 import { podFacts, PodShapeError, type PodFacts } from './pod.js';
 import type { AdmissionRequest, Verdict } from './review.js';
 
@@ -138,10 +138,14 @@ export class Admitter {
   private async create(req: AdmissionRequest, opts: AdmitOptions): Promise<Outcome> {
     const pod = podFacts(req.object, req.namespace);
     const plan = planCreate(pod, req.uid, this.deps.policy, this.deps.pool, opts.forced);
-    if (plan.kind === 'skip') return { allowed: true, outcome: 'skipped', ...(plan.warning ? { warnings: [plan.warning] } : {}) };
+    // The webhook's annotations on a pod it does not lease for are not its own: the final
+    // DELETE (and the agent) would act on them, so they go.
+    const strip = annotationRemoval(pod.annotations, Object.values(ANNOTATIONS));
+    const stripped = strip.length ? { patch: strip } : {};
+    if (plan.kind === 'skip') return { allowed: true, outcome: 'skipped', ...stripped, ...(plan.warning ? { warnings: [plan.warning] } : {}) };
     if (plan.kind === 'deny') return { allowed: false, code: plan.code, message: `mcs-allocator: ${plan.message}`, outcome: 'invalid' };
     if (req.dryRun) {
-      return { allowed: true, outcome: 'dry_run', warnings: ['mcs-allocator: dry run: no SELinux level was leased; the real request gets one'] };
+      return { allowed: true, outcome: 'dry_run', ...stripped, warnings: ['mcs-allocator: dry run: no SELinux level was leased; the real request gets one'] };
     }
     let recursive = false;
     let lease: Lease;
@@ -159,7 +163,7 @@ export class Admitter {
       lease = shared.lease;
     }
     const { selinux } = this.deps.policy;
-    const patch = podPatch(
+    const patch: (PatchOperation | RemoveOperation)[] = podPatch(
       pod,
       { level: lease.level, ...selinux, ...(recursive && plan.changePolicy !== 'Recursive' ? { changePolicy: 'Recursive' } : {}) },
       {
@@ -168,6 +172,8 @@ export class Admitter {
         ...(plan.anchors.length && !recursive ? { [ANNOTATIONS.shares]: plan.anchors.map((a) => a.workloadId).join(',') } : {}),
       },
     );
+    // A shares annotation the pod brought along (and the webhook does not write) goes too.
+    if (!(plan.anchors.length && !recursive)) patch.push(...annotationRemoval(pod.annotations, [ANNOTATIONS.shares]));
     const warnings = recursive ? [`mcs-allocator: the pod's claims are held at different levels; it gets level ${lease.level} of its own and seLinuxChangePolicy Recursive`] : [];
     return { allowed: true, patch, outcome: recursive ? 'recursive' : plan.anchors.length ? 'shared' : 'leased', leaseId: lease.id, level: lease.level, workloadId: plan.workloadId, ...(warnings.length ? { warnings } : {}) };
   }

@@ -57,6 +57,16 @@ export function podPatch(
   return ops;
 }
 
+export interface RemoveOperation {
+  readonly op: 'remove';
+  readonly path: string;
+}
+
+/** Operations that remove these annotations where the pod has them. */
+export function annotationRemoval(annotations: Readonly<Record<string, string>>, keys: readonly string[]): RemoveOperation[] {
+  return keys.filter((k) => annotations[k] !== undefined).map((k) => ({ op: 'remove' as const, path: `/metadata/annotations/${pointerToken(k)}` }));
+}
+
 export function annotationPatch(pod: Pick<PodFacts, 'hasAnnotations'>, annotations: Readonly<Record<string, string>>): PatchOperation[] {
   const entries = Object.entries(annotations);
   if (entries.length === 0) return [];

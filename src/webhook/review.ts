@@ -7,7 +7,7 @@
  * malformed pod) is answered as an AdmissionReview whose response refuses
  * it with status code 400 and a message that names the field.
  */
-import type { PatchOperation } from './patch.js';
+import type { PatchOperation, RemoveOperation } from './patch.js';
 
 export class ReviewError extends Error {
   constructor(message: string) {
@@ -77,7 +77,7 @@ export function parseReview(body: unknown): AdmissionRequest {
 
 export interface Verdict {
   readonly allowed: boolean;
-  readonly patch?: readonly PatchOperation[];
+  readonly patch?: readonly (PatchOperation | RemoveOperation)[];
   /** Refusals: an HTTP-like code (400 bad pod, 403 refused, 409 conflict, 503 unavailable) and a message. */
   readonly code?: number;
   readonly message?: string;

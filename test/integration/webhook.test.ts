@@ -207,6 +207,16 @@ describe('the webhook over HTTPS', () => {
     }
   });
 
+  it('the webhook\'s annotations a pod brings along are replaced or removed, never trusted', async () => {
+    const forged = { 'io.mcs-allocator.lease-id': 'aaaaaaaaaaaaaaaa', 'io.mcs-allocator.workload-id': 'pod:team-a/web-1', 'io.mcs-allocator.shares': 'pvc:team-a/media', keep: 'me' };
+    const leased = await admit(pod({ name: 'forger', annotations: forged }));
+    expect(leased.pod.metadata.annotations).toEqual({ 'io.mcs-allocator.lease-id': leaseOf(leased.pod), 'io.mcs-allocator.workload-id': 'pod:team-a/forger', keep: 'me' });
+    expect(leaseOf(leased.pod)).not.toBe('aaaaaaaaaaaaaaaa');
+    const skipped = await review(createReview(pod({ name: 'forger', namespace: 'legacy', annotations: forged })));
+    expect(skipped.response.allowed).toBe(true);
+    expect(skipped.pod!.metadata.annotations).toEqual({ keep: 'me' });
+  });
+
   it('a dry run leases nothing', async () => {
     const before = (await store.stats()).leased;
     const r = await review(createReview(pod({ name: 'dry' }), { dryRun: true }));
