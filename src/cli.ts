@@ -126,6 +126,7 @@ Examples:
   });
 
 (await import('./agent/command.js')).registerAgentCommand(program);
+(await import('./webhook/command.js')).registerWebhookCommand(program);
 
 /**
  * stdout for the JSON log, written in batches: one write(2) per log line

@@ -20,6 +20,7 @@ import { AllocatorClient, classify } from '../ctl/client.js';
 import { timestampMs } from '../ctl/format.js';
 import type { Lease__Output } from '../generated/mcs/v1/Lease.js';
 import { KeyedLock, ReconcileGate } from './locks.js';
+import { splitClusterLeased, type ClusterLease } from './cluster-leases.js';
 import { decideEvent, isLive, knowWorkloads, planReconcile, workloadIdOf, type HeldLease, type KnownWorkload } from './plan.js';
 import { RecordStore } from './records.js';
 import { Releases } from './releases.js';
@@ -302,11 +303,14 @@ export class Agent {
       this.log.warn({ err: (err as Error).message }, 'cannot list the runtime\'s workloads; reconcile skipped');
       return false;
     }
+    // Pods the Kubernetes webhook leased for: renewed, not reconciled here.
+    const cluster = splitClusterLeased(workloads);
+    void this.renewClusterLeases(cluster.renew);
     try {
       return await this.gate.exclusive(async () => {
         const mark = this.spool.mark;
         const leases = (await this.hostLeases()).map(heldLease);
-        const plan = planReconcile({ workloads, records: this.records.all(), leases, now: Date.now(), graceMs: this.config.newLeaseGraceMs });
+        const plan = planReconcile({ workloads: cluster.local, records: this.records.all(), leases, now: Date.now(), graceMs: this.config.newLeaseGraceMs });
         const res = await this.client.reconcile({ host: this.config.host, workloads: plan.report }, Math.max(this.config.timeoutMs, 30_000));
         this.spool.removeBefore(mark);
         this.leased.clear();
@@ -339,6 +343,77 @@ export class Agent {
     const live = new Set(workloads.filter(isLive).map(workloadIdOf));
     const before = listedAt - this.config.newLeaseGraceMs;
     for (const r of [...this.records.all().values()]) if (!live.has(r.workloadId) && r.grantedAt < before) this.records.delete(r.workloadId);
+  }
+
+  /**
+   * Renews the webhook's leases of the pods whose sandboxes are ready here.
+   * One that is gone (its TTL ran out before the pod started, or its final
+   * DELETE came first) is logged: the pod runs with a level nobody holds.
+   */
+  async renewClusterLeases(leases: readonly ClusterLease[]): Promise<void> {
+    const renewed = new Set<string>();
+    for (const l of leases) {
+      if (this.stopped) return;
+      const key = `${l.leaseId} ${l.workloadId ?? l.sandboxId}`;
+      const current = this.restoredLeases.get(key) ?? l.leaseId;
+      if (renewed.has(current)) continue;
+      try {
+        await this.client.renew({ lease_id: current, ttl_seconds: this.config.clusterLeaseTtlSeconds });
+        renewed.add(current);
+      } catch (err) {
+        const ce = classify(err, this.client.server);
+        if (ce.reason === 'LEASE_NOT_FOUND') {
+          const restored = await this.restoreClusterLease(l);
+          if (restored) this.restoredLeases.set(key, restored);
+        } else this.log.warn({ leaseId: current, err: ce.describe() }, 'could not renew a pod lease of the webhook');
+      }
+    }
+  }
+
+  /** Pods whose webhook lease was lost and leased again here: (annotation lease id, workload id) to the new lease id. */
+  private readonly restoredLeases = new Map<string, string>();
+
+  /**
+   * A pod runs here with a level whose webhook lease has ended (Redis lost
+   * it, or the pod waited longer than the pending TTL): lease the level
+   * again on the cluster host, as the webhook would have (its anchors
+   * first, so that pods sharing a claim share the restored lease), unless
+   * someone else holds it now, which is logged.
+   */
+  private async restoreClusterLease(l: ClusterLease): Promise<string | undefined> {
+    const fields = { leaseId: l.leaseId, sandboxId: l.sandboxId, level: l.level, workloadId: l.workloadId };
+    if (!l.level || !l.workloadId) {
+      this.log.warn(fields, 'a pod runs here with a level whose webhook lease has ended');
+      return undefined;
+    }
+    const host = this.config.clusterHost;
+    const ttl = this.config.clusterLeaseTtlSeconds;
+    const level = { user: '', role: '', type: '', filetype: '', disable: false, profile: '', level: l.level };
+    try {
+      let leaseId: string;
+      if (l.shares.length > 0) {
+        const [first, ...rest] = l.shares;
+        leaseId = (await this.client.allocate({ host, workload_id: first!, ttl_seconds: ttl, options: level, stable_key: first! })).lease!.lease_id;
+        for (const a of rest) {
+          await this.client.allocate({ host, workload_id: a, ttl_seconds: ttl, share_with: leaseId }).catch(() => undefined);
+        }
+        await this.client.allocate({ host, workload_id: l.workloadId, ttl_seconds: ttl, share_with: leaseId, options: { ...level, level: l.level } });
+      } else {
+        leaseId = (await this.client.allocate({ host, workload_id: l.workloadId, ttl_seconds: ttl, options: level })).lease!.lease_id;
+      }
+      this.log.warn({ ...fields, restoredLeaseId: leaseId }, 'a pod\'s webhook lease had ended while it runs here: leased its level again');
+      return leaseId;
+    } catch (err) {
+      const ce = classify(err, this.client.server);
+      if (ce.reason === 'POOL_RECOVERING' || ce.unreachable || ce.reason === 'REDIS_UNAVAILABLE') {
+        // The pool waits for hosts to report what they run: try again soon, not at the next interval.
+        this.log.info({ ...fields, err: ce.describe() }, 'a pod\'s webhook lease had ended; leasing its level again shortly');
+        setTimeout(() => this.requestReconcile('a pod lease waits to be leased again'), 3_000).unref();
+        return undefined;
+      }
+      this.log.error({ ...fields, err: ce.describe() }, 'a pod runs here with a level whose webhook lease has ended, and it cannot be leased again');
+      return undefined;
+    }
   }
 
   async hostLeases(): Promise<Lease__Output[]> {

@@ -28,6 +28,8 @@ export function registerAgentCommand(program: Command): void {
     .addOption(opt('--reconcile-interval <seconds>', 'how often to reconcile with the runtime\'s truth', 'MCS_RECONCILE_INTERVAL', AGENT_DEFAULTS.reconcileInterval))
     .addOption(opt('--heartbeat-interval <seconds>', 'heartbeat period when the server has no --host-ttl (with one: a third of it)', 'MCS_HEARTBEAT_INTERVAL', AGENT_DEFAULTS.heartbeatInterval))
     .addOption(opt('--new-lease-grace <seconds>', 'keep a lease this young although nothing runs under its workload id yet (mcsctl allocate before podman run)', 'MCS_NEW_LEASE_GRACE', AGENT_DEFAULTS.newLeaseGrace))
+    .addOption(opt('--cluster-lease-ttl <seconds>', 'TTL the Kubernetes webhook\'s pod leases are renewed to while their sandboxes run here', 'MCS_CLUSTER_LEASE_TTL', AGENT_DEFAULTS.clusterLeaseTtl))
+    .addOption(opt('--cluster-host <name>', 'the Kubernetes webhook\'s cluster host (its --host), where a lost pod lease is leased again', 'MCS_CLUSTER_HOST', AGENT_DEFAULTS.clusterHost))
     .addOption(opt('--timeout <seconds>', 'deadline of each call to the service', 'MCS_TIMEOUT', AGENT_DEFAULTS.timeout))
     .addOption(opt('--retry-for <seconds>', 'how long a precreate keeps trying a service that is away or recovering its pool (at most 25)', 'MCS_PRECREATE_RETRY_FOR', AGENT_DEFAULTS.retryFor))
     .addOption(opt('--privileged-type <type>', 'process type that means "no separation" (the server\'s --privileged-type)', 'MCS_PRIVILEGED_TYPE', AGENT_DEFAULTS.privilegedType))

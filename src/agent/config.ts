@@ -19,6 +19,8 @@ export interface AgentFlags {
   reconcileInterval: string;
   heartbeatInterval: string;
   newLeaseGrace: string;
+  clusterLeaseTtl?: string;
+  clusterHost?: string;
   timeout: string;
   retryFor: string;
   privilegedType: string;
@@ -35,6 +37,8 @@ export const AGENT_DEFAULTS = {
   reconcileInterval: '60',
   heartbeatInterval: '30',
   newLeaseGrace: '60',
+  clusterLeaseTtl: '600',
+  clusterHost: 'kubernetes',
   timeout: '10',
   retryFor: '10',
   privilegedType: 'spc_t',
@@ -56,6 +60,10 @@ export interface AgentConfig {
   /** Heartbeat period when the server binds no lease to host liveness (else ttl/3). */
   readonly heartbeatIntervalMs: number;
   readonly newLeaseGraceMs: number;
+  /** TTL the agent renews the Kubernetes webhook's pod leases to, while their sandboxes run here (seconds). */
+  readonly clusterLeaseTtlSeconds: number;
+  /** The Kubernetes webhook's cluster host (its --host): where a pod lease that was lost is leased again. */
+  readonly clusterHost: string;
   readonly timeoutMs: number;
   /** How long a precreate keeps trying a service that is away or recovering. */
   readonly retryForMs: number;
@@ -81,6 +89,11 @@ function seconds(flag: string, value: string, min: number, max: number): number 
     throw new AgentConfigError(flag, `${JSON.stringify(value)} is not a number of seconds between ${min} and ${max}`);
   }
   return Math.round(n * 1000);
+}
+
+function clusterHostName(value: string): string {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/.test(value)) throw new AgentConfigError('--cluster-host', `${JSON.stringify(value)} is not a host name`);
+  return value;
 }
 
 function absolute(flag: string, path: string): string {
@@ -114,6 +127,8 @@ export function buildAgentConfig(f: AgentFlags, defaultHost: () => string = host
     reconcileIntervalMs: seconds('--reconcile-interval', f.reconcileInterval, 1, 86_400),
     heartbeatIntervalMs: seconds('--heartbeat-interval', f.heartbeatInterval, 0.5, 3_600),
     newLeaseGraceMs: seconds('--new-lease-grace', f.newLeaseGrace, 0, 86_400),
+    clusterHost: clusterHostName(f.clusterHost ?? AGENT_DEFAULTS.clusterHost),
+    clusterLeaseTtlSeconds: Math.round(seconds('--cluster-lease-ttl', f.clusterLeaseTtl ?? AGENT_DEFAULTS.clusterLeaseTtl, 30, 7 * 86_400) / 1000),
     timeoutMs: seconds('--timeout', f.timeout, 0.1, 600),
     retryForMs: seconds('--retry-for', f.retryFor, 0, 25),
     privilegedType: f.privilegedType.trim(),

@@ -3,6 +3,7 @@
  * tables. Pure functions of the messages (and of `now`, passed in), so they
  * are unit-tested without a server.
  */
+import { kubernetesName, workloadText } from '../domain/kubernetes-names.js';
 import Table from 'cli-table3';
 import type { Lease__Output } from '../generated/mcs/v1/Lease.js';
 import type { AllocateResponse__Output } from '../generated/mcs/v1/AllocateResponse.js';
@@ -135,7 +136,7 @@ export function leaseText(lease: Lease__Output, now: number): string {
     ['pool', lease.pool],
     ['host', lease.host],
     ['workload', lease.workload_id],
-    ['members', lease.members.join(', ')],
+    ['members', lease.members.map((m) => kubernetesName(m) ?? m).join(', ')],
     ['kind', lease.kind],
     ['level', lease.level_name ? `${lease.level} (${lease.level_name})` : lease.level],
     ['process', lease.process_label],
@@ -253,7 +254,7 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
 }
 
 export function leaseRow(l: Lease__Output, now: number): string[] {
-  return [l.lease_id, l.host, l.workload_id, l.level, l.kind, String(l.members.length), ageText(l, now), expiryText(l, now)];
+  return [l.lease_id, l.host, workloadText(l), l.level, l.kind, String(l.members.length), ageText(l, now), expiryText(l, now)];
 }
 
 export function leasesTable(leases: readonly Lease__Output[], now: number): string {

@@ -420,3 +420,15 @@ describe('OCI documents', () => {
     expect(out).toContain('"hard":18446744073709551615');
   });
 });
+
+describe('leases of the Kubernetes webhook', () => {
+  it('show namespace/pod, and a shared lease its claim or namespace with its pods', async () => {
+    const { workloadText, kubernetesName } = await import('../../src/domain/kubernetes-names.js');
+    expect(workloadText({ workload_id: 'pod:team-a/web-1', members: ['pod:team-a/web-1'] })).toBe('team-a/web-1');
+    expect(workloadText({ workload_id: 'pod:team-a/web-7d4f9c8b6d-#705ab4f5', members: [] })).toBe('team-a/web-7d4f9c8b6d-#705ab4f5');
+    expect(workloadText({ workload_id: 'pvc:team-a/data', members: ['pvc:team-a/data', 'pod:team-a/db-0', 'pod:team-a/db-1', 'pod:team-a/db-2'] })).toBe('claim team-a/data: team-a/db-0 +2');
+    expect(workloadText({ workload_id: 'ns:team-b', members: ['ns:team-b'] })).toBe('namespace team-b: no pods');
+    expect(workloadText({ workload_id: '4f3c9a', members: ['4f3c9a'] })).toBe('4f3c9a');
+    expect(kubernetesName('4f3c9a')).toBeUndefined();
+  });
+});
