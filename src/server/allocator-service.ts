@@ -25,7 +25,7 @@ import { NO_OPTIONS, OptionError, requestedLevel, resolveLabelOptions, staticLev
 import type { Translator } from '../domain/setrans.js';
 import { planVolumes, prepareVolumes, VolumeError, type VolumeMode, type VolumeRequest } from '../domain/volumes.js';
 import type { Metrics } from './metrics.js';
-import { denial, grantFor, identityOf, implicitHostGrant, levelAllowed, visibilityOf, type Grant, type Method, type Policy } from './authz.js';
+import { denial, grantFor, identityOf, implicitHostGrant, levelAllowed, visibilityOf, type Grant, type Method, type Policy } from '../domain/authz.js';
 import { RpcError, invalidArgument, permissionDenied, toRpcError, toServiceError } from './errors.js';
 import { coveredPairs, reportedKind, type ReportedKind } from '../domain/statics.js';
 import { stableKeyScope } from '../domain/stable-keys.js';

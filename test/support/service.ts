@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { pino, type Logger } from 'pino';
-import { buildServeConfig, DEFAULTS, type ServeOptions } from '../../src/config.js';
+import { buildServeConfig } from '../../src/config/serve-config.js';
+import { DEFAULTS, type ServeOptions } from '../../src/config/serve-flags.js';
 import { loadAllocatorProto } from '../../src/proto.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import type { LabelAllocatorClient } from '../../src/generated/mcs/v1/LabelAllocator.js';

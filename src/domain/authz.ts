@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
-import { isIdentifier } from '../domain/context.js';
-import { dominates, parseLevel, type Level } from '../domain/level.js';
+import { isIdentifier } from './context.js';
+import { dominates, parseLevel, type Level } from './level.js';
 
 /**
  * Who may do what. A client is identified by its TLS certificate (subject CN,
