@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { AllocatorClient, classify } from '../ctl/client.js';
+import { classify, openClient, type AllocatorClient } from '../ctl/client.js';
 import { timestampMs } from '../ctl/format.js';
 import type { Lease__Output } from '../generated/mcs/v1/Lease.js';
 import { KeyedLock, ReconcileGate } from './locks.js';
@@ -70,7 +70,7 @@ export class Agent {
     readonly runtime: ContainerRuntime,
     readonly log: Logger,
   ) {
-    this.client = new AllocatorClient({ server: config.server, timeoutMs: config.timeoutMs, tls: config.tls });
+    this.client = openClient({ server: config.server, timeoutMs: config.timeoutMs, tls: config.tls });
     const problems: { file: string; error: string }[] = [];
     this.spool = new Spool(config.stateDir, problems);
     this.records = new RecordStore(config.stateDir, problems);
@@ -229,7 +229,7 @@ export class Agent {
       try {
         // The epoch it last saw, also from before a restart: a service that
         // finds the pool created anew then waits for hosts to reconcile.
-        const res = await this.client.heartbeat({ host: this.config.host, ttl_seconds: 0, pool_epoch: this.poolEpoch ?? '' });
+        const res = await this.client.Heartbeat({ host: this.config.host, ttl_seconds: 0, pool_epoch: this.poolEpoch ?? '' });
         const expiresAt = timestampMs(res.expires_at);
         if (expiresAt !== undefined) wait = Math.max(500, Math.floor((expiresAt - Date.now()) / 3));
         const epoch = res.pool_epoch || undefined;
@@ -240,7 +240,7 @@ export class Agent {
         }
         if (Number(res.leases) < this.leased.size) this.requestReconcile(`the service holds ${res.leases} leases of this host, ${this.leased.size} are known to run`);
       } catch (err) {
-        const ce = classify(err, this.client.server);
+        const ce = classify(err, this.client.address);
         if (ce.reason === 'HOST_EXPIRED') this.requestReconcile('the service says HOST_EXPIRED');
         else this.log.warn({ err: ce.describe() }, 'heartbeat failed');
         wait = Math.min(wait, 2000);
@@ -307,7 +307,7 @@ export class Agent {
         const mark = this.spool.mark;
         const leases = (await this.hostLeases()).map(heldLease);
         const plan = planReconcile({ workloads, records: this.records.all(), leases, now: Date.now(), graceMs: this.config.newLeaseGraceMs });
-        const res = await this.client.reconcile({ host: this.config.host, workloads: plan.report }, Math.max(this.config.timeoutMs, 30_000));
+        const res = await this.client.Reconcile({ host: this.config.host, workloads: plan.report }, { deadlineMs: Math.max(this.config.timeoutMs, 30_000) });
         this.spool.removeBefore(mark);
         this.leased.clear();
         for (const l of [...res.kept, ...res.restored]) for (const m of l.members.length ? l.members : [l.workload_id]) this.leased.add(m);
@@ -324,7 +324,7 @@ export class Agent {
         return true;
       });
     } catch (err) {
-      const ce = classify(err, this.client.server);
+      const ce = classify(err, this.client.address);
       this.log.warn({ why, err: ce.describe() }, 'reconcile failed; retrying');
       return false;
     }
@@ -345,7 +345,7 @@ export class Agent {
     const out: Lease__Output[] = [];
     let token = '';
     do {
-      const page = await this.client.listLeases({ host: this.config.host, page_size: 1000, page_token: token });
+      const page = await this.client.ListLeases({ host: this.config.host, page_size: 1000, page_token: token });
       out.push(...page.leases);
       token = page.next_page_token;
     } while (token);

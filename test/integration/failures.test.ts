@@ -7,7 +7,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorInfoOf, ERROR_DOMAIN, REASON_TRAILER } from '../../src/server/errors.js';
+import { errorInfoOf, ERROR_DOMAIN, REASON_TRAILER } from '../../src/rpc/error-details.js';
 import { SERVICE_NAME, type RunningServer } from '../../src/server/server.js';
 import type { Lease__Output } from '../../src/generated/mcs/v1/Lease.js';
 import { healthClient, waitUntil, type HealthClient } from '../support/process.js';

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { errorInfoOf } from '../../src/server/errors.js';
+import { errorInfoOf } from '../../src/rpc/error-details.js';
 import { LEASE_LIMITS } from '../../src/store/limits.js';
 import { TestPki } from '../support/pki.js';
 import { TestRedis } from '../support/redis-server.js';

@@ -7,7 +7,7 @@ import { TestPki } from '../support/pki.js';
 import { TestRedis } from '../support/redis-server.js';
 import { NO_OPTIONS } from '../support/rpc.js';
 import { connect, LogCapture, rpcError, startService, type TestClient } from '../support/service.js';
-import { errorInfoOf } from '../../src/server/errors.js';
+import { errorInfoOf } from '../../src/rpc/error-details.js';
 
 // Mutual TLS and per-host authorization, with certificates made here by openssl.
 

@@ -41,7 +41,7 @@ describe('the flags of serve', () => {
   });
 
   it('the README lists no flag that serve does not take', () => {
-    const known = new Set(shown.map((s) => s.flag));
+    const known = new Set<string>(shown.map((s) => s.flag));
     expect(rows.flatMap((r) => r.flags).filter((f) => !known.has(f))).toEqual([]);
   });
 
