@@ -10,6 +10,7 @@ import { SLOT_LIMIT, SUFFIX_DIGITS, leaseSuffixFrom, newLeaseSuffixes, slotOfLea
 import { OperationRunner, withTimeout, type Replication } from './runner.js';
 import { RECONCILE_BATCH_COST, RECONCILE_BATCH_WORKLOADS, costBatches } from './reconcile-batches.js';
 import { InvalidInputError, LeaseNotFoundError, scriptError } from './errors.js';
+import { EventFeed } from './event-feed.js';
 import type {
   Allocation,
   CallOptions,
@@ -27,6 +28,7 @@ import type {
 } from './types.js';
 
 export type * from './types.js';
+export type { DecodedLeaseEvent, EventFeed } from './event-feed.js';
 export { costBatches } from './reconcile-batches.js';
 
 /**
@@ -390,6 +392,14 @@ export class LeaseStore {
     const [pool, sensitivity, categoryRange] = [r.str(), r.str(), r.str()];
     const [total, free, reserved, blocked, held] = [r.int(), r.int(), r.int(), r.int(), r.int()];
     return { pool, sensitivity, categoryRange, total, free, reserved, blocked, held, leased: total - free - reserved - blocked - held };
+  }
+
+  /**
+   * A reader of the pool's lease events on `connection` (one of its own: a
+   * blocking read holds it), after `after` or from now on.
+   */
+  eventFeed(connection: Redis | Cluster, after?: string): EventFeed {
+    return new EventFeed(connection, this.keys, this.settings.name, after);
   }
 
   /** Reclaims up to `limit` expired leases; returns what it reclaimed. */
