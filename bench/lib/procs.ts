@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { freePort, waitForRedis } from '../../test/support/redis-server.js';
+import { freePort, waitForRedis } from '../../testkit/redis-server.js';
 import { openChannel } from './clients.js';
 import type { Job, WorkerLine, WorkerResult } from './protocol.js';
 

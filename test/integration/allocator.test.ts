@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { canonicalLevel, parseLevel } from '../../src/domain/level.js';
-import { TestRedis } from '../support/redis-server.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { expectStatus } from '../support/rpc.js';
 import { connect, rpcError, startService, type TestClient } from '../support/service.js';
 

@@ -4,8 +4,8 @@ import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compiledDescriptors } from '../../src/server/reflection.js';
 import type { RunningServer } from '../../src/server/server.js';
-import { REPO_ROOT } from '../support/process.js';
-import { TestRedis } from '../support/redis-server.js';
+import { REPO_ROOT } from '../../testkit/process.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { connect, rpcError, startService, type TestClient } from '../support/service.js';
 import { RUBY, runOk } from '../support/tools.js';
 

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { healthClient } from '../support/process.js';
-import { TestRedis } from '../support/redis-server.js';
+import { healthClient } from '../../testkit/process.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { connect, startService, type TestClient } from '../support/service.js';
 import { snapshot } from '../support/snapshot.js';
 

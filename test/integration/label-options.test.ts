@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { parseLevel } from '../../src/domain/level.js';
-import { TestRedis } from '../support/redis-server.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { connect, rpcError, startService, type TestClient } from '../support/service.js';
 import { expectStatus, NO_OPTIONS, refusedWithoutTrace } from '../support/rpc.js';
 

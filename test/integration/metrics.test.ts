@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { TestRedis } from '../support/redis-server.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { connect, rpcError, startService, type TestClient } from '../support/service.js';
 import { PROMTOOL, run } from '../support/tools.js';
 

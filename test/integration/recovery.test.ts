@@ -1,10 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { TestRedis } from '../support/redis-server.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { NO_OPTIONS, expectStatus } from '../support/rpc.js';
 import { connect, rpcError, startService, type TestClient } from '../support/service.js';
-import { waitUntil } from '../support/process.js';
+import { waitUntil } from '../../testkit/process.js';
 
 // Redis restarted empty under running workloads: the pool is created again
 // and knows none of their labels. New leases wait (--recovery-window) for

@@ -5,8 +5,8 @@ import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllocatorProto } from '../../src/proto.js';
 import type { RunningServer } from '../../src/server/server.js';
-import { REPO_ROOT } from '../support/process.js';
-import { TestRedis } from '../support/redis-server.js';
+import { REPO_ROOT } from '../../testkit/process.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { startService } from '../support/service.js';
 import { PYTHON, runOk } from '../support/tools.js';
 

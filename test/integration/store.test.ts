@@ -12,11 +12,11 @@ import {
   LeaseNotFoundError,
   StoreError,
 } from '../../src/store/errors.js';
-import { TestRedis } from '../support/redis-server.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { indexSlot, workloadDigest } from '../support/store-layout.js';
 import { KEYED_BASE, slotDigits, slotOfLeaseId } from '../../src/store/lease-id.js';
 import { library } from '../../src/store/scripts.js';
-import { chiSquareUniform } from '../support/stats.js';
+import { chiSquareUniform } from '../../testkit/stats.js';
 
 let redis: TestRedis;
 const clients: Redis[] = [];
