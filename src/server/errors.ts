@@ -7,6 +7,7 @@ import {
   HostQuotaError,
   KeyedSlotsExhaustedError,
   HostStaticQuotaError,
+  InvalidInputError,
   LeaseNotFoundError,
   LeaseTooLargeError,
   LevelTooWideError,
@@ -89,6 +90,8 @@ const STORE_CODES: [StoreErrorClass, grpc.status][] = [
   [PoolConfigMismatchError, grpc.status.FAILED_PRECONDITION],
   [ReservedInUseError, grpc.status.FAILED_PRECONDITION],
   [PoolStateInconsistentError, grpc.status.INTERNAL],
+  // What the store refuses itself (ids with separators); the request rules usually refuse it first.
+  [InvalidInputError, grpc.status.INVALID_ARGUMENT],
 ];
 
 /**

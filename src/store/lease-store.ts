@@ -224,6 +224,7 @@ export class LeaseStore {
    * slot order after `after`; `next` is where the following page starts.
    */
   async listHolds(req: { host?: string; after?: number; limit: number }, opts: CallOptions = {}): Promise<{ holds: Lease[]; next?: number }> {
+    requireId('host', req.host ?? '', { optional: true });
     const r = await this.ops.read('listHolds', { filter: req.host ?? '', cursorSlot: req.after ?? '', limit: req.limit }, opts);
     const more = r.flag();
     const last = r.int();
@@ -362,6 +363,10 @@ export class LeaseStore {
   }
 
   async get(ref: LeaseRef, opts: CallOptions = {}): Promise<Lease> {
+    if (!('leaseId' in ref)) {
+      requireId('host', ref.host);
+      requireId('workload_id', ref.workloadId);
+    }
     const args =
       'leaseId' in ref
         ? { leaseId: ref.leaseId, slot: slotOf(ref.leaseId, this.space), host: '', workload: '' }
@@ -375,6 +380,8 @@ export class LeaseStore {
    * `next` is where the following page starts, or undefined at the end.
    */
   async list(req: { host?: string; after?: ListCursor; limit: number }, opts: CallOptions = {}): Promise<{ leases: Lease[]; next?: ListCursor }> {
+    requireId('host', req.host ?? '', { optional: true });
+    requireId('page_token', req.after?.host ?? '', { optional: true });
     const r = await this.ops.read(
       'listLeases',
       { filter: req.host ?? '', cursorHost: req.after?.host ?? '', cursorSlot: req.after?.slot ?? '', limit: req.limit },
