@@ -1,6 +1,7 @@
 /**
- * The configuration of `mcs-allocator serve` (the modules under config/),
- * under the name it has always been imported by.
+ * The configuration modules (config/) under the path they had before they
+ * were split: code written against `./config.js` keeps compiling. New code
+ * imports from config/ directly.
  */
 export { ConfigError, loadProfile, parseReserved } from './config/parsers.js';
 export { DEFAULTS, LOG_FLAGS, SERVE_FLAGS, STORE_FLAGS, type ServeOptions } from './config/serve-flags.js';
