@@ -25,6 +25,12 @@ export interface FlagSpec {
    */
   readonly implicit?: string;
   readonly help: string;
+  /**
+   * The value's parser, for a flag whose value means something on its own
+   * (a ConfigError naming the flag when it is wrong); the others are
+   * checked where the configuration combines them.
+   */
+  readonly parse?: (value: string, flag: string) => unknown;
   /** Not shown in --help (benchmark only). */
   readonly hidden?: boolean;
 }
@@ -67,4 +73,21 @@ export function pick<S extends FlagSpec>(specs: readonly S[], keys: readonly str
   const unknown = keys.filter((k) => !specs.some((s) => s.key === k));
   if (unknown.length > 0) throw new Error(`no such flags: ${unknown.join(', ')}`);
   return specs.filter((s) => keys.includes(s.key));
+}
+
+/** The values of the flags that have a parser, parsed, by attribute name. */
+export type ParsedFlags<S extends FlagSpec> = {
+  readonly [F in Extract<S, { parse: (value: string, flag: string) => unknown }> as F['key']]: ReturnType<F['parse']>;
+};
+
+/** Runs the parser of every flag that has one on its raw value (a flag with a parser always has a default). */
+export function parseFlags<S extends FlagSpec>(specs: readonly S[], raw: Readonly<Record<string, unknown>>): ParsedFlags<S> {
+  const out: Record<string, unknown> = {};
+  for (const s of specs) {
+    if (!s.parse) continue;
+    const value = raw[s.key] ?? s.default;
+    if (typeof value !== 'string') throw new TypeError(`${s.flag} has no value to parse`);
+    out[s.key] = s.parse(value, s.flag);
+  }
+  return out as ParsedFlags<S>;
 }

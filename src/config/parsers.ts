@@ -5,7 +5,6 @@ import { formatLevel, parseLevel, categoriesWithin, type Level } from '../domain
 import { builtinProfile, parseContextsFile, type Profile } from '../domain/profile.js';
 import type { LabelSyntaxError } from '../domain/errors.js';
 import { isIdentifier } from '../domain/context.js';
-import { DEFAULTS } from './serve-flags.js';
 
 export class ConfigError extends Error {
   constructor(option: string, rule: string) {
@@ -14,12 +13,20 @@ export class ConfigError extends Error {
   }
 }
 
+/** go-selinux's mount label of privileged containers, reserved when it lies in the pool's range. */
+export const RESERVED_DEFAULT = 's0:c1022,c1023';
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function integer(option: string, value: string, min: number, max: number): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < min || n > max) throw new ConfigError(option, `must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
   return n;
+}
+
+/** The parser of a flag taking a whole number from min to max. */
+export function wholeNumber(min: number, max: number): (value: string, flag: string) => number {
+  return (value, flag) => integer(flag, value, min, max);
 }
 
 export function listenAddress(value: string): string {
@@ -55,7 +62,7 @@ export function loadProfile(value: string): Profile {
  */
 export function parseReserved(value: string | undefined, categories: CategoryRange, sensitivity: string): Level[] {
   const explicit = value !== undefined;
-  const text = value ?? DEFAULTS.reserved;
+  const text = value ?? RESERVED_DEFAULT;
   if (text.trim() === '' || text.trim() === 'none') return [];
   const out = new Map<string, Level>();
   for (const item of text.split(/[;\s]+/).filter(Boolean)) {

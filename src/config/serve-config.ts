@@ -12,13 +12,13 @@ import { normalizePath } from '../domain/paths.js';
 import { parsePolicy, type Policy } from '../domain/authz.js';
 import { isValidPoolName } from '../store/keys.js';
 import { parseHostPorts, parseRedisTarget, type RedisTarget } from '../redis/connection.js';
-import type { ServeOptions } from './serve-flags.js';
+import { parseFlags } from './flags.js';
+import { SERVE_FLAGS, type ServeOptions } from './serve-flags.js';
 import {
   ConfigError,
   LOG_LEVELS,
   clusterStableKeyPatterns,
   identifiers,
-  integer,
   list,
   listenAddress,
   loadProfile,
@@ -249,6 +249,8 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
       throw new ConfigError('--home-dirs', `${dir}: ${(err as Error).message}`);
     }
   });
+  // The flags with a parser of their own (whole numbers), in the table's order.
+  const n = parseFlags(SERVE_FLAGS, o);
   return {
     listen: listenAddress(o.listen),
     redis,
@@ -267,29 +269,29 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
     logLevel: o.logLevel,
     logFormat: o.logFormat,
     metricsListen,
-    hostTtlSeconds: integer('--host-ttl', o.hostTtl, 0, 30 * 24 * 3600),
-    eventRetention: integer('--event-retention', o.eventRetention, 0, 100_000_000),
-    recoveryWindowSeconds: integer('--recovery-window', o.recoveryWindow, 0, 24 * 3600),
-    stableRetentionSeconds: integer('--stable-retention', o.stableRetention, 0, 365 * 24 * 3600),
+    hostTtlSeconds: n.hostTtl,
+    eventRetention: n.eventRetention,
+    recoveryWindowSeconds: n.recoveryWindow,
+    stableRetentionSeconds: n.stableRetention,
     clusterStableKeys: clusterStableKeyPatterns(o.clusterStableKeys),
     tls,
     authz,
     hostQuota,
-    hostStaticQuota: integer('--host-static-quota', o.hostStaticQuota, 0, 1_000_000),
-    maxStaticPairs: integer('--max-static-pairs', o.maxStaticPairs, 0, 600_000),
-    maxWatchesPerClient: integer('--max-watches-per-client', o.maxWatchesPerClient, 1, 10_000),
-    maxConcurrentReconciles: integer('--max-concurrent-reconciles', o.maxConcurrentReconciles, 1, 1000),
+    hostStaticQuota: n.hostStaticQuota,
+    maxStaticPairs: n.maxStaticPairs,
+    maxWatchesPerClient: n.maxWatchesPerClient,
+    maxConcurrentReconciles: n.maxConcurrentReconciles,
     connections: {
-      maxConnections: integer('--max-connections', o.maxConnections, 0, 1_000_000),
-      maxPerAddress: integer('--max-connections-per-address', o.maxConnectionsPerAddress, 0, 1_000_000),
-      handshakeTimeoutMs: integer('--handshake-timeout', o.handshakeTimeout, 1, 3600) * 1000,
+      maxConnections: n.maxConnections,
+      maxPerAddress: n.maxConnectionsPerAddress,
+      handshakeTimeoutMs: n.handshakeTimeout * 1000,
     },
-    idleTimeoutMs: integer('--idle-timeout', o.idleTimeout, 1, 30 * 24 * 3600) * 1000,
-    redisMinReplicas: integer('--redis-min-replicas', o.redisMinReplicas, 0, 16),
+    idleTimeoutMs: n.idleTimeout * 1000,
+    redisMinReplicas: n.redisMinReplicas,
     redisTls: redisTls(o),
-    redisTimeoutMs: integer('--redis-timeout', o.redisTimeout, 10, 60_000),
-    reapIntervalMs: integer('--reap-interval', o.reapInterval, 10, 3_600_000),
-    shutdownGraceMs: integer('--shutdown-grace', o.shutdownGrace, 0, 3600) * 1000,
+    redisTimeoutMs: n.redisTimeout,
+    reapIntervalMs: n.reapInterval,
+    shutdownGraceMs: n.shutdownGrace * 1000,
     ...(o.benchNoop ? { benchNoop: true } : {}),
   };
 }

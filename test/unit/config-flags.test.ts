@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { addFlags, attributeName } from '../../src/config/flags.js';
+import { addFlags, attributeName, parseFlags } from '../../src/config/flags.js';
 import { DEFAULTS, SERVE_FLAGS, STORE_FLAGS } from '../../src/config/serve-flags.js';
 
 /** The rows of the README's Configuration table: flags, env vars and default cell. */
@@ -43,6 +43,16 @@ describe('the flags of serve', () => {
   it('the README lists no flag that serve does not take', () => {
     const known = new Set<string>(shown.map((s) => s.flag));
     expect(rows.flatMap((r) => r.flags).filter((f) => !known.has(f))).toEqual([]);
+  });
+
+  it('parses each default, and names the flag of a wrong value', () => {
+    const parsed = SERVE_FLAGS.filter((s) => 'parse' in s);
+    expect(parsed.length).toBeGreaterThan(10);
+    for (const s of parsed) {
+      expect(() => s.parse(s.default, s.flag)).not.toThrow();
+      expect(() => s.parse('-1', s.flag)).toThrow(new RegExp(`^${s.flag}: must be a whole number`));
+    }
+    expect(parseFlags(SERVE_FLAGS, { ...DEFAULTS, idleTimeout: '60' })).toMatchObject({ idleTimeout: 60, redisTimeout: 2000 });
   });
 
   it('gives every default to DEFAULTS', () => {
