@@ -3,11 +3,12 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { addFlags, attributeName, parseFlags } from '../../src/config/flags.js';
 import { DEFAULTS, SERVE_FLAGS, STORE_FLAGS } from '../../src/config/serve-flags.js';
+import { AGENT_DEFAULTS, AGENT_FLAGS } from '../../src/agent/config.js';
 
-/** The rows of the README's Configuration table: flags, env vars and default cell. */
-function readmeRows(): { flags: string[]; envs: string[]; defaults: string }[] {
+/** The rows of a README table of flags (between two headings): flags, env vars and default cell. */
+function readmeRows(from = '\n## Configuration\n', to = '\n## API\n'): { flags: string[]; envs: string[]; defaults: string }[] {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.slice(readme.indexOf('\n## Configuration\n'), readme.indexOf('\n## API\n'));
+  const section = readme.slice(readme.indexOf(from), readme.indexOf(to));
   const ticks = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
   return section
     .split('\n')
@@ -67,5 +68,27 @@ describe('the flags of serve', () => {
     expect(quota.envVar).toBe('MCS_HOST_QUOTA');
     expect(cmd.options.map((o) => o.long)).toContain('--redis-sentinels');
     expect(cmd.options.map((o) => o.long)).not.toContain('--listen');
+  });
+});
+
+describe('the flags of agent', () => {
+  const rows = readmeRows('\n## The host agent\n', '\n### What it does\n');
+
+  it('name their options as commander does', () => {
+    const cmd = addFlags(new Command('agent'), AGENT_FLAGS);
+    expect(cmd.options.map((o) => o.attributeName())).toEqual(AGENT_FLAGS.map((s) => s.key));
+    expect(AGENT_DEFAULTS).toMatchObject({ server: '127.0.0.1:50051', socket: '/run/mcs-allocator/agent.sock', timeout: '10' });
+  });
+
+  it.each(AGENT_FLAGS.map((s) => [s.flag, s] as const))('%s is in the README table of the agent with its variable and default', (_, spec) => {
+    const row = rows.find((r) => r.flags.includes(spec.flag));
+    expect(row, `${spec.flag} has no row`).toBeDefined();
+    expect(row!.envs[row!.flags.indexOf(spec.flag)]).toBe(spec.env);
+    if ('default' in spec) expect(row!.defaults).toContain(`\`${spec.default}\``);
+  });
+
+  it('the README lists no flag that agent does not take', () => {
+    const known = new Set<string>(AGENT_FLAGS.map((s) => s.flag));
+    expect(rows.flatMap((r) => r.flags).filter((f) => !known.has(f))).toEqual([]);
   });
 });

@@ -94,7 +94,8 @@ describe('layering', () => {
 
   it('mcsctl, its hook entry and the host agent load no server or store code', () => {
     for (const entry of ['src/ctl/main.ts', 'src/ctl/hook-entry.ts', 'src/agent/command.ts']) {
-      const loaded = [...closure(entry)].filter(under('src/server', 'src/store', 'src/config'));
+      // config/flags.ts (flags as data, commander only) is the one module of config/ they share.
+      const loaded = [...closure(entry)].filter((f) => under('src/server', 'src/store', 'src/config')(f) && f !== 'src/config/flags.ts');
       expect(loaded, entry).toEqual([]);
     }
   });
