@@ -180,22 +180,17 @@ interface Driver {
 function grpcDriver(job: Job, channels: BenchChannel[]): Driver {
   const ch = (slot: number) => channels[slot % channels.length]!;
   return {
-    allocate: (slot, host, workloadId) =>
-      new Promise((resolve, reject) =>
-        ch(slot).allocate({ host, workload_id: workloadId }, job.deadlineMs, (err, res) =>
-          err ? reject(err) : resolve({ id: res!.lease!.lease_id, level: res!.lease!.level }),
-        ),
-      ),
-    release: (slot, id) =>
-      new Promise((resolve, reject) =>
-        ch(slot).release({ lease_id: id }, job.deadlineMs, (err, res) =>
-          err ? reject(err) : res!.released ? resolve() : reject(new Error('released = false')),
-        ),
-      ),
-    noop: (slot, host, workloadId) =>
-      new Promise((resolve, reject) =>
-        ch(slot).noop({ host, workload_id: workloadId }, job.deadlineMs, (err) => (err ? reject(err) : resolve())),
-      ),
+    allocate: async (slot, host, workloadId) => {
+      const { lease } = await ch(slot).allocator.Allocate({ host, workload_id: workloadId }, { deadlineMs: job.deadlineMs });
+      return { id: lease.lease_id, level: lease.level };
+    },
+    release: async (slot, id) => {
+      const res = await ch(slot).allocator.Release({ lease_id: id }, { deadlineMs: job.deadlineMs });
+      if (!res.released) throw new Error('released = false');
+    },
+    noop: async (slot, host, workloadId) => {
+      await ch(slot).noop({ host, workload_id: workloadId }, { deadlineMs: job.deadlineMs });
+    },
     close: async () => channels.forEach((c) => c.close()),
   };
 }

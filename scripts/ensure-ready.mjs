@@ -25,15 +25,13 @@ function newest(dir, skip = new Set()) {
 }
 
 const built = existsSync('dist/.built') ? statSync('dist/.built').mtimeMs : 0;
-// bench/ is compiled too (dist/bench, for `npm run bench`), with the two test
-// helpers it imports; its results/ folder is output, not source.
+// bench/ is compiled too (dist/bench, for `npm run bench`), with testkit/
+// (the harness it shares with the tests); its results/ folder is output, not source.
 const sources = Math.max(
   newest('src'),
   newest('proto'),
   newest('bench', new Set([join('bench', 'results')])),
-  // the hooks section runs the Podman test harness
-  newest(join('test', 'support', 'runtimes')),
-  ...['test/support/stats.ts', 'test/support/redis-server.ts', 'test/support/noisy-neighbour.ts', 'test/support/process.ts'].map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)),
+  newest('testkit'),
   statSync('tsconfig.build.json').mtimeMs,
   statSync('package-lock.json').mtimeMs,
 );

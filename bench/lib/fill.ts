@@ -1,4 +1,5 @@
-import { buildServeConfig, DEFAULTS } from '../../src/config.js';
+import { buildServeConfig } from '../../src/config/serve-config.js';
+import { DEFAULTS } from '../../src/config/serve-flags.js';
 import { createRedis, parseRedisTarget } from '../../src/redis/connection.js';
 import { LeaseStore } from '../../src/store/lease-store.js';
 import type { Redis } from 'ioredis';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { freePort, waitForRedis } from '../../test/support/redis-server.js';
+import { freePort, waitForRedis } from '../../testkit/redis-server.js';
 import { openChannel } from './clients.js';
 import type { Job, WorkerLine, WorkerResult } from './protocol.js';
 
@@ -251,7 +251,7 @@ export class ServiceProcess {
       for (;;) {
         if (child.exitCode !== null) throw new Error(`the service exited at start (${child.exitCode}): ${svc.stderr}`);
         try {
-          await ch.stats(1000);
+          await ch.allocator.GetPoolStats({}, { deadlineMs: 1000 });
           break;
         } catch {
           if (Date.now() > until) throw new Error(`the service at ${address} did not answer within 30 s: ${svc.stderr}`);

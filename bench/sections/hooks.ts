@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { PodmanHarness, TEST_IMAGE } from '../../test/support/runtimes/podman.js';
+import { PodmanHarness, TEST_IMAGE } from '../../testkit/runtimes/podman.js';
 import type { Ctx } from '../lib/context.js';
 import { num, table } from '../lib/summary.js';
 import { BenchRedis, CLI, cpuMs, memoryKb, REPO_ROOT, ServiceProcess } from '../lib/procs.js';

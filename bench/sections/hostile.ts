@@ -5,11 +5,11 @@
  * the longest single Redis command of the run (SLOWLOG: how long one call
  * holds Redis for everyone). Part 2: a victim host's Allocate latency alone,
  * and while one and four hostile hosts send those requests without pause
- * (test/support/noisy-neighbour.ts, as the test suite runs it).
+ * (testkit/noisy-neighbour.ts, as the test suite runs it).
  */
 import * as grpc from '@grpc/grpc-js';
 import { loadAllocatorProto } from '../../src/proto.js';
-import { runNoisyNeighbour, type NoisyNeighbourResult } from '../../test/support/noisy-neighbour.js';
+import { runNoisyNeighbour, type NoisyNeighbourResult } from '../../testkit/noisy-neighbour.js';
 import type { Ctx } from '../lib/context.js';
 import { BenchRedis, ServiceProcess, cpuMs } from '../lib/procs.js';
 

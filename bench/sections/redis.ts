@@ -126,14 +126,11 @@ async function countRoundTrips(redis: BenchRedis, svc: ServiceProcess, n: number
   const concurrency = 8;
   try {
     await channel.waitReady(5000);
-    const allocate = (i: number) =>
-      new Promise<string>((resolve, reject) =>
-        channel.allocate({ host: hosts[i % hosts.length]!, workload_id: ids.next() }, 10_000, (err, res) =>
-          err ? reject(err) : resolve(res!.lease!.lease_id),
-        ),
-      );
-    const release = (id: string) =>
-      new Promise<void>((resolve, reject) => channel.release({ lease_id: id }, 10_000, (err) => (err ? reject(err) : resolve())));
+    const allocate = async (i: number) =>
+      (await channel.allocator.Allocate({ host: hosts[i % hosts.length]!, workload_id: ids.next() }, { deadlineMs: 10_000 })).lease.lease_id;
+    const release = async (id: string) => {
+      await channel.allocator.Release({ lease_id: id }, { deadlineMs: 10_000 });
+    };
     // Warm the path (connections, JIT) outside the counted windows.
     for (let i = 0; i < 50; i++) await release(await allocate(i));
 

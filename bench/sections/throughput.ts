@@ -167,12 +167,10 @@ async function responseSizes(address: string): Promise<{ allocate: number; noop:
   try {
     await ch.waitReady(5000);
     const req = { host: 'node-001.cluster.example.com', workload_id: 'f'.repeat(64) };
-    const call = <T>(fn: typeof ch.allocate) =>
-      new Promise<T>((resolve, reject) => fn(req, 5000, (err, v) => (err ? reject(err) : resolve(v as T))));
-    const real = await call<Record<string, unknown>>(ch.allocate);
-    const noop = await call<Record<string, unknown>>(ch.noop);
+    const real = (await ch.allocator.Allocate(req, { deadlineMs: 5000 })) as unknown as Record<string, unknown>;
+    const noop = (await ch.noop(req, { deadlineMs: 5000 })) as unknown as Record<string, unknown>;
     const leaseId = (real['lease'] as { lease_id: string }).lease_id;
-    await new Promise<void>((resolve, reject) => ch.release({ lease_id: leaseId }, 5000, (err) => (err ? reject(err) : resolve())));
+    await ch.allocator.Release({ lease_id: leaseId }, { deadlineMs: 5000 });
     const allocDef = loadAllocatorProto().grpcObject.mcs.v1.LabelAllocator.service['Allocate']!;
     const noopDef = loadBenchProto().service['Noop']!;
     return { allocate: allocDef.responseSerialize(real).length, noop: noopDef.responseSerialize(noop).length };

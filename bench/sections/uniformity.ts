@@ -2,11 +2,11 @@
  * Section 7: are allocated pairs uniform over the free pairs? A pool of 16
  * categories (120 pairs), allocations through LeaseStore from a load worker,
  * each released again; Pearson's chi-square against the uniform
- * distribution (test/support/stats.ts) at low occupancy (the pool nearly
+ * distribution (testkit/stats.ts) at low occupancy (the pool nearly
  * empty: every pair is a cell) and at high occupancy (108 of 120 pairs held:
  * the 12 free pairs are the cells).
  */
-import { chiSquareUniform } from '../../test/support/stats.js';
+import { chiSquareUniform } from '../../testkit/stats.js';
 import { formatLevel } from '../../src/domain/level.js';
 import { baseJob, type Ctx } from '../lib/context.js';
 import { fillStore, harnessStore } from '../lib/fill.js';

@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { AllocatorClient, classify } from '../ctl/client.js';
+import { classify, openClient, type AllocatorClient } from '../ctl/client.js';
 import { timestampMs } from '../ctl/format.js';
 import type { Lease__Output } from '../generated/mcs/v1/Lease.js';
 import { KeyedLock, ReconcileGate } from './locks.js';
@@ -71,7 +71,7 @@ export class Agent {
     readonly runtime: ContainerRuntime,
     readonly log: Logger,
   ) {
-    this.client = new AllocatorClient({ server: config.server, timeoutMs: config.timeoutMs, tls: config.tls });
+    this.client = openClient({ server: config.server, timeoutMs: config.timeoutMs, tls: config.tls });
     const problems: { file: string; error: string }[] = [];
     this.spool = new Spool(config.stateDir, problems);
     this.records = new RecordStore(config.stateDir, problems);
@@ -230,7 +230,7 @@ export class Agent {
       try {
         // The epoch it last saw, also from before a restart: a service that
         // finds the pool created anew then waits for hosts to reconcile.
-        const res = await this.client.heartbeat({ host: this.config.host, ttl_seconds: 0, pool_epoch: this.poolEpoch ?? '' });
+        const res = await this.client.Heartbeat({ host: this.config.host, ttl_seconds: 0, pool_epoch: this.poolEpoch ?? '' });
         const expiresAt = timestampMs(res.expires_at);
         if (expiresAt !== undefined) wait = Math.max(500, Math.floor((expiresAt - Date.now()) / 3));
         const epoch = res.pool_epoch || undefined;
@@ -241,7 +241,7 @@ export class Agent {
         }
         if (Number(res.leases) < this.leased.size) this.requestReconcile(`the service holds ${res.leases} leases of this host, ${this.leased.size} are known to run`);
       } catch (err) {
-        const ce = classify(err, this.client.server);
+        const ce = classify(err, this.client.address);
         if (ce.reason === 'HOST_EXPIRED') this.requestReconcile('the service says HOST_EXPIRED');
         else this.log.warn({ err: ce.describe() }, 'heartbeat failed');
         wait = Math.min(wait, 2000);
@@ -311,7 +311,7 @@ export class Agent {
         const mark = this.spool.mark;
         const leases = (await this.hostLeases()).map(heldLease);
         const plan = planReconcile({ workloads: cluster.local, records: this.records.all(), leases, now: Date.now(), graceMs: this.config.newLeaseGraceMs });
-        const res = await this.client.reconcile({ host: this.config.host, workloads: plan.report }, Math.max(this.config.timeoutMs, 30_000));
+        const res = await this.client.Reconcile({ host: this.config.host, workloads: plan.report }, { deadlineMs: Math.max(this.config.timeoutMs, 30_000) });
         this.spool.removeBefore(mark);
         this.leased.clear();
         for (const l of [...res.kept, ...res.restored]) for (const m of l.members.length ? l.members : [l.workload_id]) this.leased.add(m);
@@ -328,7 +328,7 @@ export class Agent {
         return true;
       });
     } catch (err) {
-      const ce = classify(err, this.client.server);
+      const ce = classify(err, this.client.address);
       this.log.warn({ why, err: ce.describe() }, 'reconcile failed; retrying');
       return false;
     }
@@ -358,10 +358,10 @@ export class Agent {
       const current = this.restoredLeases.get(key) ?? l.leaseId;
       if (renewed.has(current)) continue;
       try {
-        await this.client.renew({ lease_id: current, ttl_seconds: this.config.clusterLeaseTtlSeconds });
+        await this.client.Renew({ lease_id: current, ttl_seconds: this.config.clusterLeaseTtlSeconds });
         renewed.add(current);
       } catch (err) {
-        const ce = classify(err, this.client.server);
+        const ce = classify(err, this.client.address);
         if (ce.reason === 'LEASE_NOT_FOUND') {
           const restored = await this.restoreClusterLease(l);
           if (restored) this.restoredLeases.set(key, restored);
@@ -393,18 +393,18 @@ export class Agent {
       let leaseId: string;
       if (l.shares.length > 0) {
         const [first, ...rest] = l.shares;
-        leaseId = (await this.client.allocate({ host, workload_id: first!, ttl_seconds: ttl, options: level, stable_key: first! })).lease!.lease_id;
+        leaseId = (await this.client.Allocate({ host, workload_id: first!, ttl_seconds: ttl, options: level, stable_key: first! })).lease!.lease_id;
         for (const a of rest) {
-          await this.client.allocate({ host, workload_id: a, ttl_seconds: ttl, share_with: leaseId }).catch(() => undefined);
+          await this.client.Allocate({ host, workload_id: a, ttl_seconds: ttl, share_with: leaseId }).catch(() => undefined);
         }
-        await this.client.allocate({ host, workload_id: l.workloadId, ttl_seconds: ttl, share_with: leaseId, options: { ...level, level: l.level } });
+        await this.client.Allocate({ host, workload_id: l.workloadId, ttl_seconds: ttl, share_with: leaseId, options: { ...level, level: l.level } });
       } else {
-        leaseId = (await this.client.allocate({ host, workload_id: l.workloadId, ttl_seconds: ttl, options: level })).lease!.lease_id;
+        leaseId = (await this.client.Allocate({ host, workload_id: l.workloadId, ttl_seconds: ttl, options: level })).lease!.lease_id;
       }
       this.log.warn({ ...fields, restoredLeaseId: leaseId }, 'a pod\'s webhook lease had ended while it runs here: leased its level again');
       return leaseId;
     } catch (err) {
-      const ce = classify(err, this.client.server);
+      const ce = classify(err, this.client.address);
       if (ce.reason === 'POOL_RECOVERING' || ce.unreachable || ce.reason === 'REDIS_UNAVAILABLE') {
         // The pool waits for hosts to report what they run: try again soon, not at the next interval.
         this.log.info({ ...fields, err: ce.describe() }, 'a pod\'s webhook lease had ended; leasing its level again shortly');
@@ -420,7 +420,7 @@ export class Agent {
     const out: Lease__Output[] = [];
     let token = '';
     do {
-      const page = await this.client.listLeases({ host: this.config.host, page_size: 1000, page_token: token });
+      const page = await this.client.ListLeases({ host: this.config.host, page_size: 1000, page_token: token });
       out.push(...page.leases);
       token = page.next_page_token;
     } while (token);

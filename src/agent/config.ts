@@ -4,48 +4,47 @@
  * start with a message naming the flag.
  */
 import { hostname } from 'node:os';
+import { defaultsOf, type FlagSpec } from '../config/flags.js';
 import { DEFAULT_AGENT_SOCKET, selinuxMode, type SelinuxMode } from './hook-protocol.js';
 
-export interface AgentFlags {
-  server: string;
-  host?: string;
-  runtime: string;
-  runtimeSocket?: string;
-  stateDir: string;
-  socket: string;
-  tlsCa?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  reconcileInterval: string;
-  heartbeatInterval: string;
-  newLeaseGrace: string;
-  clusterLeaseTtl?: string;
-  clusterHost?: string;
-  timeout: string;
-  retryFor: string;
-  privilegedType: string;
-  selinux: string;
-  logLevel: string;
-  logFormat: string;
-}
+/**
+ * The flags of `mcs-allocator agent`, one row each (see config/flags.ts):
+ * the commander options, their variables, AGENT_DEFAULTS and AgentFlags come
+ * from this table, and test/unit/config-flags.test.ts checks it against the
+ * README's table of the agent's flags.
+ */
+export const AGENT_FLAGS = [
+  { key: 'server', flag: '--server', arg: '<address>', env: 'MCS_SERVER', default: '127.0.0.1:50051', help: 'the service: host:port or unix:/path' },
+  { key: 'host', flag: '--host', arg: '<name>', env: 'MCS_HOST', help: 'this host\'s name in the service (default: the hostname)' },
+  { key: 'runtime', flag: '--runtime', arg: '<kind>', env: 'MCS_RUNTIME', default: 'podman', help: 'podman (libpod REST API) or cri (CRI-O, containerd)' },
+  { key: 'runtimeSocket', flag: '--runtime-socket', arg: '<path>', env: 'MCS_RUNTIME_SOCKET', help: 'the runtime\'s API socket (default: podman /run/podman/podman.sock; cri the first of /run/containerd/containerd.sock, /run/crio/crio.sock)' },
+  { key: 'stateDir', flag: '--state-dir', arg: '<dir>', env: 'MCS_STATE_DIR', default: '/var/lib/mcs-allocator/agent', help: 'durable state: the release spool and the levels precreate granted' },
+  { key: 'socket', flag: '--socket', arg: '<path>', env: 'MCS_AGENT_SOCKET', default: DEFAULT_AGENT_SOCKET, help: 'the hooks\' socket (mode 0600)' },
+  { key: 'tlsCa', flag: '--tls-ca', arg: '<file>', env: 'MCS_TLS_CA', help: 'CA certificate (PEM) to verify the server with; any --tls-* flag turns TLS on' },
+  { key: 'tlsCert', flag: '--tls-cert', arg: '<file>', env: 'MCS_TLS_CERT', help: 'client certificate (PEM), with --tls-key' },
+  { key: 'tlsKey', flag: '--tls-key', arg: '<file>', env: 'MCS_TLS_KEY', help: 'client private key (PEM), with --tls-cert' },
+  { key: 'reconcileInterval', flag: '--reconcile-interval', arg: '<seconds>', env: 'MCS_RECONCILE_INTERVAL', default: '60', help: 'how often to reconcile with the runtime\'s truth' },
+  { key: 'heartbeatInterval', flag: '--heartbeat-interval', arg: '<seconds>', env: 'MCS_HEARTBEAT_INTERVAL', default: '30', help: 'heartbeat period when the server has no --host-ttl (with one: a third of it)' },
+  { key: 'newLeaseGrace', flag: '--new-lease-grace', arg: '<seconds>', env: 'MCS_NEW_LEASE_GRACE', default: '60', help: 'keep a lease this young although nothing runs under its workload id yet (mcsctl allocate before podman run)' },
+  { key: 'clusterLeaseTtl', flag: '--cluster-lease-ttl', arg: '<seconds>', env: 'MCS_CLUSTER_LEASE_TTL', default: '600', help: 'TTL the Kubernetes webhook\'s pod leases are renewed to while their sandboxes run here' },
+  { key: 'clusterHost', flag: '--cluster-host', arg: '<name>', env: 'MCS_CLUSTER_HOST', default: 'kubernetes', help: 'the Kubernetes webhook\'s cluster host (its --host), where a lost pod lease is leased again' },
+  { key: 'timeout', flag: '--timeout', arg: '<seconds>', env: 'MCS_TIMEOUT', default: '10', help: 'deadline of each call to the service' },
+  { key: 'retryFor', flag: '--retry-for', arg: '<seconds>', env: 'MCS_PRECREATE_RETRY_FOR', default: '10', help: 'how long a precreate keeps trying a service that is away or recovering its pool (at most 25)' },
+  { key: 'privilegedType', flag: '--privileged-type', arg: '<type>', env: 'MCS_PRIVILEGED_TYPE', default: 'spc_t', help: 'process type that means "no separation" (the server\'s --privileged-type)' },
+  { key: 'selinux', flag: '--selinux', arg: '<mode>', env: 'MCS_SELINUX', default: 'auto', help: 'auto (look for /sys/fs/selinux/enforce), enabled or disabled' },
+  { key: 'logLevel', flag: '--log-level', arg: '<level>', env: 'MCS_LOG_LEVEL', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
+  { key: 'logFormat', flag: '--log-format', arg: '<format>', env: 'MCS_LOG_FORMAT', default: 'json', help: 'json (one object per line) or pretty (for humans)' },
+] as const satisfies readonly FlagSpec[];
 
-export const AGENT_DEFAULTS = {
-  server: '127.0.0.1:50051',
-  runtime: 'podman',
-  stateDir: '/var/lib/mcs-allocator/agent',
-  socket: DEFAULT_AGENT_SOCKET,
-  reconcileInterval: '60',
-  heartbeatInterval: '30',
-  newLeaseGrace: '60',
-  clusterLeaseTtl: '600',
-  clusterHost: 'kubernetes',
-  timeout: '10',
-  retryFor: '10',
-  privilegedType: 'spc_t',
-  selinux: 'auto',
-  logLevel: 'info',
-  logFormat: 'json',
-} as const;
+type Spec = (typeof AGENT_FLAGS)[number];
+type WithDefault = Extract<Spec, { default: string }>;
+
+/** Raw option values as the command line (or its environment variables) gave them. */
+export type AgentFlags = { -readonly [S in WithDefault as S['key']]: string } & {
+  -readonly [S in Exclude<Spec, WithDefault> as S['key']]?: string | undefined;
+};
+
+export const AGENT_DEFAULTS = Object.freeze(defaultsOf(AGENT_FLAGS)) as { readonly [S in WithDefault as S['key']]: S['default'] };
 
 export interface AgentConfig {
   readonly server: string;

@@ -55,7 +55,7 @@ export function registerDriftCommand(program: Command): void {
           const out = [];
           let token = '';
           do {
-            const page = await client.listLeases({ host: status.host, page_size: 1000, page_token: token });
+            const page = await client.ListLeases({ host: status.host, page_size: 1000, page_token: token });
             out.push(...page.leases);
             token = page.next_page_token;
           } while (token);

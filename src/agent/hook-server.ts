@@ -179,7 +179,7 @@ export class HookServer {
           agent.log.info({ workloadId, host, containerId, leaseId: grant.lease.lease_id, level: grant.lease.level, kind: grant.lease.kind, created: grant.created, attempt, ms: Date.now() - started }, 'leased a label at precreate');
           return { v: PROTOCOL_VERSION, ok: true, config: labelledConfig(config, grant) };
         } catch (e) {
-          const ce = e instanceof CallError || (e as { code?: unknown })?.code !== undefined ? classify(e, agent.client.server) : undefined;
+          const ce = e instanceof CallError || (e as { code?: unknown })?.code !== undefined ? classify(e, agent.client.address) : undefined;
           const again = Date.now() + delay < giveUpAt;
           if (ce?.reason === 'HOST_EXPIRED' && again) {
             leave();

@@ -97,13 +97,13 @@ export class Releases {
   private async deliver(e: SpoolEntry, timeoutMs?: number): Promise<boolean> {
     if (!this.c.spool.list().some((x) => x.seq === e.seq)) return true; // settled meanwhile
     try {
-      const res = await this.c.client.release({ lease_id: e.leaseId ?? '', host: e.host, workload_id: e.workloadId, fencing_token: '0' }, timeoutMs);
+      const res = await this.c.client.Release({ lease_id: e.leaseId ?? '', host: e.host, workload_id: e.workloadId, fencing_token: '0' }, { deadlineMs: timeoutMs });
       this.settle(e);
       if (res.released) this.c.leased.delete(e.workloadId);
       this.c.log.info({ workloadId: e.workloadId, leaseId: e.leaseId, cause: e.cause, released: res.released, queuedMs: Date.now() - e.queuedAt }, res.released ? 'lease released' : 'no lease to release');
       return true;
     } catch (err) {
-      const ce = classify(err, this.c.client.server);
+      const ce = classify(err, this.c.client.address);
       if (!retryable(ce)) {
         this.settle(e);
         this.c.log.error({ workloadId: e.workloadId, leaseId: e.leaseId, err: ce.describe() }, 'the service refused a release; dropped (the next reconcile settles the host)');
@@ -145,13 +145,13 @@ export class Releases {
       }
       const queuedAt = Date.now();
       try {
-        const res = await this.c.client.release({ lease_id: fields.leaseId ?? '', host: fields.host, workload_id: fields.workloadId, fencing_token: '0' }, fastMs);
+        const res = await this.c.client.Release({ lease_id: fields.leaseId ?? '', host: fields.host, workload_id: fields.workloadId, fencing_token: '0' }, { deadlineMs: fastMs });
         this.forgetGrant({ ...fields, queuedAt });
         if (res.released) this.c.leased.delete(fields.workloadId);
         this.c.log.info({ workloadId: fields.workloadId, leaseId: fields.leaseId, cause: fields.cause, released: res.released, queuedMs: Date.now() - queuedAt }, res.released ? 'lease released' : 'no lease to release');
         return 'released';
       } catch (err) {
-        const ce = classify(err, this.c.client.server);
+        const ce = classify(err, this.c.client.address);
         if (!retryable(ce)) {
           this.c.log.error({ workloadId: fields.workloadId, leaseId: fields.leaseId, err: ce.describe() }, 'the service refused a release; dropped (the next reconcile settles the host)');
           return 'released';

@@ -170,3 +170,17 @@ export function resolveLabelOptions(o: LabelOptionsInput, policy: OptionsPolicy)
   const level = staticLevel(o.level, policy);
   return { kind: 'static', level, levelText: formatLevel(level), prefixes };
 }
+
+/**
+ * The options of a pod member joining a lease (share_with): the member
+ * takes the lease's label, so it may name nothing but the level (which
+ * must then be the lease's, checked where the lease is). Returns that
+ * level in canonical form, or '' when it names none.
+ */
+export function joinLevel(o: LabelOptionsInput, policy: Pick<OptionsPolicy, 'sensitivity' | 'categories' | 'translator'>): string {
+  const extra = (['user', 'role', 'type', 'filetype', 'profile'] as const).find((f) => o[f] !== '');
+  if (extra || o.disable) {
+    throw new OptionError(`options.${extra ?? 'disable'}`, "cannot be combined with share_with (the pod shares the lease's label)");
+  }
+  return o.level === '' ? '' : formatLevel(staticLevel(o.level, policy));
+}

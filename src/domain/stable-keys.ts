@@ -39,3 +39,28 @@ export function stableKeyScope(key: string, server: readonly string[], identity?
   if (identity !== undefined && !matches(identity)) return 'not-granted';
   return 'cluster';
 }
+
+/** What a request asks a stable key to hold: a pod join or a disabled label take no pair. */
+export type StableKeyDecision =
+  | { readonly scope: 'host' | 'cluster' }
+  | { readonly refused: 'invalid' | 'denied'; readonly field: string; readonly rule: string };
+
+/**
+ * Whether an Allocate of `kind` may carry stable key `key`, and its scope:
+ * per host unless the server's patterns make it cluster-wide, which an
+ * identity bound to hosts (`identity` patterns) must be granted too.
+ */
+export function stableKeyDecision(
+  key: string,
+  kind: 'join' | 'random' | 'static' | 'disabled',
+  server: readonly string[],
+  identity: readonly string[] | undefined,
+): StableKeyDecision {
+  if (kind === 'join') return { refused: 'invalid', field: 'stable_key', rule: "cannot be combined with share_with (the pod's lease carries its key)" };
+  if (kind === 'disabled') return { refused: 'invalid', field: 'stable_key', rule: 'a disabled label takes no pair to hold' };
+  const scope = stableKeyScope(key, server, identity);
+  if (scope === 'not-granted') {
+    return { refused: 'denied', field: 'stable_key', rule: `${key} is cluster-wide and not among this identity's cluster_stable_keys` };
+  }
+  return { scope };
+}

@@ -1,7 +1,5 @@
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
-import { protoDir } from '../proto.js';
+import { encodeStatusDetails, REASON_TRAILER, STATUS_DETAILS_TRAILER } from '../rpc/error-details.js';
 import {
   FencingTokenMismatchError,
   HostMismatchError,
@@ -9,6 +7,7 @@ import {
   HostQuotaError,
   KeyedSlotsExhaustedError,
   HostStaticQuotaError,
+  InvalidInputError,
   LeaseNotFoundError,
   LeaseTooLargeError,
   LevelTooWideError,
@@ -33,9 +32,6 @@ import {
   WorkloadHasLeaseError,
 } from '../store/errors.js';
 
-export const ERROR_DOMAIN = 'mcs-allocator';
-/** Trailer with the bare reason, for clients that do not decode google.rpc.Status. */
-export const REASON_TRAILER = 'mcs-error-reason';
 
 /** An error meant for the client: a status code, a message and a machine-readable reason. */
 export class RpcError extends Error {
@@ -94,6 +90,8 @@ const STORE_CODES: [StoreErrorClass, grpc.status][] = [
   [PoolConfigMismatchError, grpc.status.FAILED_PRECONDITION],
   [ReservedInUseError, grpc.status.FAILED_PRECONDITION],
   [PoolStateInconsistentError, grpc.status.INTERNAL],
+  // What the store refuses itself (ids with separators); the request rules usually refuse it first.
+  [InvalidInputError, grpc.status.INVALID_ARGUMENT],
 ];
 
 /**
@@ -118,54 +116,15 @@ export function toRpcError(err: unknown, visible?: Visibility): RpcError {
   return new RpcError(grpc.status.INTERNAL, 'internal error', 'INTERNAL');
 }
 
-let statusTypes: { status: protobuf.Type; errorInfo: protobuf.Type } | undefined;
-
-function types() {
-  if (!statusTypes) {
-    // Google's definitions (proto/google/rpc mirrors googleapis): Status in
-    // status.proto, ErrorInfo in error_details.proto.
-    const dir = join(protoDir(), 'google', 'rpc');
-    const root = new protobuf.Root().loadSync([join(dir, 'status.proto'), join(dir, 'error_details.proto')], { keepCase: true });
-    statusTypes = {
-      status: root.lookupType('google.rpc.Status'),
-      errorInfo: root.lookupType('google.rpc.ErrorInfo'),
-    };
-  }
-  return statusTypes;
-}
-
 /**
  * The error as grpc-js sends it: status, message, and trailers carrying a
  * google.rpc.Status with one google.rpc.ErrorInfo (the standard rich error
  * model) plus the reason as plain text.
  */
 export function toServiceError(err: RpcError): Partial<grpc.StatusObject> {
-  const { status, errorInfo } = types();
-  const info = errorInfo.encode({ reason: err.reason, domain: ERROR_DOMAIN, metadata: err.metadata }).finish();
-  const details = status
-    .encode({
-      code: err.code,
-      message: err.message,
-      details: [{ type_url: 'type.googleapis.com/google.rpc.ErrorInfo', value: info }],
-    })
-    .finish();
+  const details = encodeStatusDetails(err.code, err.message, err.reason, err.metadata);
   const metadata = new grpc.Metadata();
-  metadata.set('grpc-status-details-bin', Buffer.from(details));
+  metadata.set(STATUS_DETAILS_TRAILER, Buffer.from(details));
   metadata.set(REASON_TRAILER, err.reason);
   return { code: err.code, details: err.message, metadata };
-}
-
-/** Decodes the ErrorInfo from a client-side error (used by tests and tooling). */
-export function errorInfoOf(err: { metadata?: grpc.Metadata }): { reason: string; domain: string; metadata: Record<string, string> } | undefined {
-  const raw = err.metadata?.get('grpc-status-details-bin')[0];
-  if (!raw || typeof raw === 'string') return undefined;
-  const { status, errorInfo } = types();
-  const decoded = status.decode(raw) as unknown as { details: { type_url: string; value: Uint8Array }[] };
-  const any = decoded.details.find((d) => d.type_url.endsWith('/google.rpc.ErrorInfo'));
-  if (!any) return undefined;
-  return errorInfo.toObject(errorInfo.decode(any.value), { defaults: true }) as {
-    reason: string;
-    domain: string;
-    metadata: Record<string, string>;
-  };
 }

@@ -2,6 +2,7 @@ import { connect, createServer, type Server as NetServer, type Socket } from 'no
 import { rmSync } from 'node:fs';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { ConnectionLimits } from '../config/serve-config.js';
 
 /**
  * What one peer may hold open on the gRPC port before it has proved
@@ -9,14 +10,7 @@ import type { Logger } from 'pino';
  * accepts connections itself and hands them to grpc-js (a connection
  * injector) once they pass these checks.
  */
-export interface ConnectionLimits {
-  /** Open connections in all (0 = no limit). */
-  readonly maxConnections: number;
-  /** Open connections from one remote address (0 = no limit). */
-  readonly maxPerAddress: number;
-  /** A connection must have sent its TLS handshake or HTTP/2 preface, and a TLS handshake must finish, within this (ms). */
-  readonly handshakeTimeoutMs: number;
-}
+export type { ConnectionLimits };
 
 /** Why a connection was refused or closed, as counted and logged. */
 export type ConnectionRefusal = 'max_connections' | 'max_per_address' | 'handshake_timeout';

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { hostQuotaPairs, type ServeConfig } from '../config.js';
+import { hostQuotaPairs, type ServeConfig } from '../config/serve-config.js';
 import { PairSpace } from '../domain/pairs.js';
 import { formatCategoryRange } from '../domain/categories.js';
 import { loadAllocatorProto } from '../proto.js';

@@ -2,17 +2,13 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { TlsFiles } from '../config/serve-config.js';
 
 type CertificateProvider = grpc.experimental.CertificateProvider;
 type CaListener = grpc.experimental.CaCertificateUpdateListener;
 type IdentityListener = grpc.experimental.IdentityCertificateUpdateListener;
 
-export interface TlsFiles {
-  readonly cert: string;
-  readonly key: string;
-  /** Client CA: with it, clients must present a certificate it signed (mutual TLS). */
-  readonly clientCa?: string;
-}
+export type { TlsFiles };
 
 /**
  * Server certificate, key and client CA, read from files and read again on

@@ -10,6 +10,7 @@ import { SLOT_LIMIT, SUFFIX_DIGITS, leaseSuffixFrom, newLeaseSuffixes, slotOfLea
 import { OperationRunner, withTimeout, type Replication } from './runner.js';
 import { RECONCILE_BATCH_COST, RECONCILE_BATCH_WORKLOADS, costBatches } from './reconcile-batches.js';
 import { InvalidInputError, LeaseNotFoundError, scriptError } from './errors.js';
+import { EventFeed } from './event-feed.js';
 import type {
   Allocation,
   CallOptions,
@@ -27,6 +28,7 @@ import type {
 } from './types.js';
 
 export type * from './types.js';
+export type { DecodedLeaseEvent, EventFeed } from './event-feed.js';
 export { costBatches } from './reconcile-batches.js';
 
 /**
@@ -222,6 +224,7 @@ export class LeaseStore {
    * slot order after `after`; `next` is where the following page starts.
    */
   async listHolds(req: { host?: string; after?: number; limit: number }, opts: CallOptions = {}): Promise<{ holds: Lease[]; next?: number }> {
+    requireId('host', req.host ?? '', { optional: true });
     const r = await this.ops.read('listHolds', { filter: req.host ?? '', cursorSlot: req.after ?? '', limit: req.limit }, opts);
     const more = r.flag();
     const last = r.int();
@@ -360,6 +363,10 @@ export class LeaseStore {
   }
 
   async get(ref: LeaseRef, opts: CallOptions = {}): Promise<Lease> {
+    if (!('leaseId' in ref)) {
+      requireId('host', ref.host);
+      requireId('workload_id', ref.workloadId);
+    }
     const args =
       'leaseId' in ref
         ? { leaseId: ref.leaseId, slot: slotOf(ref.leaseId, this.space), host: '', workload: '' }
@@ -373,6 +380,8 @@ export class LeaseStore {
    * `next` is where the following page starts, or undefined at the end.
    */
   async list(req: { host?: string; after?: ListCursor; limit: number }, opts: CallOptions = {}): Promise<{ leases: Lease[]; next?: ListCursor }> {
+    requireId('host', req.host ?? '', { optional: true });
+    requireId('page_token', req.after?.host ?? '', { optional: true });
     const r = await this.ops.read(
       'listLeases',
       { filter: req.host ?? '', cursorHost: req.after?.host ?? '', cursorSlot: req.after?.slot ?? '', limit: req.limit },
@@ -390,6 +399,14 @@ export class LeaseStore {
     const [pool, sensitivity, categoryRange] = [r.str(), r.str(), r.str()];
     const [total, free, reserved, blocked, held] = [r.int(), r.int(), r.int(), r.int(), r.int()];
     return { pool, sensitivity, categoryRange, total, free, reserved, blocked, held, leased: total - free - reserved - blocked - held };
+  }
+
+  /**
+   * A reader of the pool's lease events on `connection` (one of its own: a
+   * blocking read holds it), after `after` or from now on.
+   */
+  eventFeed(connection: Redis | Cluster, after?: string): EventFeed {
+    return new EventFeed(connection, this.keys, this.settings.name, after);
   }
 
   /** Reclaims up to `limit` expired leases; returns what it reclaimed. */

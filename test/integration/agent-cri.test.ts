@@ -10,9 +10,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { AgentProcess } from '../support/agent.js';
-import { ensureBuilt, waitUntil } from '../support/process.js';
-import { freePort, TestRedis } from '../support/redis-server.js';
-import { ContainerdHarness } from '../support/runtimes/containerd.js';
+import { ensureBuilt, waitUntil } from '../../testkit/process.js';
+import { freePort, TestRedis } from '../../testkit/redis-server.js';
+import { ContainerdHarness } from '../../testkit/runtimes/containerd.js';
 import { connect, startService, type TestClient } from '../support/service.js';
 
 const HOST = 'cri-host';

@@ -15,9 +15,9 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { AgentProcess, hookDefinitions } from '../support/agent.js';
-import { ensureBuilt, waitUntil } from '../support/process.js';
-import { freePort, TestRedis } from '../support/redis-server.js';
-import { PodmanHarness, TEST_IMAGE } from '../support/runtimes/podman.js';
+import { ensureBuilt, waitUntil } from '../../testkit/process.js';
+import { freePort, TestRedis } from '../../testkit/redis-server.js';
+import { PodmanHarness, TEST_IMAGE } from '../../testkit/runtimes/podman.js';
 import { connect, rpcError, startService, type TestClient } from '../support/service.js';
 import { killAllMcsctl, mcsctl } from './mcsctl.helpers.js';
 

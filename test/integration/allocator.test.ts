@@ -1,32 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server/server.js';
+import { describe, expect, it } from 'vitest';
 import { canonicalLevel, parseLevel } from '../../src/domain/level.js';
-import { TestRedis } from '../support/redis-server.js';
 import { expectStatus } from '../support/rpc.js';
-import { connect, rpcError, startService, type TestClient } from '../support/service.js';
+import { connect, startService, rpcError } from '../support/service.js';
+import { useService } from '../support/fixtures.js';
 
-let redis: TestRedis;
-let server: RunningServer;
-let client: TestClient;
-
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  server = await startService(redis.url, { pool: 'api' });
-  client = connect(server.address);
-});
-afterAll(async () => {
-  client?.close();
-  await server?.close();
-  await redis?.stop();
-});
+const t = useService({ pool: 'api' });
 
 async function stats() {
-  return client.GetPoolStats({});
+  return t.client.GetPoolStats({});
 }
 
 describe('Allocate', () => {
   it('returns a canonical pair with the profile contexts', async () => {
-    const { lease, created } = await client.Allocate({ host: 'node-1', workload_id: 'c0ffee' });
+    const { lease, created } = await t.client.Allocate({ host: 'node-1', workload_id: 'c0ffee' });
     expect(created).toBe(true);
     const level = parseLevel(lease!.level!);
     expect(level.sensitivity).toBe(0);
@@ -46,24 +32,24 @@ describe('Allocate', () => {
   });
 
   it('is idempotent per (host, workload_id) and per request_id', async () => {
-    const first = await client.Allocate({ host: 'node-1', workload_id: 'idem', request_id: 'req-1' });
-    const again = await client.Allocate({ host: 'node-1', workload_id: 'idem' });
+    const first = await t.client.Allocate({ host: 'node-1', workload_id: 'idem', request_id: 'req-1' });
+    const again = await t.client.Allocate({ host: 'node-1', workload_id: 'idem' });
     expect(again.created).toBe(false);
     expect(again.lease).toEqual(first.lease);
     // A retry with the same request id answers like the original call (AIP-155).
-    const retry = await client.Allocate({ host: 'node-1', workload_id: 'idem', request_id: 'req-1' });
+    const retry = await t.client.Allocate({ host: 'node-1', workload_id: 'idem', request_id: 'req-1' });
     expect(retry.created).toBe(true);
     expect(retry.lease).toEqual(first.lease);
     // The same workload on another host is another workload.
-    const other = await client.Allocate({ host: 'node-2', workload_id: 'idem' });
+    const other = await t.client.Allocate({ host: 'node-2', workload_id: 'idem' });
     expect(other.lease!.lease_id).not.toBe(first.lease!.lease_id);
     expect(other.lease!.level).not.toBe(first.lease!.level);
   });
 
   it('refuses a request_id reused for another workload, and writes nothing', async () => {
-    await client.Allocate({ host: 'node-1', workload_id: 'orig', request_id: 'req-shared' });
+    await t.client.Allocate({ host: 'node-1', workload_id: 'orig', request_id: 'req-shared' });
     const before = await stats();
-    const err = await rpcError(client.Allocate({ host: 'node-1', workload_id: 'other', request_id: 'req-shared' }));
+    const err = await rpcError(t.client.Allocate({ host: 'node-1', workload_id: 'other', request_id: 'req-shared' }));
     expectStatus(err, 'ALREADY_EXISTS', 'REQUEST_ID_REUSED', /request_id was already used/);
     expect(await stats()).toEqual(before);
   });
@@ -71,7 +57,7 @@ describe('Allocate', () => {
   it('gives each grant a larger fencing token', async () => {
     const tokens: bigint[] = [];
     for (let i = 0; i < 5; i++) {
-      tokens.push(BigInt((await client.Allocate({ host: 'node-1', workload_id: `tok${i}` })).lease!.fencing_token as string));
+      tokens.push(BigInt((await t.client.Allocate({ host: 'node-1', workload_id: `tok${i}` })).lease!.fencing_token as string));
     }
     for (let i = 1; i < tokens.length; i++) expect(tokens[i]! > tokens[i - 1]!).toBe(true);
   });
@@ -92,7 +78,7 @@ describe('Allocate', () => {
     [{ host: 'h', workload_id: 'w', ttl_seconds: 10 * 365 * 24 * 3600 + 1 }, 'ttl_seconds: must be at most'],
   ])('refuses %j with INVALID_ARGUMENT and changes nothing', async (req, message) => {
     const before = await stats();
-    const err = await rpcError(client.Allocate(req));
+    const err = await rpcError(t.client.Allocate(req));
     expectStatus(err, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT');
     expect(err.details).toContain(message);
     expect(await stats()).toEqual(before);
@@ -101,33 +87,33 @@ describe('Allocate', () => {
 
 describe('Release', () => {
   it('releases by lease id, then reports released = false', async () => {
-    const { lease } = await client.Allocate({ host: 'node-1', workload_id: 'rel-id' });
+    const { lease } = await t.client.Allocate({ host: 'node-1', workload_id: 'rel-id' });
     const before = await stats();
-    expect(await client.Release({ lease_id: lease!.lease_id })).toEqual({ released: true, remaining_members: 0 });
+    expect(await t.client.Release({ lease_id: lease!.lease_id })).toEqual({ released: true, remaining_members: 0 });
     expect(Number((await stats()).free)).toBe(Number(before.free) + 1);
-    expect(await client.Release({ lease_id: lease!.lease_id })).toEqual({ released: false, remaining_members: 0 });
-    expect(await client.Release({ lease_id: 'aaaaaaaaaaaaaaaa' })).toEqual({ released: false, remaining_members: 0 });
+    expect(await t.client.Release({ lease_id: lease!.lease_id })).toEqual({ released: false, remaining_members: 0 });
+    expect(await t.client.Release({ lease_id: 'aaaaaaaaaaaaaaaa' })).toEqual({ released: false, remaining_members: 0 });
     expect(Number((await stats()).free)).toBe(Number(before.free) + 1);
-    const err = await rpcError(client.GetLease({ lease_id: lease!.lease_id }));
+    const err = await rpcError(t.client.GetLease({ lease_id: lease!.lease_id }));
     expectStatus(err, 'NOT_FOUND', 'LEASE_NOT_FOUND');
   });
 
   it('releases by host + workload_id', async () => {
-    await client.Allocate({ host: 'node-3', workload_id: 'rel-hw' });
-    expect(await client.Release({ host: 'node-3', workload_id: 'rel-hw' })).toEqual({ released: true, remaining_members: 0 });
-    expect(await client.Release({ host: 'node-3', workload_id: 'rel-hw' })).toEqual({ released: false, remaining_members: 0 });
+    await t.client.Allocate({ host: 'node-3', workload_id: 'rel-hw' });
+    expect(await t.client.Release({ host: 'node-3', workload_id: 'rel-hw' })).toEqual({ released: true, remaining_members: 0 });
+    expect(await t.client.Release({ host: 'node-3', workload_id: 'rel-hw' })).toEqual({ released: false, remaining_members: 0 });
   });
 
   it('refuses a lease id with the wrong host or fencing token, and keeps the lease', async () => {
-    const { lease } = await client.Allocate({ host: 'node-1', workload_id: 'guarded' });
-    const wrongHost = await rpcError(client.Release({ lease_id: lease!.lease_id, host: 'node-9' }));
+    const { lease } = await t.client.Allocate({ host: 'node-1', workload_id: 'guarded' });
+    const wrongHost = await rpcError(t.client.Release({ lease_id: lease!.lease_id, host: 'node-9' }));
     expectStatus(wrongHost, 'FAILED_PRECONDITION', 'HOST_MISMATCH', /belongs to host node-1/);
     const stale = (BigInt(lease!.fencing_token as string) - 1n).toString();
-    const wrongToken = await rpcError(client.Release({ lease_id: lease!.lease_id, fencing_token: stale }));
+    const wrongToken = await rpcError(t.client.Release({ lease_id: lease!.lease_id, fencing_token: stale }));
     expectStatus(wrongToken, 'FAILED_PRECONDITION', 'FENCING_TOKEN_MISMATCH');
-    expect((await client.GetLease({ lease_id: lease!.lease_id })).level).toBe(lease!.level);
+    expect((await t.client.GetLease({ lease_id: lease!.lease_id })).level).toBe(lease!.level);
     expect(
-      await client.Release({ lease_id: lease!.lease_id, host: 'node-1', fencing_token: lease!.fencing_token }),
+      await t.client.Release({ lease_id: lease!.lease_id, host: 'node-1', fencing_token: lease!.fencing_token }),
     ).toEqual({ released: true, remaining_members: 0 });
   });
 
@@ -139,7 +125,7 @@ describe('Release', () => {
     [{ host: 'h' }, 'workload_id: is required'],
     [{ workload_id: 'w' }, 'host: is required'],
   ])('refuses %j with INVALID_ARGUMENT', async (req, message) => {
-    const err = await rpcError(client.Release(req));
+    const err = await rpcError(t.client.Release(req));
     expectStatus(err, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT');
     expect(err.details).toContain(message);
   });
@@ -147,26 +133,26 @@ describe('Release', () => {
 
 describe('Renew and GetLease', () => {
   it('renews a lease with a TTL and finds it both ways', async () => {
-    const { lease } = await client.Allocate({ host: 'node-4', workload_id: 'ttl', ttl_seconds: 30 });
+    const { lease } = await t.client.Allocate({ host: 'node-4', workload_id: 'ttl', ttl_seconds: 30 });
     expect(Number(lease!.expires_at!.seconds) - Number(lease!.created_at!.seconds)).toBe(30);
-    const { lease: renewed } = await client.Renew({ lease_id: lease!.lease_id, ttl_seconds: 600 });
+    const { lease: renewed } = await t.client.Renew({ lease_id: lease!.lease_id, ttl_seconds: 600 });
     expect(Number(renewed!.expires_at!.seconds)).toBeGreaterThanOrEqual(Number(lease!.created_at!.seconds) + 600);
-    expect(await client.GetLease({ lease_id: lease!.lease_id })).toEqual(renewed);
-    expect(await client.GetLease({ host: 'node-4', workload_id: 'ttl' })).toEqual(renewed);
+    expect(await t.client.GetLease({ lease_id: lease!.lease_id })).toEqual(renewed);
+    expect(await t.client.GetLease({ host: 'node-4', workload_id: 'ttl' })).toEqual(renewed);
   });
 
   it('answers NOT_FOUND for unknown leases and INVALID_ARGUMENT for a zero TTL', async () => {
-    expectStatus(await rpcError(client.Renew({ lease_id: 'bbbbbbbbbbbbbbbb', ttl_seconds: 5 })), 'NOT_FOUND', 'LEASE_NOT_FOUND');
-    const err = await rpcError(client.Renew({ lease_id: 'bbbbbbbbbbbbbbbb', ttl_seconds: 0 }));
+    expectStatus(await rpcError(t.client.Renew({ lease_id: 'bbbbbbbbbbbbbbbb', ttl_seconds: 5 })), 'NOT_FOUND', 'LEASE_NOT_FOUND');
+    const err = await rpcError(t.client.Renew({ lease_id: 'bbbbbbbbbbbbbbbb', ttl_seconds: 0 }));
     expectStatus(err, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /ttl_seconds: must be at least 1/);
-    expectStatus(await rpcError(client.GetLease({ host: 'node-4', workload_id: 'nope' })), 'NOT_FOUND', 'LEASE_NOT_FOUND');
+    expectStatus(await rpcError(t.client.GetLease({ host: 'node-4', workload_id: 'nope' })), 'NOT_FOUND', 'LEASE_NOT_FOUND');
   });
 });
 
 describe('an expired lease', () => {
   it('is NOT_FOUND (LEASE_NOT_FOUND) to every call, whether or not the reaper reclaimed it yet', async () => {
     // The reaper of this service runs only when the test says so.
-    const slow = await startService(redis.url, { pool: 'expiry', categories: 'c0.c9', reapInterval: '3600000' });
+    const slow = await startService(t.redis.url, { pool: 'expiry', categories: 'c0.c9', reapInterval: '3600000' });
     const c = connect(slow.address);
     try {
       const unreaped = (await c.Allocate({ host: 'node-5', workload_id: 'a', ttl_seconds: 1 })).lease;
@@ -194,12 +180,12 @@ describe('an expired lease', () => {
 describe('ListLeases', () => {
   it('pages through every lease once and filters by host', async () => {
     const made: string[] = [];
-    for (let i = 0; i < 25; i++) made.push((await client.Allocate({ host: 'lister', workload_id: `l${i}` })).lease!.lease_id!);
+    for (let i = 0; i < 25; i++) made.push((await t.client.Allocate({ host: 'lister', workload_id: `l${i}` })).lease!.lease_id!);
     const seen: string[] = [];
     let token = '';
     let pages = 0;
     do {
-      const page = await client.ListLeases({ host: 'lister', page_size: 10, page_token: token });
+      const page = await t.client.ListLeases({ host: 'lister', page_size: 10, page_token: token });
       expect(page.leases!.length).toBeLessThanOrEqual(10);
       seen.push(...page.leases!.map((l) => l.lease_id!));
       token = page.next_page_token!;
@@ -213,7 +199,7 @@ describe('ListLeases', () => {
     const everything: string[] = [];
     token = '';
     do {
-      const page = await client.ListLeases({ page_size: 7, page_token: token });
+      const page = await t.client.ListLeases({ page_size: 7, page_token: token });
       everything.push(...page.leases.map((l) => l.lease_id));
       token = page.next_page_token;
     } while (token !== '');
@@ -223,13 +209,13 @@ describe('ListLeases', () => {
   });
 
   it('rejects foreign or mismatched page tokens', async () => {
-    const page = await client.ListLeases({ host: 'lister', page_size: 5 });
+    const page = await t.client.ListLeases({ host: 'lister', page_size: 5 });
     expect(page.next_page_token).not.toBe('');
-    const mismatched = await rpcError(client.ListLeases({ host: 'other', page_token: page.next_page_token }));
+    const mismatched = await rpcError(t.client.ListLeases({ host: 'other', page_token: page.next_page_token }));
     expectStatus(mismatched, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /page_token: was issued for a different host filter/);
-    const forged = await rpcError(client.ListLeases({ page_token: 'not-a-token' }));
+    const forged = await rpcError(t.client.ListLeases({ page_token: 'not-a-token' }));
     expectStatus(forged, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /page_token/);
-    const negative = await rpcError(client.ListLeases({ page_size: -1 }));
+    const negative = await rpcError(t.client.ListLeases({ page_size: -1 }));
     expectStatus(negative, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /page_size/);
   });
 });
@@ -242,7 +228,7 @@ describe('GetPoolStats', () => {
     expect(s.total).toBe('523776');
     expect(s.reserved).toBe('1');
     expect(Number(s.leased) + Number(s.free) + Number(s.reserved)).toBe(523_776);
-    const listed = await client.ListLeases({ page_size: 1000 });
+    const listed = await t.client.ListLeases({ page_size: 1000 });
     expect(Number(s.leased)).toBe(listed.leases!.length);
   });
 });

@@ -6,7 +6,7 @@ import { pathsOverlap } from '../../src/domain/paths.js';
 import { builtinProfile } from '../../src/domain/profile.js';
 import { VolumeConflictError } from '../../src/store/errors.js';
 import { LeaseStore, type Claim } from '../../src/store/lease-store.js';
-import { TestRedis } from '../support/redis-server.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 
 // The store's claim conflict check (claims.lua walks a path's ancestors with
 // a few sorted-set probes) against the rule it implements, computed here

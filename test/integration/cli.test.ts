@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, killAllCli, runCli, waitServing, type CliProcess } from '../support/process.js';
-import { freePort, TestRedis } from '../support/redis-server.js';
+import { ensureBuilt, killAllCli, runCli, waitServing, type CliProcess } from '../../testkit/process.js';
+import { freePort, TestRedis } from '../../testkit/redis-server.js';
 import { startService, type TestClient } from '../support/service.js';
 
 let redis: TestRedis;

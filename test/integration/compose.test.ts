@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '../support/process.js';
+import { REPO_ROOT } from '../../testkit/process.js';
 import { DOCKER_COMPOSE, PYTHON, run, runOk } from '../support/tools.js';
 
 // docker-compose.yml under both Composes, offline (no Docker engine here):

@@ -20,8 +20,8 @@ import {
   waitServing,
   waitUntil,
   type CliProcess,
-} from '../support/process.js';
-import { freePort } from '../support/redis-server.js';
+} from '../../testkit/process.js';
+import { freePort } from '../../testkit/redis-server.js';
 import type { TestClient } from '../support/service.js';
 
 const GRACE_SECONDS = 3;

@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compiledDescriptors } from '../../src/server/reflection.js';
-import type { RunningServer } from '../../src/server/server.js';
-import { REPO_ROOT } from '../support/process.js';
-import { TestRedis } from '../support/redis-server.js';
-import { connect, rpcError, startService, type TestClient } from '../support/service.js';
+import { REPO_ROOT } from '../../testkit/process.js';
+import { rpcError } from '../support/service.js';
 import { RUBY, runOk } from '../support/tools.js';
+import { useService } from '../support/fixtures.js';
 
 // The error details against Google's own generated google.rpc types
 // (Debian's ruby-googleapis-common-protos-types, what Ruby gRPC clients
@@ -53,20 +52,7 @@ function servedFields(file: string, message: string): Field[] {
   });
 }
 
-let redis: TestRedis;
-let server: RunningServer;
-let client: TestClient;
-
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  server = await startService(redis.url, { pool: 'errors', categories: 'c0.c2' });
-  client = connect(server.address);
-});
-afterAll(async () => {
-  client?.close();
-  await server?.close();
-  await redis?.stop();
-});
+const t = useService({ pool: 'errors', categories: 'c0.c2' });
 
 describe("the error model against Google's generated google.rpc types", () => {
   it('defines Status and ErrorInfo as Google does, in the files Google does', async () => {
@@ -80,8 +66,8 @@ describe("the error model against Google's generated google.rpc types", () => {
   });
 
   it.each([
-    ['INVALID_ARGUMENT', () => client.Allocate({ host: 'bad host', workload_id: 'w' }), { field: 'host' }],
-    ['NOT_FOUND', () => client.Renew({ lease_id: 'bbbbbbbbbbbbbbbb', ttl_seconds: 5 }), {}],
+    ['INVALID_ARGUMENT', () => t.client.Allocate({ host: 'bad host', workload_id: 'w' }), { field: 'host' }],
+    ['NOT_FOUND', () => t.client.Renew({ lease_id: 'bbbbbbbbbbbbbbbb', ttl_seconds: 5 }), {}],
   ] as const)('a %s answer decodes with them', async (code, call, metadata) => {
     const err = await rpcError(call());
     expect(grpc.status[err.code]).toBe(code);
@@ -95,8 +81,8 @@ describe("the error model against Google's generated google.rpc types", () => {
   });
 
   it('a RESOURCE_EXHAUSTED answer carries its metadata through them', async () => {
-    for (let i = 0; i < 3; i++) await client.Allocate({ host: 'h', workload_id: `fill-${i}` });
-    const err = await rpcError(client.Allocate({ host: 'h', workload_id: 'one-too-many' }));
+    for (let i = 0; i < 3; i++) await t.client.Allocate({ host: 'h', workload_id: `fill-${i}` });
+    const err = await rpcError(t.client.Allocate({ host: 'h', workload_id: 'one-too-many' }));
     const raw = err.metadata.get('grpc-status-details-bin')[0] as Buffer;
     const decoded = JSON.parse(await runOk(RUBY, [GOOGLE, 'decode'], { input: raw.toString('base64') }));
     expect(decoded.code).toBe(grpc.status.RESOURCE_EXHAUSTED);

@@ -7,11 +7,11 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorInfoOf, ERROR_DOMAIN, REASON_TRAILER } from '../../src/server/errors.js';
+import { errorInfoOf, ERROR_DOMAIN, REASON_TRAILER } from '../../src/rpc/error-details.js';
 import { SERVICE_NAME, type RunningServer } from '../../src/server/server.js';
 import type { Lease__Output } from '../../src/generated/mcs/v1/Lease.js';
-import { healthClient, waitUntil, type HealthClient } from '../support/process.js';
-import { TestRedis } from '../support/redis-server.js';
+import { healthClient, waitUntil, type HealthClient } from '../../testkit/process.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { connect, LogCapture, rpcError, startService, type TestClient } from '../support/service.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { indexSlot, workloadDigest } from '../support/store-layout.js';

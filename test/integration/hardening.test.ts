@@ -4,13 +4,13 @@ import * as grpc from '@grpc/grpc-js';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { errorInfoOf } from '../../src/server/errors.js';
+import { errorInfoOf } from '../../src/rpc/error-details.js';
 import { LEASE_LIMITS } from '../../src/store/limits.js';
 import { TestPki } from '../support/pki.js';
-import { TestRedis } from '../support/redis-server.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { NO_OPTIONS, expectStatus, refusedWithoutTrace } from '../support/rpc.js';
 import { connect, rpcError, startService, type TestClient } from '../support/service.js';
-import { waitUntil } from '../support/process.js';
+import { waitUntil } from '../../testkit/process.js';
 
 // Attacks by a hostile host with an ordinary host certificate, each one
 // against a real server, a real Redis and real mutual TLS.

@@ -1,12 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server/server.js';
-import { healthClient } from '../support/process.js';
-import { TestRedis } from '../support/redis-server.js';
-import { connect, startService, type TestClient } from '../support/service.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { healthClient } from '../../testkit/process.js';
 import { snapshot } from '../support/snapshot.js';
+import { useService } from '../support/fixtures.js';
 
 // Hostile input, generated: random strings with NUL, control bytes, long
 // values, Unicode look-alikes, path tricks, malformed levels and contexts,
@@ -14,24 +11,10 @@ import { snapshot } from '../support/snapshot.js';
 // a proper status (INVALID_ARGUMENT naming the field for bad input), never
 // crashes or hangs, and a refused request leaves Redis exactly as it was.
 
-let redis: TestRedis;
-let raw: Redis;
-let server: RunningServer;
-let c: TestClient;
-
+const t = useService({ pool: 'fuzz', categories: 'c0.c31' });
 beforeAll(async () => {
-  redis = await TestRedis.start();
-  raw = redis.client();
-  server = await startService(redis.url, { pool: 'fuzz', categories: 'c0.c31' });
-  c = connect(server.address);
   // Something to collide with.
-  await c.Allocate({ host: 'node-1', workload_id: 'existing', volumes: [{ host_path: '/data/x', mode: 'Z', read_only: false, storage_id: '', current_label: '' }] });
-});
-afterAll(async () => {
-  c?.close();
-  await server?.close();
-  raw?.disconnect();
-  await redis?.stop();
+  await t.client.Allocate({ host: 'node-1', workload_id: 'existing', volumes: [{ host_path: '/data/x', mode: 'Z', read_only: false, storage_id: '', current_label: '' }] });
 });
 
 const nasty = fc.oneof(
@@ -72,14 +55,14 @@ const REFUSALS = ['INVALID_ARGUMENT', 'NOT_FOUND', 'FAILED_PRECONDITION', 'ALREA
  * INVALID_ARGUMENT names its field first, and Redis did not change.
  */
 async function probe(call: () => Promise<unknown>): Promise<void> {
-  const before = await snapshot(raw);
+  const before = await snapshot(t.raw);
   try {
     await call();
   } catch (e) {
     const err = e as grpc.ServiceError;
     expect(REFUSALS).toContain(grpc.status[err.code]);
     if (err.code === grpc.status.INVALID_ARGUMENT) expect(err.details).toMatch(/^[a-z_]+(\[\d+\])?(\.[a-z_]+)*: \S/);
-    expect(await snapshot(raw)).toEqual(before);
+    expect(await snapshot(t.raw)).toEqual(before);
   }
 }
 
@@ -98,7 +81,7 @@ describe('every RPC under generated hostile fields', () => {
           share_with: nasty,
           volumes: fc.array(volume, { maxLength: 4 }),
         }),
-        async (req) => probe(() => c.Allocate(req)),
+        async (req) => probe(() => t.client.Allocate(req)),
       ),
       runs,
     );
@@ -109,10 +92,10 @@ describe('every RPC under generated hostile fields', () => {
       fc.asyncProperty(
         fc.record({ lease_id: nasty, host: nasty, workload_id: nasty, fencing_token: fc.oneof(fc.constant('0'), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String)), ttl_seconds: fc.nat(), volumes: fc.array(volume, { maxLength: 3 }) }),
         async (r) => {
-          await probe(() => c.Release({ lease_id: r.lease_id, host: r.host, workload_id: r.workload_id, fencing_token: r.fencing_token }));
-          await probe(() => c.Renew({ lease_id: r.lease_id, ttl_seconds: r.ttl_seconds }));
-          await probe(() => c.GetLease({ lease_id: r.lease_id, host: r.host, workload_id: r.workload_id }));
-          await probe(() => c.PlanVolumes({ lease_id: r.lease_id, volumes: r.volumes }));
+          await probe(() => t.client.Release({ lease_id: r.lease_id, host: r.host, workload_id: r.workload_id, fencing_token: r.fencing_token }));
+          await probe(() => t.client.Renew({ lease_id: r.lease_id, ttl_seconds: r.ttl_seconds }));
+          await probe(() => t.client.GetLease({ lease_id: r.lease_id, host: r.host, workload_id: r.workload_id }));
+          await probe(() => t.client.PlanVolumes({ lease_id: r.lease_id, volumes: r.volumes }));
         },
       ),
       runs,
@@ -124,9 +107,9 @@ describe('every RPC under generated hostile fields', () => {
       fc.asyncProperty(
         fc.record({ host: nasty, page_size: fc.integer({ min: -5, max: 5000 }), page_token: nasty, ttl_seconds: fc.nat(), workloads: fc.array(fc.record({ workload_id: nasty, level: nasty }), { maxLength: 4 }) }),
         async (r) => {
-          await probe(() => c.ListLeases({ host: r.host, page_size: r.page_size, page_token: r.page_token }));
-          await probe(() => c.Heartbeat({ host: r.host, ttl_seconds: r.ttl_seconds }));
-          await probe(() => c.Reconcile({ host: r.host, workloads: r.workloads }));
+          await probe(() => t.client.ListLeases({ host: r.host, page_size: r.page_size, page_token: r.page_token }));
+          await probe(() => t.client.Heartbeat({ host: r.host, ttl_seconds: r.ttl_seconds }));
+          await probe(() => t.client.Reconcile({ host: r.host, workloads: r.workloads }));
         },
       ),
       runs,
@@ -134,7 +117,7 @@ describe('every RPC under generated hostile fields', () => {
   });
 
   it('random bytes on the wire', async () => {
-    const client = new grpc.Client(server.address, grpc.credentials.createInsecure());
+    const client = new grpc.Client(t.server.address, grpc.credentials.createInsecure());
     const call = (method: string, body: Buffer) =>
       new Promise<grpc.ServiceError | undefined>((resolve) => {
         client.makeUnaryRequest(
@@ -151,12 +134,12 @@ describe('every RPC under generated hostile fields', () => {
         fc.constantFrom('Allocate', 'Release', 'GetLease', 'ListLeases', 'Reconcile', 'PlanVolumes', 'Heartbeat'),
         fc.uint8Array({ maxLength: 200 }),
         async (method, bytes) => {
-          const before = await snapshot(raw);
+          const before = await snapshot(t.raw);
           const err = await call(method, Buffer.from(bytes));
           if (err) {
             // Unparseable bytes are the transport's INTERNAL ("failed to parse"); parseable ones are judged as requests.
             expect([...REFUSALS, 'INTERNAL']).toContain(grpc.status[err.code]);
-            expect(await snapshot(raw)).toEqual(before);
+            expect(await snapshot(t.raw)).toEqual(before);
           }
         },
       ),
@@ -166,12 +149,12 @@ describe('every RPC under generated hostile fields', () => {
   });
 
   it('is still healthy and serving afterwards', async () => {
-    const health = healthClient(server.address);
+    const health = healthClient(t.server.address);
     expect(await health.check('', 2000)).toBe('SERVING');
     health.close();
     // A fresh lease: the fuzzing may validly have released 'existing' (a
     // Release or an empty Reconcile for node-1 is a well-formed request).
-    const fresh = await c.Allocate({ host: 'node-after', workload_id: 'after-fuzz' });
-    expect((await c.GetLease({ host: 'node-after', workload_id: 'after-fuzz' })).lease_id).toBe(fresh.lease!.lease_id);
+    const fresh = await t.client.Allocate({ host: 'node-after', workload_id: 'after-fuzz' });
+    expect((await t.client.GetLease({ host: 'node-after', workload_id: 'after-fuzz' })).lease_id).toBe(fresh.lease!.lease_id);
   });
 });

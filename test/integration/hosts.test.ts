@@ -1,33 +1,18 @@
 import * as grpc from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import type { LeaseEvent__Output } from '../../src/generated/mcs/v1/LeaseEvent.js';
-import { TestRedis } from '../support/redis-server.js';
 import { NO_OPTIONS } from '../support/rpc.js';
-import { connect, LogCapture, rpcError, startService, type TestClient } from '../support/service.js';
+import { LogCapture, rpcError, startService, type TestClient } from '../support/service.js';
+import { useRedis } from '../support/fixtures.js';
 
 // Host liveness, reconciliation and the event stream, with several replicas
 // of the service on one Redis.
 
-let redis: TestRedis;
-const servers: RunningServer[] = [];
-const clients: TestClient[] = [];
+const t = useRedis();
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-});
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await Promise.all(servers.map((s) => s.close()));
-  await redis?.stop();
-});
-
-async function replica(options: Parameters<typeof startService>[1], log?: LogCapture): Promise<{ server: RunningServer; client: TestClient }> {
-  const server = await startService(redis.url, options, log?.logger());
-  servers.push(server);
-  const client = connect(server.address);
-  clients.push(client);
-  return { server, client };
+function replica(options: Parameters<typeof startService>[1], log?: LogCapture): Promise<{ server: RunningServer; client: TestClient }> {
+  return t.service(options, log?.logger());
 }
 
 function reasonOf(err: grpc.ServiceError): string | undefined {
@@ -41,7 +26,6 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-
 
 describe('heartbeats', () => {
   it('keep all of a host\'s leases alive in one call; a lapse reclaims them exactly once across replicas', async () => {

@@ -21,7 +21,7 @@ import * as policy from 'kubernetes-models/policy/v1';
 import * as certManager from '@kubernetes-models/cert-manager/cert-manager.io/v1';
 import { registerWebhookCommand } from '../../src/webhook/command.js';
 import { registerAgentCommand } from '../../src/agent/command.js';
-import { REPO_ROOT } from '../support/process.js';
+import { REPO_ROOT } from '../../testkit/process.js';
 
 const DIR = join(REPO_ROOT, 'deploy', 'kubernetes');
 const MODELS: Record<string, Record<string, unknown>> = {

@@ -1,37 +1,17 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseLevel } from '../../src/domain/level.js';
-import { TestRedis } from '../support/redis-server.js';
-import { connect, rpcError, startService, type TestClient } from '../support/service.js';
+import { rpcError, type TestClient } from '../support/service.js';
 import { expectStatus, NO_OPTIONS, refusedWithoutTrace } from '../support/rpc.js';
+import { useRedis } from '../support/fixtures.js';
 
 // Label options, static levels and pods over gRPC against a real Redis.
 
-let redis: TestRedis;
-let raw: Redis;
-const servers: RunningServer[] = [];
-const clients: TestClient[] = [];
-
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  raw = redis.client();
-});
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await Promise.all(servers.map((s) => s.close()));
-  raw?.disconnect();
-  await redis?.stop();
-});
+const t = useRedis();
 
 async function service(pool: string, categories = 'c0.c1023'): Promise<TestClient> {
-  const s = await startService(redis.url, { pool, categories });
-  servers.push(s);
-  const c = connect(s.address);
-  clients.push(c);
-  return c;
+  return (await t.service({ pool, categories })).client;
 }
-
 
 describe('label options', () => {
   let c: TestClient;
@@ -55,11 +35,11 @@ describe('label options', () => {
   });
 
   it('refuses spc_t and unlisted types with PERMISSION_DENIED, malformed ones with INVALID_ARGUMENT, leaving no trace', async () => {
-    const denied = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'h', workload_id: 'p', options: { ...NO_OPTIONS, type: 'spc_t' } }));
+    const denied = await refusedWithoutTrace(t.raw, () => c.Allocate({ host: 'h', workload_id: 'p', options: { ...NO_OPTIONS, type: 'spc_t' } }));
     expectStatus(denied, 'PERMISSION_DENIED', 'NOT_ALLOWED', /^options\.type: spc_t is not an allowed process type/);
-    const bad = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'h', workload_id: 'p', options: { ...NO_OPTIONS, type: 'a:b' } }));
+    const bad = await refusedWithoutTrace(t.raw, () => c.Allocate({ host: 'h', workload_id: 'p', options: { ...NO_OPTIONS, type: 'a:b' } }));
     expectStatus(bad, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /^options\.type: must be an SELinux identifier/);
-    const mixed = await refusedWithoutTrace(raw, () =>
+    const mixed = await refusedWithoutTrace(t.raw, () =>
       c.Allocate({ host: 'h', workload_id: 'p', options: { ...NO_OPTIONS, disable: true, level: 's0:c1,c2' } }),
     );
     expectStatus(mixed, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /options\.level: cannot be combined with options\.disable/);
@@ -95,7 +75,7 @@ describe('static levels', () => {
   it('leases a named level, canonicalised, and refuses it to anyone else', async () => {
     const { lease } = await c.Allocate({ host: 'h1', workload_id: 'db', options: { ...NO_OPTIONS, level: 's0:c200,c100' } });
     expect(lease).toMatchObject({ kind: 'STATIC', level: 's0:c100,c200' });
-    const taken = await refusedWithoutTrace(raw, () =>
+    const taken = await refusedWithoutTrace(t.raw, () =>
       c.Allocate({ host: 'h2', workload_id: 'web', options: { ...NO_OPTIONS, level: 's0:c100,c200' } }),
     );
     expectStatus(taken, 'ALREADY_EXISTS', 'LEVEL_IN_USE', new RegExp(`held by lease ${lease.lease_id} \\(host h1, workload db\\)`));
@@ -106,13 +86,13 @@ describe('static levels', () => {
     ['s0:c100', 'is dominated by'],
     ['s0:c99.c101,c199.c201', 'dominates'],
   ])('refuses %s, which %s the leased s0:c100,c200, with FAILED_PRECONDITION', async (level, relation) => {
-    const err = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'h3', workload_id: `x-${level}`, options: { ...NO_OPTIONS, level } }));
+    const err = await refusedWithoutTrace(t.raw, () => c.Allocate({ host: 'h3', workload_id: `x-${level}`, options: { ...NO_OPTIONS, level } }));
     expectStatus(err, 'FAILED_PRECONDITION', 'LEVEL_DOMINANCE_CONFLICT', new RegExp(`${relation} level s0:c100,c200 of lease`));
   });
 
   it('refuses the reserved pair and levels comparable with it', async () => {
     for (const level of ['s0:c1022,c1023', 's0:c1000.c1023', 's0:c1023']) {
-      const err = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'h', workload_id: 'r', options: { ...NO_OPTIONS, level } }));
+      const err = await refusedWithoutTrace(t.raw, () => c.Allocate({ host: 'h', workload_id: 'r', options: { ...NO_OPTIONS, level } }));
       expectStatus(err, 'FAILED_PRECONDITION', 'LEVEL_RESERVED', /reserved/);
     }
   });
@@ -122,11 +102,11 @@ describe('static levels', () => {
     const [a, b] = parseLevel(lease.level).categories;
     // A third category away from the reserved pair (c1022,c1023) and from the pair itself.
     const third = [1020, 1019, 1018].find((x) => x !== a && x !== b)!;
-    const err = await refusedWithoutTrace(raw, () =>
+    const err = await refusedWithoutTrace(t.raw, () =>
       c.Allocate({ host: 'h', workload_id: 'wide', options: { ...NO_OPTIONS, level: `s0:c${a},c${b},c${third}` } }),
     );
     expectStatus(err, 'FAILED_PRECONDITION', 'LEVEL_DOMINANCE_CONFLICT', new RegExp(`dominates level ${lease.level} of lease ${lease.lease_id}`));
-    const single = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'h', workload_id: 'one', options: { ...NO_OPTIONS, level: `s0:c${a}` } }));
+    const single = await refusedWithoutTrace(t.raw, () => c.Allocate({ host: 'h', workload_id: 'one', options: { ...NO_OPTIONS, level: `s0:c${a}` } }));
     expectStatus(single, 'FAILED_PRECONDITION', 'LEVEL_DOMINANCE_CONFLICT', /is dominated by/);
   });
 });
@@ -207,7 +187,7 @@ describe('pods', () => {
     const db = (await c.Allocate({ host: 'node', workload_id: 'db', options: { ...NO_OPTIONS, level: 's0:c7,c9' } })).lease;
     const side = await c.Allocate({ host: 'node', workload_id: 'sidecar', share_with: db.lease_id, options: { ...NO_OPTIONS, level: 's0:c9,c7' } });
     expect(side.lease.members).toEqual(['db', 'sidecar']);
-    const wrong = await refusedWithoutTrace(raw, () =>
+    const wrong = await refusedWithoutTrace(t.raw, () =>
       c.Allocate({ host: 'node', workload_id: 'x', share_with: db.lease_id, options: { ...NO_OPTIONS, level: 's0:c7,c8' } }),
     );
     expectStatus(wrong, 'FAILED_PRECONDITION', 'SHARE_LEVEL_MISMATCH', /has level s0:c7,c9/);
@@ -215,16 +195,16 @@ describe('pods', () => {
 
   it('refuses joins across hosts, to unknown leases, with other options, and for a workload holding another lease', async () => {
     const pod = (await c.Allocate({ host: 'node', workload_id: 'owner' })).lease;
-    const elsewhere = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'other', workload_id: 'w', share_with: pod.lease_id }));
+    const elsewhere = await refusedWithoutTrace(t.raw, () => c.Allocate({ host: 'other', workload_id: 'w', share_with: pod.lease_id }));
     expectStatus(elsewhere, 'FAILED_PRECONDITION', 'HOST_MISMATCH', /belongs to host node/);
-    const unknown = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'node', workload_id: 'w', share_with: 'aaaaaaaaaaaaaaaa' }));
+    const unknown = await refusedWithoutTrace(t.raw, () => c.Allocate({ host: 'node', workload_id: 'w', share_with: 'aaaaaaaaaaaaaaaa' }));
     expectStatus(unknown, 'NOT_FOUND', 'LEASE_NOT_FOUND');
-    const typed = await refusedWithoutTrace(raw, () =>
+    const typed = await refusedWithoutTrace(t.raw, () =>
       c.Allocate({ host: 'node', workload_id: 'w', share_with: pod.lease_id, options: { ...NO_OPTIONS, type: 'container_t' } }),
     );
     expectStatus(typed, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /^options\.type: cannot be combined with share_with/);
     await c.Allocate({ host: 'node', workload_id: 'busy' });
-    const busy = await refusedWithoutTrace(raw, () => c.Allocate({ host: 'node', workload_id: 'busy', share_with: pod.lease_id }));
+    const busy = await refusedWithoutTrace(t.raw, () => c.Allocate({ host: 'node', workload_id: 'busy', share_with: pod.lease_id }));
     expectStatus(busy, 'FAILED_PRECONDITION', 'WORKLOAD_HAS_LEASE');
   });
 });

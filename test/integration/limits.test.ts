@@ -1,35 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server/server.js';
+import { describe, expect, it } from 'vitest';
 import type { LeaseEvent__Output } from '../../src/generated/mcs/v1/LeaseEvent.js';
-import { TestRedis } from '../support/redis-server.js';
 import { NO_OPTIONS } from '../support/rpc.js';
-import { connect, rpcError, startService, type TestClient } from '../support/service.js';
+import { rpcError, startService } from '../support/service.js';
+import { useRedis } from '../support/fixtures.js';
 
 // Quotas and limits: one host cannot drain the pool, and no request can
 // make the server hold unbounded work.
 
-let redis: TestRedis;
-const servers: RunningServer[] = [];
-const clients: TestClient[] = [];
+const t = useRedis();
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-});
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await Promise.all(servers.map((s) => s.close()));
-  await redis?.stop();
-});
-
-async function service(options: Parameters<typeof startService>[1]): Promise<{ server: RunningServer; client: TestClient }> {
-  const server = await startService(redis.url, options);
-  servers.push(server);
-  const client = connect(server.address);
-  clients.push(client);
-  return { server, client };
-}
-
+const service = (options: Parameters<typeof startService>[1]) => t.service(options);
 
 describe('--host-quota', () => {
   it('caps the pairs one host holds; pods add nothing, static levels count the pairs they block', async () => {

@@ -2,8 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { ensureBuilt, healthClient, killAllCli, runCli, waitServing, waitUntil, type CliProcess } from '../support/process.js';
-import { freePort, TestRedis } from '../support/redis-server.js';
+import { ensureBuilt, healthClient, killAllCli, runCli, waitServing, waitUntil, type CliProcess } from '../../testkit/process.js';
+import { freePort, TestRedis } from '../../testkit/redis-server.js';
 import { connect, startService, type TestClient } from '../support/service.js';
 
 // Failures under load, with real processes: a replica of the service killed

@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { CliProcess, ensureBuilt, REPO_ROOT } from '../support/process.js';
-import { TestRedis } from '../support/redis-server.js';
+import { CliProcess, ensureBuilt, REPO_ROOT } from '../../testkit/process.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { connect, startService, type TestClient } from '../support/service.js';
 
 export const MCSCTL = join(REPO_ROOT, 'dist', 'src', 'ctl', 'main.js');

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllocatorProto } from '../../src/proto.js';
-import { REPO_ROOT, waitUntil } from '../support/process.js';
-import { freePort, TestRedis } from '../support/redis-server.js';
+import { REPO_ROOT, waitUntil } from '../../testkit/process.js';
+import { freePort, TestRedis } from '../../testkit/redis-server.js';
 import { rpcError, startService, type TestClient } from '../support/service.js';
 import { useTestService, mcsctl, show, startMcsctl, type RunResult } from './mcsctl.helpers.js';
 

@@ -1,29 +1,15 @@
 import type * as grpc from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server/server.js';
-import { TestRedis } from '../support/redis-server.js';
-import { connect, rpcError, startService, type TestClient } from '../support/service.js';
+import { describe, expect, it } from 'vitest';
+import { connect, startService, rpcError } from '../support/service.js';
 import { PROMTOOL, run } from '../support/tools.js';
+import { useService } from '../support/fixtures.js';
 
 // Scrape /metrics after a known workload and check the numbers.
 
-let redis: TestRedis;
-let server: RunningServer;
-let c: TestClient;
-
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  server = await startService(redis.url, { pool: 'metered', categories: 'c0.c9', metricsListen: '127.0.0.1:0', reapInterval: '50' });
-  c = connect(server.address);
-});
-afterAll(async () => {
-  c?.close();
-  await server?.close();
-  await redis?.stop();
-});
+const t = useService({ pool: 'metered', categories: 'c0.c9', metricsListen: '127.0.0.1:0', reapInterval: '50' });
 
 async function scrape(path = '/metrics'): Promise<{ status: number; body: string; type: string }> {
-  const res = await fetch(`http://127.0.0.1:${server.metricsPort}${path}`);
+  const res = await fetch(`http://127.0.0.1:${t.server.metricsPort}${path}`);
   return { status: res.status, body: await res.text(), type: res.headers.get('content-type') ?? '' };
 }
 
@@ -36,16 +22,16 @@ function value(body: string, series: string): number {
 describe('/metrics', () => {
   it('counts a known workload', async () => {
     const leases = [];
-    for (let i = 0; i < 5; i++) leases.push((await c.Allocate({ host: 'h', workload_id: `w${i}` })).lease);
-    await c.Allocate({ host: 'h', workload_id: 'w0' });
-    await c.Release({ lease_id: leases[0]!.lease_id });
-    await c.Release({ lease_id: leases[0]!.lease_id });
-    await rpcError(c.Allocate({ host: 'bad host', workload_id: 'x' }));
+    for (let i = 0; i < 5; i++) leases.push((await t.client.Allocate({ host: 'h', workload_id: `w${i}` })).lease);
+    await t.client.Allocate({ host: 'h', workload_id: 'w0' });
+    await t.client.Release({ lease_id: leases[0]!.lease_id });
+    await t.client.Release({ lease_id: leases[0]!.lease_id });
+    await rpcError(t.client.Allocate({ host: 'bad host', workload_id: 'x' }));
     // Fill the rest of the pool (45 pairs; the default reserved pair is outside c0.c9), the
     // last pair with a lease that expires, and hit the end once before it does.
-    for (let i = 0; i < 40; i++) await c.Allocate({ host: 'h', workload_id: `fill${i}` });
-    await c.Allocate({ host: 'h', workload_id: 'short', ttl_seconds: 1 });
-    const err = await rpcError(c.Allocate({ host: 'h', workload_id: 'one-too-many' }));
+    for (let i = 0; i < 40; i++) await t.client.Allocate({ host: 'h', workload_id: `fill${i}` });
+    await t.client.Allocate({ host: 'h', workload_id: 'short', ttl_seconds: 1 });
+    const err = await rpcError(t.client.Allocate({ host: 'h', workload_id: 'one-too-many' }));
     expect(err.metadata.get('mcs-error-reason')).toEqual(['POOL_EXHAUSTED']);
     // The short lease expires and the reaper takes it back.
     await new Promise((r) => setTimeout(r, 1300));
@@ -90,7 +76,7 @@ describe('/metrics', () => {
   });
 
   it('counts open WatchLeases streams and refused ones', async () => {
-    const watched = await startService(redis.url, { pool: 'metered-watch', categories: 'c0.c9', metricsListen: '127.0.0.1:0', maxWatchesPerClient: '2' });
+    const watched = await startService(t.redis.url, { pool: 'metered-watch', categories: 'c0.c9', metricsListen: '127.0.0.1:0', maxWatchesPerClient: '2' });
     const w = connect(watched.address);
     const get = async (series: string) => value(await (await fetch(`http://127.0.0.1:${watched.metricsPort}/metrics`)).text(), series);
     const open = () =>
@@ -143,7 +129,7 @@ describe('/metrics', () => {
 
   it('says SERVING on /healthz while Redis answers, 503 NOT_SERVING when it does not', async () => {
     expect(await scrape('/healthz')).toMatchObject({ status: 200, body: 'SERVING\n' });
-    redis.pause();
+    t.redis.pause();
     try {
       const end = Date.now() + 10_000;
       let last = await scrape('/healthz');
@@ -153,7 +139,7 @@ describe('/metrics', () => {
       }
       expect(last).toMatchObject({ status: 503, body: 'NOT_SERVING\n' });
     } finally {
-      redis.resume();
+      t.redis.resume();
     }
   });
 });

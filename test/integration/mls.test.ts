@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { parseLevel } from '../../src/domain/level.js';
-import { TestRedis } from '../support/redis-server.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { NO_OPTIONS } from '../support/rpc.js';
 import { connect, rpcError, startService, type TestClient } from '../support/service.js';
 

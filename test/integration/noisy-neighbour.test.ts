@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CliProcess, ensureBuilt, runCli, waitServing } from '../support/process.js';
-import { TestRedis, freePort } from '../support/redis-server.js';
-import { runNoisyNeighbour } from '../support/noisy-neighbour.js';
+import { CliProcess, ensureBuilt, runCli, waitServing } from '../../testkit/process.js';
+import { TestRedis, freePort } from '../../testkit/redis-server.js';
+import { runNoisyNeighbour } from '../../testkit/noisy-neighbour.js';
 import type { TestClient } from '../support/service.js';
 
 // A victim host's Allocate latency while a hostile host sends, one after

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, sleep } from '../support/process.js';
-import { freePort, TestRedis } from '../support/redis-server.js';
+import { REPO_ROOT, sleep } from '../../testkit/process.js';
+import { freePort, TestRedis } from '../../testkit/redis-server.js';
 import { rpcError, startService, type TestClient } from '../support/service.js';
 import { HOOK_TEST_ENV, useTestService, mcsctl, MCSCTL, show, startMcsctl, type RunResult } from './mcsctl.helpers.js';
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../support/process.js';
+import { REPO_ROOT } from '../../testkit/process.js';
 import { BUF, run, runOk } from '../support/tools.js';
 import { compiledDescriptors } from '../../src/server/reflection.js';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { REPO_ROOT } from '../support/process.js';
-import { TestRedis } from '../support/redis-server.js';
+import { REPO_ROOT } from '../../testkit/process.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { connect, startService, type TestClient } from '../support/service.js';
 import { PYTHON, run } from '../support/tools.js';
 

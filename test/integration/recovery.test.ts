@@ -1,35 +1,21 @@
 import * as grpc from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { TestRedis } from '../support/redis-server.js';
 import { NO_OPTIONS, expectStatus } from '../support/rpc.js';
-import { connect, rpcError, startService, type TestClient } from '../support/service.js';
-import { waitUntil } from '../support/process.js';
+import { rpcError, type TestClient } from '../support/service.js';
+import { waitUntil } from '../../testkit/process.js';
+import { useRedis } from '../support/fixtures.js';
 
 // Redis restarted empty under running workloads: the pool is created again
 // and knows none of their labels. New leases wait (--recovery-window) for
 // the hosts to report what they run, so no pair a workload still uses is
 // handed to another one.
 
-let redis: TestRedis;
-const servers: RunningServer[] = [];
-const clients: TestClient[] = [];
-
-beforeAll(async () => {
-  redis = await TestRedis.start();
-});
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await Promise.all(servers.map((s) => s.close()));
-  await redis?.stop();
-});
+const t = useRedis();
 
 async function service(pool: string, recoveryWindow: string): Promise<{ server: RunningServer; c: TestClient }> {
-  const server = await startService(redis.url, { pool, categories: 'c0.c9', recoveryWindow });
-  servers.push(server);
-  const c = connect(server.address);
-  clients.push(c);
-  return { server, c };
+  const { server, client } = await t.service({ pool, categories: 'c0.c9', recoveryWindow });
+  return { server, c: client };
 }
 
 /** Allocates until it is granted, waiting out refusals of `reason` (as a runtime's retry would). */
@@ -54,8 +40,8 @@ describe('a pool created again after Redis lost it', () => {
     expect(before).toMatch(/^\d+$/);
 
     // Redis restarts empty.
-    await redis.stopProcess('SIGKILL');
-    await redis.startProcess();
+    await t.redis.stopProcess('SIGKILL');
+    await t.redis.startProcess();
 
     // Host b keeps allocating meanwhile: it is told to wait, not given a pair.
     await waitUntil('the pool created again', async () => (await c.GetPoolStats({})).leased === '0', 10_000);
@@ -94,9 +80,8 @@ describe('a pool created again after Redis lost it', () => {
     const first = await service('forgotten', '30');
     const epoch = (await first.c.Heartbeat({ host: 'a', ttl_seconds: 0, pool_epoch: '' })).pool_epoch;
     await first.server.close();
-    servers.splice(servers.indexOf(first.server), 1);
-    await redis.stopProcess('SIGKILL');
-    await redis.startProcess();
+    await t.redis.stopProcess('SIGKILL');
+    await t.redis.startProcess();
     // A new replica finds no pool: as far as it can tell the pool is new.
     const { c } = await service('forgotten', '30');
     expect((await c.Allocate({ host: 'b', workload_id: 'first' })).created).toBe(true);

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { TestRedis } from '../support/redis-server.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { connect, rpcError, startService, type TestClient } from '../support/service.js';
 
 // Redis beyond one node: a Sentinel-managed primary that fails over, and a

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { RunningServer } from '../../src/server/server.js';
 import { TestPki } from '../support/pki.js';
-import { freePort, TestRedis } from '../support/redis-server.js';
+import { freePort, TestRedis } from '../../testkit/redis-server.js';
 import { NO_OPTIONS } from '../support/rpc.js';
 import { connect, startService, type TestClient } from '../support/service.js';
 

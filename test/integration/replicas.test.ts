@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { TestRedis } from '../support/redis-server.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { connect, LogCapture, rpcError, startService, type TestClient } from '../support/service.js';
 
 // Several service replicas on one Redis, many concurrent clients: the pool

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CriRuntime } from '../../src/agent/runtime/cri.js';
 import type { RuntimeWorkload } from '../../src/agent/runtime/types.js';
-import { pidAlive, waitUntil } from '../support/process.js';
-import { ContainerdHarness, CRI_TEST_IMAGE } from '../support/runtimes/containerd.js';
-import { EventLog } from '../support/runtimes/events.js';
-import { selinuxEnabled } from '../support/runtimes/exec.js';
-import { measure, measureMedian, reportTable } from '../support/runtimes/measure.js';
+import { pidAlive, waitUntil } from '../../testkit/process.js';
+import { ContainerdHarness, CRI_TEST_IMAGE } from '../../testkit/runtimes/containerd.js';
+import { EventLog } from '../../testkit/runtimes/events.js';
+import { selinuxEnabled } from '../../testkit/runtimes/exec.js';
+import { measure, measureMedian, reportTable } from '../../testkit/runtimes/measure.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 

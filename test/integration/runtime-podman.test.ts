@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PodmanRuntime } from '../../src/agent/runtime/podman.js';
 import type { RuntimeWorkload } from '../../src/agent/runtime/types.js';
-import { pidAlive, waitUntil } from '../support/process.js';
-import { EventLog } from '../support/runtimes/events.js';
-import { selinuxEnabled } from '../support/runtimes/exec.js';
-import { PodmanHarness, TEST_IMAGE } from '../support/runtimes/podman.js';
-import { measure, measureMedian, reportTable } from '../support/runtimes/measure.js';
+import { pidAlive, waitUntil } from '../../testkit/process.js';
+import { EventLog } from '../../testkit/runtimes/events.js';
+import { selinuxEnabled } from '../../testkit/runtimes/exec.js';
+import { PodmanHarness, TEST_IMAGE } from '../../testkit/runtimes/podman.js';
+import { measure, measureMedian, reportTable } from '../../testkit/runtimes/measure.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 

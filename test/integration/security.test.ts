@@ -4,10 +4,10 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { TestPki } from '../support/pki.js';
-import { TestRedis } from '../support/redis-server.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { NO_OPTIONS } from '../support/rpc.js';
 import { connect, LogCapture, rpcError, startService, type TestClient } from '../support/service.js';
-import { errorInfoOf } from '../../src/server/errors.js';
+import { errorInfoOf } from '../../src/rpc/error-details.js';
 
 // Mutual TLS and per-host authorization, with certificates made here by openssl.
 

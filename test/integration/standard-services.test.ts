@@ -2,29 +2,18 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAllocatorProto } from '../../src/proto.js';
-import type { RunningServer } from '../../src/server/server.js';
-import { REPO_ROOT } from '../support/process.js';
-import { TestRedis } from '../support/redis-server.js';
-import { startService } from '../support/service.js';
+import { REPO_ROOT } from '../../testkit/process.js';
 import { PYTHON, runOk } from '../support/tools.js';
+import { startService } from '../support/service.js';
+import { useService } from '../support/fixtures.js';
 
 // The standard services every gRPC tool expects: health checking (used by
 // load balancers and orchestrators) and reflection (used by grpcurl, grpcui,
 // Postman and friends to call the API without the .proto files).
 
-let redis: TestRedis;
-let server: RunningServer;
-
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  server = await startService(redis.url, { pool: 'std' });
-});
-afterAll(async () => {
-  await server?.close();
-  await redis?.stop();
-});
+const t = useService({ pool: 'std' });
 
 function load(path: string, includeDirs: string[] = []) {
   return grpc.loadPackageDefinition(protoLoader.loadSync(path, { keepCase: true, enums: String, includeDirs })) as Record<string, any>;
@@ -33,7 +22,7 @@ function load(path: string, includeDirs: string[] = []) {
 describe('grpc.health.v1.Health', () => {
   it('reports SERVING for the server and for mcs.v1.LabelAllocator while Redis answers', async () => {
     const health = load(healthProtoPath).grpc.health.v1;
-    const client = new health.Health(server.address, grpc.credentials.createInsecure());
+    const client = new health.Health(t.server.address, grpc.credentials.createInsecure());
     const check = (service: string) =>
       new Promise<{ status: string }>((resolve, reject) =>
         client.Check({ service }, (err: Error | null, res: { status: string }) => (err ? reject(err) : resolve(res))),
@@ -78,7 +67,7 @@ interface Report {
 describe.each(['v1', 'v1alpha'])('grpc.reflection.%s.ServerReflection, to a strict client', (version) => {
   let report: Report;
   beforeAll(async () => {
-    const out = await runOk(PYTHON, [join(REPO_ROOT, 'test/support/reflection_check.py'), server.address, version, `py-${version}`]);
+    const out = await runOk(PYTHON, [join(REPO_ROOT, 'test/support/reflection_check.py'), t.server.address, version, `py-${version}`]);
     report = JSON.parse(out) as Report;
   });
 
@@ -157,7 +146,7 @@ describe.each(['v1', 'v1alpha'])('grpc.reflection.%s.ServerReflection, to a stri
 
 describe('reflection with the benchmark service (--bench-noop)', () => {
   it('lists mcs.bench.v1.Bench too, and serves its file after the API it imports', async () => {
-    const bench = await startService(redis.url, { pool: 'std-bench', benchNoop: true });
+    const bench = await startService(t.redis.url, { pool: 'std-bench', benchNoop: true });
     try {
       const client = join(REPO_ROOT, 'test/support/pygrpcurl.py');
       expect((await runOk(PYTHON, [client, '-plaintext', bench.address, 'list'])).split('\n')).toContain('mcs.bench.v1.Bench');

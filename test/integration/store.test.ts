@@ -11,12 +11,13 @@ import {
   ReservedInUseError,
   LeaseNotFoundError,
   StoreError,
+  InvalidInputError,
 } from '../../src/store/errors.js';
-import { TestRedis } from '../support/redis-server.js';
+import { TestRedis } from '../../testkit/redis-server.js';
 import { indexSlot, workloadDigest } from '../support/store-layout.js';
 import { KEYED_BASE, slotDigits, slotOfLeaseId } from '../../src/store/lease-id.js';
 import { library } from '../../src/store/scripts.js';
-import { chiSquareUniform } from '../support/stats.js';
+import { chiSquareUniform } from '../../testkit/stats.js';
 
 let redis: TestRedis;
 const clients: Redis[] = [];
@@ -256,6 +257,26 @@ describe('allocation', () => {
     expect(free.size).toBe(5);
     const { pValue } = chiSquareUniform([...counts.values()]);
     expect(pValue).toBeGreaterThan(1e-6);
+  });
+});
+
+describe('ids at the store boundary', () => {
+  // Records separate fields with tabs and pod members with spaces: the
+  // store refuses such ids itself, whoever calls it, before Redis sees them.
+  it.each([
+    ['allocate, host', (s: LeaseStore) => s.allocate({ host: 'a\tb', workloadId: 'w' })],
+    ['allocate, workload', (s: LeaseStore) => s.allocate({ host: 'h', workloadId: 'w w' })],
+    ['allocate, request id', (s: LeaseStore) => s.allocate({ host: 'h', workloadId: 'w', requestId: 'r\n' })],
+    ['get by host and workload', (s: LeaseStore) => s.get({ host: 'h', workloadId: 'a b' })],
+    ['release by host and workload', (s: LeaseStore) => s.release({ host: 'h\t', workloadId: 'w' })],
+    ['heartbeat', (s: LeaseStore) => s.heartbeat('h h', 0)],
+    ['reconcile', (s: LeaseStore) => s.reconcile('h', [{ workloadId: 'w\tx', level: 's0:c1,c2', kind: 'pair', coveredPairs: 0 }])],
+    ['list, host filter', (s: LeaseStore) => s.list({ host: 'h h', limit: 10 })],
+    ['list, cursor', (s: LeaseStore) => s.list({ limit: 10, after: { host: 'h\th', slot: 1 } })],
+    ['listHolds, host filter', (s: LeaseStore) => s.listHolds({ host: 'h\n', limit: 10 })],
+  ])('%s', async (_, call) => {
+    const store = await freshStore();
+    await expect(call(store)).rejects.toBeInstanceOf(InvalidInputError);
   });
 });
 

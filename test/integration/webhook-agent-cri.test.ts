@@ -11,9 +11,9 @@ import jsonpatch from 'fast-json-patch';
 import type { RunningServer } from '../../src/server/server.js';
 import { AgentProcess } from '../support/agent.js';
 import { TestPki } from '../support/pki.js';
-import { ensureBuilt, runCli, waitUntil, type CliProcess } from '../support/process.js';
-import { freePort, TestRedis } from '../support/redis-server.js';
-import { ContainerdHarness } from '../support/runtimes/containerd.js';
+import { ensureBuilt, runCli, waitUntil, type CliProcess } from '../../testkit/process.js';
+import { freePort, TestRedis } from '../../testkit/redis-server.js';
+import { ContainerdHarness } from '../../testkit/runtimes/containerd.js';
 import { connect, startService, type TestClient } from '../support/service.js';
 import { createReview, deleteReview, pod, running, type Pod } from '../fixtures/kubernetes/reviews.js';
 

@@ -10,8 +10,8 @@ import { LeaseStore } from '../../src/store/lease-store.js';
 import { Admitter } from '../../src/webhook/admit.js';
 import { parseReview } from '../../src/webhook/review.js';
 import { TestPki } from '../support/pki.js';
-import { ensureBuilt, runCli, waitUntil, type CliProcess } from '../support/process.js';
-import { freePort, TestRedis } from '../support/redis-server.js';
+import { ensureBuilt, runCli, waitUntil, type CliProcess } from '../../testkit/process.js';
+import { freePort, TestRedis } from '../../testkit/redis-server.js';
 import { createReview, deleteReview, pod, running, updateReview, withEphemeral, type Pod } from '../fixtures/kubernetes/reviews.js';
 
 // The admission webhook as the apiserver meets it: a real process serving

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, runCli, waitUntil, type CliProcess } from './process.js';
+import { REPO_ROOT, runCli, waitUntil, type CliProcess } from '../../testkit/process.js';
 
 /** The hooks' executable (package.json bin mcsctl-hook), as deploy/hooks.d runs it. */
 export const MCSCTL_HOOK = join(REPO_ROOT, 'dist', 'src', 'ctl', 'hook-entry.cjs');

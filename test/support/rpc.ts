@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { errorInfoOf } from '../../src/server/errors.js';
+import { errorInfoOf } from '../../src/rpc/error-details.js';
 import { rpcError } from './service.js';
 import { snapshot } from './snapshot.js';
 

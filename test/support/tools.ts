@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from './process.js';
+import { REPO_ROOT } from '../../testkit/process.js';
 
 /**
  * Debian's tools that the interoperability tests use (.ci/run installs them:

@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildServeConfig, ConfigError, DEFAULTS, parseReserved, type ServeOptions } from '../../src/config.js';
+import { ConfigError, parseReserved } from '../../src/config/parsers.js';
+import { buildServeConfig } from '../../src/config/serve-config.js';
+import { DEFAULTS, type ServeOptions } from '../../src/config/serve-flags.js';
 import { parseCategoryRange } from '../../src/domain/categories.js';
 import { formatLevel } from '../../src/domain/level.js';
 

@@ -260,13 +260,22 @@ describe('dominance laws', () => {
   });
 
   it('is transitive on random triples', () => {
+    // Without a chain a -> b -> c, a's dominance of c is still what the
+    // reference says; the runs must include chains (about 55 of 2,000) for
+    // the law to be tested at all.
+    let chains = 0;
     fc.assert(
       fc.property(smallLevel, smallLevel, smallLevel, (a, b, c) => {
-        if (dominates(a, b) && dominates(b, c)) expect(dominates(a, c)).toBe(true);
-        else expect(typeof dominates(a, c)).toBe('boolean');
+        if (dominates(a, b) && dominates(b, c)) {
+          chains++;
+          expect(dominates(a, c)).toBe(true);
+        } else {
+          expect(dominates(a, c)).toBe(naiveDominates(a, c));
+        }
       }),
       { numRuns: 2000 },
     );
+    expect(chains).toBeGreaterThan(20);
   });
 
   it('is transitive on constructed chains', () => {

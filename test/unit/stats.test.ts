@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chiSquarePValue, chiSquareUniform } from '../support/stats.js';
+import { chiSquarePValue, chiSquareUniform } from '../../testkit/stats.js';
 
 // The p-value function guards the uniformity tests; check it against
 // published chi-square critical values so a wrong p-value cannot pass them.

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodePageToken, encodePageToken } from '../../src/server/allocator-service.js';
+import { decodePageToken, encodePageToken } from '../../src/server/page-token.js';
 import { RpcError } from '../../src/server/errors.js';
 import { leaseRef, optionalFencingToken, pageSize, requireHost, ttlSeconds } from '../../src/server/validation.js';
 import { newLeaseSuffix, slotDigits, slotOfLeaseId } from '../../src/store/lease-id.js';

@@ -1,6 +1,6 @@
 /** What every mcsctl command shares: global options, the client, output and failure handling. */
 import type { Command } from 'commander';
-import { AllocatorClient, CallError, EXIT, UsageError } from '../client.js';
+import { CallError, EXIT, UsageError, openClient, type AllocatorClient } from '../client.js';
 import { parseSeconds } from '../args.js';
 import { json } from '../format.js';
 
@@ -22,7 +22,7 @@ export function timeoutMs(g: GlobalOptions): number {
 }
 
 export function connect(g: GlobalOptions): AllocatorClient {
-  return new AllocatorClient({
+  return openClient({
     server: g.server,
     timeoutMs: timeoutMs(g),
     tls: { ca: g.tlsCa, cert: g.tlsCert, key: g.tlsKey },

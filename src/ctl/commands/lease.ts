@@ -94,7 +94,7 @@ export function registerLeaseCommands(program: Command): void {
         if (g.json && o.format && o.format !== 'json') throw new UsageError(`--json cannot be combined with --format ${o.format}`);
         const format = o.format ?? (g.json ? 'json' : 'text');
         const req = allocateRequest(o);
-        const res = await withClient(g, (c) => c.allocate(req));
+        const res = await withClient(g, (c) => c.Allocate(req));
         const lease = res.lease;
         if (format === 'json') return void (await out(json(res)));
         if (!lease) throw new Error('the server answered without a lease');
@@ -133,7 +133,7 @@ export function registerLeaseCommands(program: Command): void {
         const target = o.lease
           ? `lease ${o.lease}${o.workload ? ` (member ${o.workload})` : ''}`
           : `workload ${o.workload} on ${o.host}`;
-        const res = await withClient(g, (c) => c.release(req));
+        const res = await withClient(g, (c) => c.Release(req));
         await print(g, res, () => releaseText(res, target));
       }),
     );
@@ -148,7 +148,7 @@ export function registerLeaseCommands(program: Command): void {
       action(async (g, cmd) => {
         const o = cmd.opts<{ lease: string; ttl: string }>();
         const ttl = parseInteger('--ttl', o.ttl, 1, MAX_TTL);
-        const res = await withClient(g, (c) => c.renew({ lease_id: o.lease, ttl_seconds: ttl }));
+        const res = await withClient(g, (c) => c.Renew({ lease_id: o.lease, ttl_seconds: ttl }));
         await print(g, res, () => `renewed ${o.lease}: expires ${isoTime(res.lease?.expires_at)}`);
       }),
     );
@@ -166,7 +166,7 @@ export function registerLeaseCommands(program: Command): void {
       action(async (g, cmd) => {
         const o = cmd.opts<{ host: string; ttl?: string }>();
         const ttl = o.ttl === undefined ? 0 : parseInteger('--ttl', o.ttl, 0, MAX_TTL);
-        const res = await withClient(g, (c) => c.heartbeat({ host: o.host, ttl_seconds: ttl }));
+        const res = await withClient(g, (c) => c.Heartbeat({ host: o.host, ttl_seconds: ttl }));
         await print(g, res, () => heartbeatText(o.host, res, Date.now()));
       }),
     );

@@ -40,7 +40,7 @@ export function registerLeasesCommands(program: Command): void {
         await withClient(g, async (c) => {
           do {
             const want = limit === undefined ? pageSize : Math.min(pageSize, limit - found.length);
-            const page = await c.listLeases({ host: o.host ?? '', page_size: want, page_token: token, held: Boolean(o.held) });
+            const page = await c.ListLeases({ host: o.host ?? '', page_size: want, page_token: token, held: Boolean(o.held) });
             found.push(...page.leases.slice(0, limit === undefined ? undefined : limit - found.length));
             token = page.next_page_token;
           } while (token !== '' && (limit === undefined || found.length < limit));
@@ -61,7 +61,7 @@ export function registerLeasesCommands(program: Command): void {
         const o = cmd.opts<{ host?: string; workload?: string }>();
         if (id && (o.host || o.workload)) throw new UsageError('give a lease id or --host and --workload, not both');
         if (!id && !(o.host && o.workload)) throw new UsageError('leases get needs a lease id, or --host H and --workload W');
-        const lease = await withClient(g, (c) => c.getLease({ lease_id: id ?? '', host: o.host ?? '', workload_id: o.workload ?? '' }));
+        const lease = await withClient(g, (c) => c.GetLease({ lease_id: id ?? '', host: o.host ?? '', workload_id: o.workload ?? '' }));
         await print(g, lease, () => leaseText(lease, Date.now()));
       }),
     );
@@ -82,7 +82,7 @@ export function registerLeasesCommands(program: Command): void {
         let stopping = false;
         try {
           await new Promise<void>((resolve, reject) => {
-            const call = client.watch({ host: o.host ?? '', after_event_id: o.after ?? '' });
+            const call = client.WatchLeases({ host: o.host ?? '', after_event_id: o.after ?? '' });
             const stop = () => {
               stopping = true;
               call.cancel();
@@ -95,7 +95,7 @@ export function registerLeasesCommands(program: Command): void {
             });
             call.on('error', (e: grpc.ServiceError) => {
               if (stopping && e.code === grpc.status.CANCELLED) return resolve();
-              reject(classify(e, client.server));
+              reject(classify(e, client.address));
             });
             call.on('end', () => resolve());
           });

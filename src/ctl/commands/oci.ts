@@ -15,7 +15,7 @@ import { Option, type Command } from 'commander';
 import * as grpc from '@grpc/grpc-js';
 import type { Lease__Output } from '../../generated/mcs/v1/Lease.js';
 import type { VolumePlan__Output } from '../../generated/mcs/v1/VolumePlan.js';
-import { AllocatorClient, CallError, classify, EXIT, UsageError } from '../client.js';
+import { CallError, classify, EXIT, UsageError, type AllocatorClient } from '../client.js';
 import { parseSeconds } from '../args.js';
 import {
   applyLease,
@@ -81,14 +81,14 @@ export async function leaseFor(client: AllocatorClient, plan: PrecreatePlan, tim
   const { host, workloadId } = plan.identity;
   const wantsVolumes = plan.request.volumes.length > 0;
   try {
-    const res = await client.allocate(plan.request, timeoutMs);
+    const res = await client.Allocate(plan.request, { deadlineMs: timeoutMs });
     if (!res.lease) throw new Error('the server answered without a lease');
     return { lease: res.lease, volumePlan: wantsVolumes ? (res.volume_plan ?? { actions: [] }) : undefined, created: res.created };
   } catch (e) {
     if (!(e instanceof CallError) || e.reason !== 'WORKLOAD_HAS_LEASE') throw e;
-    const existing = await client.getLease({ host, workload_id: workloadId });
+    const existing = await client.GetLease({ host, workload_id: workloadId });
     if (!leaseSatisfies(plan, existing)) throw e;
-    const volumePlan = wantsVolumes ? await client.planVolumes({ lease_id: existing.lease_id, volumes: plan.request.volumes }) : undefined;
+    const volumePlan = wantsVolumes ? await client.PlanVolumes({ lease_id: existing.lease_id, volumes: plan.request.volumes }) : undefined;
     return { lease: existing, volumePlan, created: false };
   }
 }
@@ -142,7 +142,7 @@ async function precreate(g: GlobalOptions, o: PrecreateOptions): Promise<number>
         await err(`mcsctl oci precreate: ${workloadId} on ${host}: lease ${grant.lease.lease_id}, ${grant.lease.kind} ${grant.lease.level}`);
         return EXIT.ok;
       } catch (e) {
-        const ce = classify(e, client.server);
+        const ce = classify(e, client.address);
         if (!retryableAtPrecreate(ce) || Date.now() + delay >= giveUpAt) return refuse(config, o, failure(ce));
         await sleep(delay);
         delay = Math.min(delay * 2, 1000);
@@ -183,7 +183,7 @@ async function poststop(g: GlobalOptions, o: PoststopOptions): Promise<number> {
       attempts += 1;
       try {
         const left = Math.max(200, Math.min(perCallMs, giveUpAt - Date.now()));
-        const res = await client.release({ host, workload_id: workloadId, lease_id: '', fencing_token: '0' }, left);
+        const res = await client.Release({ host, workload_id: workloadId, lease_id: '', fencing_token: '0' }, { deadlineMs: left });
         await err(
           res.released
             ? `mcsctl oci poststop: released the lease of ${workloadId} (${source}) on ${host}; ${res.remaining_members} member(s) left`
@@ -191,7 +191,7 @@ async function poststop(g: GlobalOptions, o: PoststopOptions): Promise<number> {
         );
         return EXIT.ok;
       } catch (e) {
-        const ce = classify(e, client.server);
+        const ce = classify(e, client.address);
         const what = `could not release the lease of ${workloadId} on ${host}`;
         if (!retryable(ce)) {
           await err(`mcsctl oci poststop: ${what}: ${ce.describe()}`);

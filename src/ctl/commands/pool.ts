@@ -21,7 +21,7 @@ export function registerPoolCommands(program: Command): void {
     .addHelpText('after', examples('mcsctl pools stats', 'mcsctl --json pools stats | jq .free'))
     .action(
       action(async (g) => {
-        const stats = await withClient(g, (c) => c.poolStats());
+        const stats = await withClient(g, (c) => c.GetPoolStats({}));
         await print(g, stats, () => poolStatsText(stats));
       }),
     );
@@ -44,7 +44,7 @@ export function registerPoolCommands(program: Command): void {
         const o = cmd.opts<{ lease: string; volume: string[]; storageId?: string }>();
         if (o.volume.length === 0) throw new UsageError('plan needs at least one --volume PATH:z|Z[:ro]');
         const volumes = o.volume.map((v) => parseVolume(v, o.storageId ?? ''));
-        const plan = await withClient(g, (c) => c.planVolumes({ lease_id: o.lease, volumes }));
+        const plan = await withClient(g, (c) => c.PlanVolumes({ lease_id: o.lease, volumes }));
         await print(g, plan, () => planText(plan));
       }),
     );

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { protoDir as findProtoDir } from '../../src/proto.js';
+import { protoDir as findProtoDir } from '../src/proto.js';
 
 /**
  * A victim host allocating and releasing while hostile hosts send the most

@@ -16,8 +16,8 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CriClient } from '../../../src/agent/runtime/cri.js';
-import type { CriContainerConfig, CriPodSandboxConfig } from '../../../src/agent/runtime/cri-types.js';
+import { CriClient } from '../../src/agent/runtime/cri.js';
+import type { CriContainerConfig, CriPodSandboxConfig } from '../../src/agent/runtime/cri-types.js';
 import { killPid, pidAlive, processesMatching, waitUntil } from '../process.js';
 import { execTool, missingPrograms, unmountUnder } from './exec.js';
 import { writeOciArchive, writeRootfs } from './image.js';

@@ -1,4 +1,4 @@
-import type { ContainerRuntime, RuntimeEvent } from '../../../src/agent/runtime/types.js';
+import type { ContainerRuntime, RuntimeEvent } from '../../src/agent/runtime/types.js';
 import { waitUntil } from '../process.js';
 
 /** Follows a runtime's watch() in the background and keeps every event for assertions. */

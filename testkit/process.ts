@@ -1,16 +1,21 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { LOADER_OPTIONS } from '../../src/proto.js';
-import { connect, type TestClient } from './service.js';
+import { LOADER_OPTIONS } from '../src/proto.js';
+import { connectAllocator, type AllocatorClient } from '../src/client/allocator-client.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The checkout: the directory above this file (from testkit/ and from dist/testkit/) with the package.json. */
+export const REPO_ROOT = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir + sep;
+})();
 export const CLI = join(REPO_ROOT, 'dist', 'src', 'cli.js');
 
 /**
@@ -238,8 +243,8 @@ export async function waitUntil<T>(what: string, check: () => Promise<T | undefi
  * Waits until the service at `address` answers GetPoolStats; fails early if
  * the process exits first.
  */
-export async function waitServing(proc: CliProcess, address: string, timeoutMs = 20_000): Promise<TestClient> {
-  const client = connect(address);
+export async function waitServing(proc: CliProcess, address: string, timeoutMs = 20_000): Promise<AllocatorClient> {
+  const client = connectAllocator(address, { channelOptions: { 'grpc.use_local_subchannel_pool': 1 } });
   try {
     await waitUntil(
       `the service at ${address} to answer`,

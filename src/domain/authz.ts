@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
-import { isIdentifier } from '../domain/context.js';
-import { dominates, parseLevel, type Level } from '../domain/level.js';
+import { isIdentifier } from './context.js';
+import { dominates, parseLevel, type Level } from './level.js';
 
 /**
  * Who may do what. A client is identified by its TLS certificate (subject CN,
@@ -192,4 +192,31 @@ export function identityOf(cert: { subject?: { CN?: string | string[] }; subject
   }
   const name = cn !== '' ? `cn=${cn}` : dns[0] ? `dns=${dns[0]}` : uris[0] ? `uri=${uris[0]}` : 'an unnamed certificate';
   return { name, cn, dns, uris };
+}
+
+/**
+ * Why an identity may not have a label of this kind, in the words Allocate
+ * and Reconcile answer with, or undefined. A pair is what random
+ * allocation could have handed out, so only disabled labels and static
+ * levels meet the policy.
+ */
+export function labelRefusal(
+  grant: Grant | undefined,
+  kind: 'random' | 'pair' | 'static' | 'disabled',
+  level: Level | undefined,
+  levelText: string,
+): string | undefined {
+  if (!grant) return undefined;
+  if (kind === 'disabled' && !grant.allowDisable) return 'this identity may not ask for a disabled label';
+  if (kind === 'static' && level !== undefined && !levelAllowed(grant, level)) return `${levelText} is not among the levels this identity may ask for`;
+  return undefined;
+}
+
+/**
+ * The stable-key patterns an identity may use cluster-wide: its own for a
+ * host identity (none without a policy), undefined (any) for operators and
+ * an open service.
+ */
+export function stableKeyPatternsOf(grant: Grant | undefined): readonly string[] | undefined {
+  return grant?.role === 'host' ? grant.clusterStableKeys : undefined;
 }

@@ -1,0 +1,108 @@
+/**
+ * Which part of the code may import which: read from the import
+ * statements of every source file, so that a change that crosses a layer
+ * fails here, not in review.
+ *
+ *   domain/   the label model and the decisions: pure, no I/O, nothing of the service
+ *   store/    Redis lease store: may use domain/, never the gRPC server
+ *   config/   configuration: never the server it configures
+ *   client/, rpc/, ctl/   mcsctl, the agent's client: never the server or the store
+ *   src/      never tests, testkit/ or bench/; bench/ and testkit/ never test/
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = normalize(join(dirname(fileURLToPath(import.meta.url)), '..', '..'));
+
+function sources(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules' && entry.name !== 'results') out.push(...sources(path));
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) out.push(path);
+  }
+  return out;
+}
+
+/** What a file imports: relative imports as repository paths (.ts), packages and node: modules as written. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  const specs = [
+    ...text.matchAll(/^\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'/gm),
+    ...text.matchAll(/^\s*import\s+'([^']+)'/gm),
+    ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g),
+  ].map((m) => m[1]!);
+  return specs.map((s) => (s.startsWith('.') ? relative(ROOT, join(ROOT, dirname(file), s)).replace(/\.js$/, '.ts') : s));
+}
+
+const FILES = [...sources('src'), ...sources('test'), ...sources('testkit'), ...sources('bench')];
+const GRAPH = new Map(FILES.map((f) => [f, importsOf(f)]));
+
+/** Every import of the files under `dir`, with its file. */
+function importsUnder(dir: string): { file: string; target: string }[] {
+  return [...GRAPH].filter(([f]) => f.startsWith(`${dir}/`)).flatMap(([file, targets]) => targets.map((target) => ({ file, target })));
+}
+
+function offending(dir: string, refused: (target: string) => boolean): string[] {
+  return importsUnder(dir)
+    .filter(({ target }) => refused(target))
+    .map(({ file, target }) => `${file} -> ${target}`);
+}
+
+/** The files `entry` loads, following relative imports (type-only ones too). */
+function closure(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const todo = [entry];
+  while (todo.length > 0) {
+    const f = todo.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    for (const t of GRAPH.get(f) ?? []) if (GRAPH.has(t)) todo.push(t);
+  }
+  return seen;
+}
+
+const under = (...dirs: string[]) => (target: string) => dirs.some((d) => target.startsWith(`${d}/`));
+const NODE_IO = /^(node:)?(fs|fs\/promises|net|http|https|http2|tls|dgram|child_process|worker_threads|cluster|readline)$/;
+
+describe('layering', () => {
+  it('reads the imports it checks', () => {
+    expect(GRAPH.get('src/server/server.ts')).toContain('src/store/lease-store.ts');
+    expect(GRAPH.get('src/cli.ts')).toContain('src/config/serve-config.ts');
+  });
+
+  it('domain/ is pure: nothing of the service, no Redis, no gRPC, no I/O', () => {
+    const service = under('src/server', 'src/store', 'src/redis', 'src/config', 'src/ctl', 'src/agent', 'src/client', 'src/rpc', 'src/generated');
+    expect(offending('src/domain', (t) => service(t) || NODE_IO.test(t) || t === 'ioredis' || t.startsWith('@grpc/'))).toEqual([]);
+  });
+
+  it('store/ does not import the server, the configuration or the clients', () => {
+    expect(offending('src/store', under('src/server', 'src/config', 'src/ctl', 'src/agent', 'src/client', 'src/rpc'))).toEqual([]);
+  });
+
+  it('config/ does not import the server it configures', () => {
+    expect(offending('src/config', under('src/server', 'src/ctl', 'src/agent'))).toEqual([]);
+    expect(offending('src/redis', under('src/server', 'src/config'))).toEqual([]);
+  });
+
+  it('the clients (client/, rpc/, ctl/) do not import the server or the store', () => {
+    for (const dir of ['src/client', 'src/rpc', 'src/ctl']) expect(offending(dir, under('src/server', 'src/store'))).toEqual([]);
+  });
+
+  it('mcsctl, its hook entry and the host agent load no server or store code', () => {
+    for (const entry of ['src/ctl/main.ts', 'src/ctl/hook-entry.ts', 'src/agent/command.ts']) {
+      // config/flags.ts (flags as data, commander only) is the one module of config/ they share.
+      const loaded = [...closure(entry)].filter((f) => under('src/server', 'src/store', 'src/config')(f) && f !== 'src/config/flags.ts');
+      expect(loaded, entry).toEqual([]);
+    }
+  });
+
+  it('src/ never imports tests, the test kit or the benchmark; bench/ and testkit/ never import test/', () => {
+    expect(offending('src', under('test', 'testkit', 'bench'))).toEqual([]);
+    expect(offending('bench', under('test'))).toEqual([]);
+    expect(offending('testkit', under('test', 'bench'))).toEqual([]);
+  });
+});
