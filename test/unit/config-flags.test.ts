@@ -21,7 +21,8 @@ function readmeRows(from = '\n## Configuration\n', to = '\n## API\n'): { flags: 
 
 describe('the flags of serve', () => {
   const shown = SERVE_FLAGS.filter((s) => !('hidden' in s && s.hidden));
-  const rows = readmeRows();
+  // serve's table: from the section's start to the webhook's flags, which follow it.
+  const rows = readmeRows('\n## Configuration\n', '\n`mcs-allocator webhook`');
 
   it('name their options as commander does', () => {
     for (const s of SERVE_FLAGS) expect(attributeName(s.flag)).toBe(s.key);
