@@ -8,8 +8,8 @@
 import { LEASE_LIMITS } from './limits.js';
 
 /**
- * The pool's keys, in the KEYS order of every lease operation; Lua binds
- * them as `Key.<name>` at the start of each call (Call.bind).
+ * The pool's keys (`<prefix><name>`); Lua binds them as `Key.<name>` from
+ * the call's prefix (Call.bind). Calls declare only `meta` in KEYS.
  */
 export const POOL_KEYS = [
   'meta', // HASH   pool settings, free count, counters

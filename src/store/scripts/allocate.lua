@@ -60,7 +60,7 @@ local hostTtl = tonumber(A.hostTtlMs)
 local maxStaticPairs = tonumber(A.maxStaticPairs)
 local claims = Claims.claimsFromArgs(A.rest)
 
-if redis.call('EXISTS', Key.meta) == 0 then return {E.POOL_NOT_INITIALIZED} end
+if not Call.meta().total then return {E.POOL_NOT_INITIALIZED} end
 local expiredHost = Hosts.hostExpiredReply(host)
 if expiredHost then return expiredHost end
 local now = Call.now()
@@ -164,8 +164,8 @@ end
 
 -- A new lease: every check first, those of fixed cost before the walks.
 if mode == 'random' or mode == 'static' then
-  local m = redis.call('HMGET', Key.meta, 'recoverUntil', 'created')
-  if m[1] and tonumber(m[1]) > now then return {E.POOL_RECOVERING, m[1], m[2]} end
+  local m = Call.meta()
+  if m.recoverUntil and tonumber(m.recoverUntil) > now then return {E.POOL_RECOVERING, m.recoverUntil, m.created} end
 end
 local cats, wide = {}, false
 local cost = 1
@@ -194,7 +194,7 @@ local record = {
 }
 if mode == 'random' then
   if Pairs.freeCount() <= 0 then
-    return {E.POOL_EXHAUSTED, tonumber(redis.call('HGET', Key.meta, 'total'))}
+    return {E.POOL_EXHAUSTED, tonumber(Call.meta().total)}
   end
   slot = Pairs.drawFreeRank(random)
 elseif mode == 'static' and #cats == 2 then

@@ -1,19 +1,26 @@
 -- Call: the context of the operation running now. The library is loaded
 -- once and its functions run many times, so every call starts with
--- Call.bind, which binds the call's keys (Key.<name>) and arguments and
--- resets what one call caches.
+-- Call.bind, which binds the pool's keys (Key.<name>, built from the
+-- prefix) and arguments and resets what one call caches.
 --   Call.args     ARGV of the call
 --   Call.prefix   the pool's key prefix "mcs:{<pool>}:" (every call's ARGV[1]);
 --                 keys built from it carry the pool's hash tag, so they live
 --                 in the same cluster slot as the declared keys
 --   Call.dropped  leases ended during this call (Leases.drop): loops over
 --                 index ranges restart when it moves
+--   Call.meta()   the pool's settings and counters in Key.meta, read once
 
 function Call.bind(keys, args)
   if not Call.sealed then Call.seal() end
-  Call.args, Call.prefix, Call.dropped = args, args[1], 0
-  Call.liveNow, Call.shape, Call.labels = nil, nil, {}
-  for i, name in ipairs(Key.NAMES) do rawset(Key, name, keys[i]) end
+  Call.args, Call.dropped = args, 0
+  Call.liveNow, Call.shape, Call.metaFields = nil, nil, nil
+  if Call.labels == nil or next(Call.labels) ~= nil then Call.labels = {} end
+  -- The declared names are the prefix and the name (src/store/keys.ts);
+  -- they change only with the pool (Lua compares strings by reference).
+  if args[1] ~= Call.prefix then
+    Call.prefix = args[1]
+    for _, name in ipairs(Key.NAMES) do rawset(Key, name, args[1] .. name) end
+  end
 end
 
 -- Reading a name the contract (src/store/contract.ts) does not define is a
@@ -24,6 +31,22 @@ function Call.seal()
     setmetatable(t, {__index = function(_, k) error(name .. '.' .. tostring(k) .. ' is not in src/store/contract.ts (or not bound yet)') end})
   end
   Call.sealed = true
+end
+
+-- The fields of Key.meta an operation's hot path reads, with one HMGET
+-- the first time any is needed: the pool's shape (sensitivity, low, total),
+-- the free count (Pairs keeps it current), the event cap, the recovery
+-- window and the epoch. `total` is nil when the pool does not exist. Other
+-- counters (token, held, blocked, ...) change with HINCRBY and are not cached.
+Call.META = {'sensitivity', 'low', 'total', 'free', 'eventmax', 'recoverUntil', 'created'}
+function Call.meta()
+  if not Call.metaFields then
+    local v = redis.call('HMGET', Key.meta, unpack(Call.META))
+    local m = {}
+    for i, name in ipairs(Call.META) do m[name] = v[i] or nil end
+    Call.metaFields = m
+  end
+  return Call.metaFields
 end
 
 -- Milliseconds on the Redis clock: one clock for every replica of the service.

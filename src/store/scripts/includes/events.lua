@@ -12,7 +12,7 @@
 -- so the stream's cap bounds its memory.
 
 function Events.emit(eventType, slot, r, workload)
-  local keep = tonumber(redis.call('HGET', Key.meta, 'eventmax')) or 6000
+  local keep = tonumber(Call.meta().eventmax) or 6000
   if keep <= 0 then return end
   local lease = {
     id = r.id, host = r.host, members = r.workloads, level = Records.levelOf(slot, r), token = r.token,
