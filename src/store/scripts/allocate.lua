@@ -60,11 +60,11 @@ local hostTtl = tonumber(A.hostTtlMs)
 local maxStaticPairs = tonumber(A.maxStaticPairs)
 local claims = Claims.claimsFromArgs(A.rest)
 
-if not Call.meta().total then return {E.POOL_NOT_INITIALIZED} end
+if not Call.meta().free then return {E.POOL_NOT_INITIALIZED} end
 local expiredHost = Hosts.hostExpiredReply(host)
 if expiredHost then return expiredHost end
 local now = Call.now()
-local kind = ({random = C.KIND_RANDOM, static = C.KIND_STATIC, disabled = C.KIND_DISABLED})[mode]
+local kind = Records.kindOfMode(mode)
 
 -- A live lease under this request id answers the retry, but only for the
 -- same workload: AIP-155 refuses a reused request id with other parameters.
@@ -165,7 +165,9 @@ end
 -- A new lease: every check first, those of fixed cost before the walks.
 if mode == 'random' or mode == 'static' then
   local m = Call.meta()
-  if m.recoverUntil and tonumber(m.recoverUntil) > now then return {E.POOL_RECOVERING, m.recoverUntil, m.created} end
+  if m.recoverUntil and tonumber(m.recoverUntil) > now then
+    return {E.POOL_RECOVERING, m.recoverUntil, redis.call('HGET', Key.meta, 'created')}
+  end
 end
 local cats, wide = {}, false
 local cost = 1
@@ -178,8 +180,10 @@ if mode == 'static' then
 end
 local over = Hosts.quotaExceeded(host, cost, wide, limits)
 if over then return over end
-local big = Claims.claimsTooLarge({claims = ''}, claims)
-if big then return big end
+if #claims > 0 then
+  local big = Claims.claimsTooLarge({claims = ''}, claims)
+  if big then return big end
+end
 if mode == 'static' then
   local conflict = Statics.staticConflict(level, cats)
   if conflict then return conflict end
@@ -194,7 +198,7 @@ local record = {
 }
 if mode == 'random' then
   if Pairs.freeCount() <= 0 then
-    return {E.POOL_EXHAUSTED, tonumber(Call.meta().total)}
+    return {E.POOL_EXHAUSTED, tonumber(redis.call('HGET', Key.meta, 'total'))}
   end
   slot = Pairs.drawFreeRank(random)
 elseif mode == 'static' and #cats == 2 then

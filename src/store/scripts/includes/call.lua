@@ -13,7 +13,7 @@
 function Call.bind(keys, args)
   if not Call.sealed then Call.seal() end
   Call.args, Call.dropped = args, 0
-  Call.liveNow, Call.shape, Call.metaFields = nil, nil, nil
+  Call.liveNow, Call.shape, Call.metaFields, Call.levels = nil, nil, nil, nil
   if Call.labels == nil or next(Call.labels) ~= nil then Call.labels = {} end
   -- The declared names are the prefix and the name (src/store/keys.ts);
   -- they change only with the pool (Lua compares strings by reference).
@@ -27,18 +27,25 @@ end
 -- bug: it fails loudly instead of carrying on with nil. Set on the first
 -- call, because the standard library does not exist while the library loads.
 function Call.seal()
+  -- The hand-written reply and event arrays follow the contract's orders.
+  for what, pair in pairs({reply = {Records.REPLY, Records.REPLY_ORDER}, event = {Events.LEASE, Events.LEASE_ORDER}}) do
+    for i = 1, math.max(#pair[1], #pair[2]) do
+      if pair[1][i] ~= pair[2][i] then error('the ' .. what .. ' fields are not in the order of src/store/contract.ts') end
+    end
+  end
   for name, t in pairs({E = E, C = C, Key = Key}) do
     setmetatable(t, {__index = function(_, k) error(name .. '.' .. tostring(k) .. ' is not in src/store/contract.ts (or not bound yet)') end})
   end
   Call.sealed = true
 end
 
--- The fields of Key.meta an operation's hot path reads, with one HMGET
--- the first time any is needed: the pool's shape (sensitivity, low, total),
--- the free count (Pairs keeps it current), the event cap, the recovery
--- window and the epoch. `total` is nil when the pool does not exist. Other
+-- The fields of Key.meta the hot paths read, with one HMGET the first
+-- time any is needed (each field a command reads or answers costs about as
+-- much as a small command): the free count (Pairs keeps it current; nil
+-- when the pool does not exist), the recovery window, the event cap and
+-- the pool's sensitivity and lowest category (a pair's level). Other
 -- counters (token, held, blocked, ...) change with HINCRBY and are not cached.
-Call.META = {'sensitivity', 'low', 'total', 'free', 'eventmax', 'recoverUntil', 'created'}
+Call.META = {'free', 'recoverUntil', 'eventmax', 'sensitivity', 'low'}
 function Call.meta()
   if not Call.metaFields then
     local v = redis.call('HMGET', Key.meta, unpack(Call.META))

@@ -247,14 +247,24 @@ function Pairs.poolShape()
     local m = Call.meta()
     local low = tonumber(m.low)
     -- total = n(n-1)/2, so n = (1 + sqrt(1 + 8 total)) / 2
-    local n = math.floor((1 + math.sqrt(1 + 8 * tonumber(m.total))) / 2 + 0.5)
+    local n = math.floor((1 + math.sqrt(1 + 8 * tonumber(redis.call('HGET', Key.meta, 'total')))) / 2 + 0.5)
     Call.shape = {sensitivity = m.sensitivity, low = low, high = low + n - 1}
   end
   return Call.shape
 end
 
+-- The level of a rank, worked out once per call (a reply and an event
+-- both carry it).
 function Pairs.levelOfRank(rank)
-  local shape = Pairs.poolShape()
-  local a, b = Pairs.pairOfRank(rank, shape.low)
-  return shape.sensitivity .. ':c' .. a .. ',c' .. b
+  local levels = Call.levels
+  if levels and levels[rank] then return levels[rank] end
+  local m = Call.meta()
+  local a, b = Pairs.pairOfRank(rank, tonumber(m.low))
+  local level = string.format('%s:c%d,c%d', m.sensitivity, a, b)
+  if not levels then
+    levels = {}
+    Call.levels = levels
+  end
+  levels[rank] = level
+  return level
 end
