@@ -29,9 +29,10 @@ function Pairs.positionOf(rank)
   return Pairs.getEntry(Key.pos, rank)
 end
 
--- Swaps the ranks at positions p and q; returns the rank that was at p.
-function Pairs.swapPositions(p, q)
-  local rp = Pairs.getEntry(Key.slots, p)
+-- Swaps the ranks at positions p and q; returns the rank that was at p
+-- (`rp` when the caller knows it: the rank whose position p is).
+function Pairs.swapPositions(p, q, rp)
+  rp = rp or Pairs.getEntry(Key.slots, p)
   if p == q then return rp end
   local rq = Pairs.getEntry(Key.slots, q)
   Pairs.setEntry(Key.slots, p, rq)
@@ -66,7 +67,7 @@ function Pairs.takeRank(rank)
   local free = Pairs.freeCount()
   local p = Pairs.positionOf(rank)
   if p >= free then return false end
-  Pairs.swapPositions(p, free - 1)
+  Pairs.swapPositions(p, free - 1, rank)
   Pairs.setFree(free - 1)
   return true
 end
@@ -77,7 +78,7 @@ function Pairs.freeRank(rank)
   local free = Pairs.freeCount()
   local p = Pairs.positionOf(rank)
   if p < free then return false end
-  Pairs.swapPositions(p, free)
+  Pairs.swapPositions(p, free, rank)
   Pairs.setFree(free + 1)
   return true
 end

@@ -87,18 +87,21 @@ function Records.encodeRecord(r)
   return table.concat(parts, '\t', 1, last)
 end
 
+-- One match for the fields of Records.FIELDS, in that order: the tabs
+-- appended stand for the trailing empty fields that are not stored.
+Records.DECODE = '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t'
 function Records.decodeRecord(s)
-  local r, i = {}, 1
-  for part in string.gmatch(s .. '\t', '([^\t]*)\t') do
-    r[Records.FIELDS[i]] = part
-    i = i + 1
-  end
-  for j = i, #Records.FIELDS do r[Records.FIELDS[j]] = '' end
-  return r
+  local id, host, workloads, token, created, expires, labels, request, kind, level, claims, stableKey, stableScope, retention, held =
+    string.match(s .. '\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t', Records.DECODE)
+  return {
+    id = id, host = host, workloads = workloads, token = token, created = created, expires = expires, labels = labels,
+    request = request, kind = kind, level = level, claims = claims, stableKey = stableKey, stableScope = stableScope,
+    retention = retention, held = held,
+  }
 end
 
 function Records.readRecord(slot)
-  local s = redis.call('HGET', Key.leases, slot)
+  local s = redis.call('HGET', Key.leases, Records.slotString(slot))
   if not s then return nil end
   return Records.decodeRecord(s)
 end
@@ -115,6 +118,10 @@ function Records.recordById(slot, id)
 end
 
 function Records.members(r)
+  if not string.find(r.workloads, ' ', 1, true) then
+    if r.workloads == '' then return {} end
+    return {r.workloads}
+  end
   local out = {}
   for w in string.gmatch(r.workloads, '[^ ]+') do table.insert(out, w) end
   return out
