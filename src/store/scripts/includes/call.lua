@@ -45,13 +45,10 @@ end
 -- when the pool does not exist), the recovery window, the event cap and
 -- the pool's sensitivity and lowest category (a pair's level). Other
 -- counters (token, held, blocked, ...) change with HINCRBY and are not cached.
-Call.META = {'free', 'recoverUntil', 'eventmax', 'sensitivity', 'low'}
 function Call.meta()
   if not Call.metaFields then
-    local v = redis.call('HMGET', Key.meta, unpack(Call.META))
-    local m = {}
-    for i, name in ipairs(Call.META) do m[name] = v[i] or nil end
-    Call.metaFields = m
+    local v = redis.call('HMGET', Key.meta, 'free', 'recoverUntil', 'eventmax', 'sensitivity', 'low')
+    Call.metaFields = {free = v[1] or nil, recoverUntil = v[2] or nil, eventmax = v[3] or nil, sensitivity = v[4] or nil, low = v[5] or nil}
   end
   return Call.metaFields
 end

@@ -23,8 +23,8 @@ function Events.emit(eventType, slot, r, workload)
   local t = Records.text
   -- In the order of Events.LEASE (Events.LEASE_ORDER, checked on the first call).
   local lease = cjson.encode({
-    t(r.id), t(r.host), t(r.workloads), Records.levelOf(slot, r), t(r.token), t(r.created), t(r.expires),
-    t(r.labels), t(r.kind), t(r.claims), t(r.stableKey), t(r.held),
+    r.id or '', r.host or '', r.workloads or '', Records.levelOf(slot, r), t(r.token), t(r.created), t(r.expires),
+    r.labels or '', r.kind or '', r.claims or '', r.stableKey or '', r.held or '',
   })
   local n = (Events.untrimmed[Key.events] or 0) + 1
   if n >= Events.TRIM_EVERY then

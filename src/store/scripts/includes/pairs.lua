@@ -22,7 +22,9 @@ end
 -- Writes one entry of a packed array with one SETRANGE.
 function Pairs.setEntry(key, index, value)
   local x = value + 1
-  redis.call('SETRANGE', key, string.format('%d', 3 * index), string.char(math.floor(x / 65536), math.floor(x / 256) % 256, x % 256))
+  local b3 = x % 256
+  local b2 = (x - b3) / 256 % 256
+  redis.call('SETRANGE', key, string.format('%d', 3 * index), string.char((x - b3 - 256 * b2) / 65536, b2, b3))
 end
 
 function Pairs.positionOf(rank)

@@ -77,10 +77,10 @@ Records.FIELDS = {
 
 function Records.encodeRecord(r)
   local t = Records.text
-  -- In the order of Records.FIELDS.
+  -- In the order of Records.FIELDS; the counters and times may be numbers.
   local parts = {
-    t(r.id), t(r.host), t(r.workloads), t(r.token), t(r.created), t(r.expires), t(r.labels), t(r.request), t(r.kind),
-    t(r.level), t(r.claims), t(r.stableKey), t(r.stableScope), t(r.retention), t(r.held),
+    r.id or '', r.host or '', r.workloads or '', t(r.token), t(r.created), t(r.expires), r.labels or '', r.request or '',
+    r.kind or '', r.level or '', r.claims or '', r.stableKey or '', r.stableScope or '', t(r.retention), r.held or '',
   }
   local last = #Records.FIELDS
   while last > 0 and parts[last] == '' do last = last - 1 end
@@ -174,7 +174,6 @@ end
 -- (src/store/contract.ts LEASE_REPLY), in that order.
 function Records.leaseReply(slot, r)
   local level = Records.levelOf(slot, r)
-  local proc, mount, ro = string.match(Records.labelsOf(r.labels), '^([^\t]*)\t([^\t]*)\t([^\t]*)$')
   local heldUntil = ''
   if Records.isHold(r) then heldUntil = r.expires end
   -- In the order of Records.REPLY (Records.REPLY_ORDER, checked on the
@@ -182,12 +181,11 @@ function Records.leaseReply(slot, r)
   -- the list).
   return {
     r.id or '', r.host or '', r.workloads or '', level, r.token or '', r.created or '', r.expires or '',
-    proc .. ':' .. level, mount .. ':' .. level, ro .. ':' .. level,
-    r.kind or '', r.claims or '', r.stableKey or '', heldUntil,
+    Records.labelsOf(r.labels), r.kind or '', r.claims or '', r.stableKey or '', heldUntil,
   }
 end
 Records.REPLY_ORDER = {
-  'id', 'host', 'members', 'level', 'token', 'created', 'expires', 'process', 'mount', 'ro', 'kind', 'claims', 'stableKey', 'heldUntil',
+  'id', 'host', 'members', 'level', 'token', 'created', 'expires', 'labels', 'kind', 'claims', 'stableKey', 'heldUntil',
 }
 
 -- A slot for a lease without a pair: a recycled one, or the next new one.
