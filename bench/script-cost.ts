@@ -19,13 +19,23 @@
  * each on a pool of its own, round by round in alternating order (A B, B A,
  * ...), so machine noise hits both alike: the medians are a paired
  * comparison. Timings are not asserted anywhere; see bench/README.md.
+ *
+ * On a shared machine CPU time is noisy. `--callgrind` starts redis-server
+ * under valgrind's callgrind, collecting only inside FCALL
+ * (`--toggle-collect=fcallCommand`), and reports the instructions each
+ * function body executes per call instead: deterministic, so one round of
+ * a few hundred calls compares two builds exactly (callgrind runs Redis
+ * about 50 times slower; its CPU figures are meaningless then).
  */
-import { writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { BenchRedis, commandStats, cpuMs, installCleanup, REPO_ROOT } from './lib/procs.js';
+import { freePort, waitForRedis } from '../test/support/redis-server.js';
 import { hostNames, WorkloadIds } from './lib/workload.js';
 
 interface StoreLike {
@@ -48,9 +58,10 @@ const program = new Command('script-cost')
   .option('--calls <n>', 'Allocates (and Releases) per round', '4000')
   .option('--concurrency <n>', 'calls in flight', '16')
   .option('--hosts <n>', 'distinct host names', '100')
+  .option('--callgrind', 'run redis-server under callgrind and count the instructions of each FCALL')
   .option('--json <path>', 'also write every round as JSON');
 program.parse(process.argv);
-const o = program.opts<{ against?: string; rounds: string; calls: string; concurrency: string; hosts: string; json?: string }>();
+const o = program.opts<{ against?: string; rounds: string; calls: string; concurrency: string; hosts: string; callgrind?: boolean; json?: string }>();
 const rounds = Number(o.rounds);
 const calls = Number(o.calls);
 const concurrency = Number(o.concurrency);
@@ -103,15 +114,63 @@ function delta(a: Stats, b: Stats): Record<string, { calls: number; usec: number
 }
 
 interface PhaseFigures {
+  /** Instructions inside FCALL per call (with --callgrind). */
+  readonly instructions?: number;
   readonly redisCpuUs: number;
   readonly fcallUs: number;
   readonly commands: Record<string, { calls: number; usec: number }>;
 }
 
+/** redis-server under callgrind, collecting only inside FCALL. */
+class Callgrind {
+  private dumps = 0;
+  private constructor(
+    readonly port: number,
+    readonly pid: number,
+    private readonly dir: string,
+    private readonly stop_: () => void,
+  ) {}
+
+  static async start(): Promise<Callgrind> {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'mcs-callgrind-'));
+    const child = spawn(
+      'valgrind',
+      ['--tool=callgrind', '--toggle-collect=fcallCommand', `--callgrind-out-file=${dir}/cg.out`, 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: 'ignore' },
+    );
+    process.on('exit', () => child.kill('SIGKILL'));
+    await waitForRedis(port, child, 60_000, () => '');
+    return new Callgrind(port, child.pid!, dir, () => child.kill('SIGKILL'));
+  }
+
+  zero(): void {
+    execFileSync('callgrind_control', ['-z', String(this.pid)], { stdio: 'ignore' });
+  }
+
+  /** Instructions collected since the last zero or dump. */
+  dump(): number {
+    execFileSync('callgrind_control', ['-d', String(this.pid)], { stdio: 'ignore' });
+    this.dumps++;
+    const file = readdirSync(this.dir).find((f) => f === `cg.out.${this.dumps}`);
+    if (!file) throw new Error(`callgrind wrote no dump ${this.dumps} in ${this.dir}`);
+    const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(this.dir, file), 'utf8'));
+    return Number(m?.[1] ?? NaN);
+  }
+
+  stop(): void {
+    this.stop_();
+  }
+}
+
+let callgrind: Callgrind | undefined;
+
 async function phase(admin: Redis, pid: number, n: number, run: () => Promise<void>): Promise<PhaseFigures> {
   const s0 = await commandStats(admin);
   const c0 = cpuMs(pid);
+  callgrind?.zero();
   await run();
+  const instructions = callgrind ? callgrind.dump() / n : undefined;
   const c1 = cpuMs(pid);
   const s1 = await commandStats(admin);
   const d = delta(s0, s1);
@@ -122,7 +181,7 @@ async function phase(admin: Redis, pid: number, n: number, run: () => Promise<vo
     if (k === 'fcall' || k === 'info') continue;
     commands[k] = { calls: v.calls / n, usec: v.usec / n };
   }
-  return { redisCpuUs: ((c1 - c0) * 1000) / n, fcallUs: fcall.usec / Math.max(1, fcall.calls), commands };
+  return { ...(instructions !== undefined ? { instructions } : {}), redisCpuUs: ((c1 - c0) * 1000) / n, fcallUs: fcall.usec / Math.max(1, fcall.calls), commands };
 }
 
 async function round(v: Variant, admin: Redis, pid: number): Promise<{ allocate: PhaseFigures; release: PhaseFigures }> {
@@ -157,6 +216,7 @@ function summary(rs: { allocate: PhaseFigures; release: PhaseFigures }[], which:
     commands[c] = { calls: median(ps.map((p) => p.commands[c]?.calls ?? 0)), usec: median(ps.map((p) => p.commands[c]?.usec ?? 0)) };
   }
   return {
+    instructions: median(ps.map((p) => p.instructions ?? NaN)),
     redisCpuUs: median(ps.map((p) => p.redisCpuUs)),
     redisCpuRange: [Math.min(...ps.map((p) => p.redisCpuUs)), Math.max(...ps.map((p) => p.redisCpuUs))],
     fcallUs: median(ps.map((p) => p.fcallUs)),
@@ -167,8 +227,17 @@ function summary(rs: { allocate: PhaseFigures; release: PhaseFigures }[], which:
 
 async function main(): Promise<void> {
   installCleanup();
-  const redis = await BenchRedis.start({ aof: false });
-  const admin = redis.client();
+  let redis: { port: number; pid: number; stop(): Promise<void> | void };
+  let admin: Redis;
+  if (o.callgrind) {
+    callgrind = await Callgrind.start();
+    redis = callgrind;
+    admin = new Redis(callgrind.port, '127.0.0.1');
+  } else {
+    const r = await BenchRedis.start({ aof: false });
+    redis = r;
+    admin = r.client();
+  }
   const variants: Variant[] = [await openVariant('this build', join(REPO_ROOT, 'dist'), redis.port, 'pa')];
   if (o.against) variants.push(await openVariant(`against ${o.against}`, resolve(o.against), redis.port, 'pb'));
   try {
@@ -188,6 +257,7 @@ async function main(): Promise<void> {
       out[v.name] = { allocate: a, release: r, rounds: rs };
       console.log(`\n${v.name} (${v.dist}): ${rounds} rounds of ${calls} calls, ${concurrency} in flight`);
       for (const [label, s] of [['Allocate', a], ['Release', r]] as const) {
+        if (o.callgrind) console.log(`  ${label}: ${Math.round(s.instructions)} instructions inside FCALL per call`);
         console.log(
           `  ${label}: Redis CPU ${fmt(s.redisCpuUs)} µs/call (${fmt(s.redisCpuRange[0]!)}–${fmt(s.redisCpuRange[1]!)}), ` +
             `FCALL body ${fmt(s.fcallUs)} µs, ${fmt(s.commandsPerCall)} commands inside`,
@@ -205,6 +275,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const v of variants) v.redis.disconnect();
+    if (o.callgrind) admin.disconnect();
     await redis.stop();
   }
 }

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { loadAllocatorProto, LOADER_OPTIONS, protoDir } from '../../src/proto.js';
 import type { AllocateRequest } from '../../src/generated/mcs/v1/AllocateRequest.js';
 import type { AllocateResponse__Output } from '../../src/generated/mcs/v1/AllocateResponse.js';
@@ -21,6 +22,8 @@ export interface BenchChannel {
   allocate(req: AllocateRequest, deadlineMs: number, cb: Callback<AllocateResponse__Output>): void;
   release(req: ReleaseRequest, deadlineMs: number, cb: Callback<ReleaseResponse__Output>): void;
   noop(req: AllocateRequest, deadlineMs: number, cb: Callback<AllocateResponse__Output>): void;
+  /** grpc.health.v1.Health/Check of the whole server (service ''). */
+  health(deadlineMs: number, cb: Callback<{ status: string }>): void;
   stats(deadlineMs: number): Promise<PoolStats__Output>;
   waitReady(deadlineMs: number): Promise<void>;
   close(): void;
@@ -36,18 +39,32 @@ function benchClientCtor(): grpc.ServiceClientConstructor {
   return benchCtor;
 }
 
+let healthCtor: grpc.ServiceClientConstructor | undefined;
+function healthClientCtor(): grpc.ServiceClientConstructor {
+  if (!healthCtor) {
+    const def = protoLoader.loadSync(healthProtoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+    const obj = grpc.loadPackageDefinition(def) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
+    healthCtor = obj.grpc.health.v1.Health;
+  }
+  return healthCtor;
+}
+
 /**
- * A channel with both services' stubs on it. `noopOnly` builds only the
+ * A channel with both services' stubs on it (`health`: only the standard
+ * health service's). `noopOnly` builds only the
  * Bench stub (and `allocatorOnly` only LabelAllocator), so the channel a
  * measurement uses carries exactly one service, as a real client's would.
  */
-export function openChannel(address: string, which: 'allocator' | 'bench' | 'both' = 'both'): BenchChannel {
+export function openChannel(address: string, which: 'allocator' | 'bench' | 'health' | 'both' = 'both'): BenchChannel {
   const creds = grpc.credentials.createInsecure();
   const { grpcObject } = loadAllocatorProto();
   const allocator =
-    which !== 'bench' ? (new grpcObject.mcs.v1.LabelAllocator(address, creds, CHANNEL_OPTIONS) as unknown as grpc.Client & Record<string, unknown>) : undefined;
-  const bench = which !== 'allocator' ? (new (benchClientCtor())(address, creds, CHANNEL_OPTIONS) as grpc.Client & Record<string, unknown>) : undefined;
-  const main = (allocator ?? bench)!;
+    which === 'allocator' || which === 'both'
+      ? (new grpcObject.mcs.v1.LabelAllocator(address, creds, CHANNEL_OPTIONS) as unknown as grpc.Client & Record<string, unknown>)
+      : undefined;
+  const bench = which === 'bench' || which === 'both' ? (new (benchClientCtor())(address, creds, CHANNEL_OPTIONS) as grpc.Client & Record<string, unknown>) : undefined;
+  const healthClient = which === 'health' ? (new (healthClientCtor())(address, creds, CHANNEL_OPTIONS) as grpc.Client & Record<string, unknown>) : undefined;
+  const main = (allocator ?? bench ?? healthClient)!;
   const fn = <Req, Res>(client: (grpc.Client & Record<string, unknown>) | undefined, name: string) => {
     if (!client) return () => { throw new Error(`${name} is not on this channel`); };
     const method = (client[name] as UnaryFn<Req, Res>).bind(client);
@@ -58,17 +75,20 @@ export function openChannel(address: string, which: 'allocator' | 'bench' | 'bot
   const allocate = fn<AllocateRequest, AllocateResponse__Output>(allocator, 'Allocate');
   const release = fn<ReleaseRequest, ReleaseResponse__Output>(allocator, 'Release');
   const noop = fn<AllocateRequest, AllocateResponse__Output>(bench, 'Noop');
+  const check = fn<{ service: string }, { status: string }>(healthClient, 'Check');
   const statsFn = fn<Record<string, never>, PoolStats__Output>(allocator, 'GetPoolStats');
   return {
     allocate,
     release,
     noop,
+    health: (deadlineMs, cb) => check({ service: '' }, deadlineMs, cb),
     stats: (deadlineMs) => new Promise((resolve, reject) => statsFn({}, deadlineMs, (err, v) => (err ? reject(err) : resolve(v!)))),
     waitReady: (deadlineMs) =>
       new Promise((resolve, reject) => main.waitForReady(Date.now() + deadlineMs, (err) => (err ? reject(err) : resolve()))),
     close: () => {
       allocator?.close();
       bench?.close();
+      healthClient?.close();
     },
   };
 }
