@@ -31,16 +31,28 @@ function Pairs.positionOf(rank)
   return Pairs.getEntry(Key.pos, rank)
 end
 
+-- Writes entries i and j of a packed array, the higher one first.
+function Pairs.setEntries(key, i, vi, j, vj)
+  if i > j then
+    Pairs.setEntry(key, i, vi)
+    Pairs.setEntry(key, j, vj)
+  else
+    Pairs.setEntry(key, j, vj)
+    Pairs.setEntry(key, i, vi)
+  end
+end
+
 -- Swaps the ranks at positions p and q; returns the rank that was at p
 -- (`rp` when the caller knows it: the rank whose position p is).
 function Pairs.swapPositions(p, q, rp)
   rp = rp or Pairs.getEntry(Key.slots, p)
   if p == q then return rp end
   local rq = Pairs.getEntry(Key.slots, q)
-  Pairs.setEntry(Key.slots, p, rq)
-  Pairs.setEntry(Key.slots, q, rp)
-  Pairs.setEntry(Key.pos, rq, p)
-  Pairs.setEntry(Key.pos, rp, q)
+  -- The higher entry of each array first: a string SETRANGE creates is as
+  -- long as asked, one it lengthens gets room to spare (1 MiB at this
+  -- size), as BITFIELD writing both entries at once did not.
+  Pairs.setEntries(Key.slots, p, rq, q, rp)
+  Pairs.setEntries(Key.pos, rq, p, rp, q)
   return rp
 end
 
