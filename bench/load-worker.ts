@@ -174,23 +174,33 @@ interface Driver {
   allocate(slot: number, host: string, workloadId: string): Promise<{ id: string; level: string; probes?: number }>;
   release(slot: number, id: string): Promise<void>;
   noop(slot: number, host: string, workloadId: string): Promise<void>;
+  health(slot: number): Promise<void>;
   close(): Promise<void>;
 }
 
 function grpcDriver(job: Job, channels: BenchChannel[]): Driver {
   const ch = (slot: number) => channels[slot % channels.length]!;
   return {
-    allocate: async (slot, host, workloadId) => {
-      const { lease } = await ch(slot).allocator.Allocate({ host, workload_id: workloadId }, { deadlineMs: job.deadlineMs });
-      return { id: lease.lease_id, level: lease.level };
-    },
-    release: async (slot, id) => {
-      const res = await ch(slot).allocator.Release({ lease_id: id }, { deadlineMs: job.deadlineMs });
-      if (!res.released) throw new Error('released = false');
-    },
-    noop: async (slot, host, workloadId) => {
-      await ch(slot).noop({ host, workload_id: workloadId }, { deadlineMs: job.deadlineMs });
-    },
+    allocate: (slot, host, workloadId) =>
+      new Promise((resolve, reject) =>
+        ch(slot).allocate({ host, workload_id: workloadId }, job.deadlineMs, (err, res) =>
+          err ? reject(err) : resolve({ id: res!.lease!.lease_id, level: res!.lease!.level }),
+        ),
+      ),
+    release: (slot, id) =>
+      new Promise((resolve, reject) =>
+        ch(slot).release({ lease_id: id }, job.deadlineMs, (err, res) =>
+          err ? reject(err) : res!.released ? resolve() : reject(new Error('released = false')),
+        ),
+      ),
+    noop: (slot, host, workloadId) =>
+      new Promise((resolve, reject) =>
+        ch(slot).noop({ host, workload_id: workloadId }, job.deadlineMs, (err) => (err ? reject(err) : resolve())),
+      ),
+    health: (slot) =>
+      new Promise((resolve, reject) =>
+        ch(slot).health(job.deadlineMs, (err, res) => (err ? reject(err) : res!.status === 'SERVING' ? resolve() : reject(new Error(`health ${res!.status}`)))),
+      ),
     close: async () => channels.forEach((c) => c.close()),
   };
 }
@@ -212,6 +222,7 @@ async function storeDriver(job: Job): Promise<Driver> {
       if (!r.released) throw new Error('released = false');
     },
     noop: () => Promise.reject(new Error('no noop in store mode')),
+    health: () => Promise.reject(new Error('no health check in store mode')),
     close: async () => void (await redis.quit()),
   };
 }
@@ -243,6 +254,7 @@ async function naiveDriver(job: Job): Promise<Driver> {
     },
     release: async (_slot, id) => void (await redis.srem(t.key, id)),
     noop: () => Promise.reject(new Error('no noop in naive mode')),
+    health: () => Promise.reject(new Error('no health check in naive mode')),
     close: async () => void (await redis.quit()),
   };
 }
@@ -264,7 +276,7 @@ async function main(): Promise<void> {
   } else if (job.mode === 'naive-cycle') {
     driver = await naiveDriver(job);
   } else {
-    const which = job.mode === 'noop' ? 'bench' : 'allocator';
+    const which = job.mode === 'noop' ? 'bench' : job.mode === 'health' ? 'health' : 'allocator';
     const channels = Array.from({ length: Math.max(1, job.channels) }, (_, i) => openChannel(job.targets[i % job.targets.length]!, which));
     await Promise.all(channels.map((c) => c.waitReady(10_000)));
     driver = grpcDriver(job, channels);
@@ -278,15 +290,15 @@ async function main(): Promise<void> {
   const phases: PhaseResult[] = [];
   const levels: string[] = [];
 
-  if (job.mode === 'noop') {
-    const w = window('noop');
+  if (job.mode === 'noop' || job.mode === 'health') {
+    const w = window(job.mode);
     w.start();
     await runSlots(job.concurrency, async (slot) => {
       while (w.active) {
         const t0 = now();
         let err: unknown;
         try {
-          await driver.noop(slot, nextHost(), ids.next());
+          await (job.mode === 'noop' ? driver.noop(slot, nextHost(), ids.next()) : driver.health(slot));
         } catch (e) {
           err = e;
         }

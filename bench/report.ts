@@ -86,15 +86,18 @@ export function report(results: Results): { text: string; targets: Target[] } {
     rule('1+2. Throughput through gRPC, and the transport ceiling (no-op RPC, same server process, same client)');
     out.push(
       table(
-        ['conc', 'chan', 'no-op calls/s', 'Allocate calls/s', 'Release calls/s', 'Alloc/no-op', 'Release/no-op', 'cycles/s (Alloc+Release)'],
+        ['conc', 'chan', 'no-op calls/s', 'Health/Check calls/s', 'Allocate calls/s', 'Release calls/s', 'Alloc/no-op', 'Release/no-op', 'Alloc/Health', 'Release/Health', 'cycles/s (Alloc+Release)'],
         tp.byConcurrency.map((c) => [
           String(c.concurrency),
           String(c.channels),
           fmtSpread(c.noop.callsPerSec),
+          fmtSpread(c.health.callsPerSec),
           fmtSpread(c.allocate.callsPerSec),
           fmtSpread(c.release.callsPerSec),
           `${fmtSpread(c.ratioAllocate, 2)}${c.concurrency === 16 ? ' ' + mark(c.ratioAllocate.median >= 0.8) : ''}`,
           `${fmtSpread(c.ratioRelease, 2)}${c.concurrency === 16 ? ' ' + mark(c.ratioRelease.median >= 0.8) : ''}`,
+          `${fmtSpread(c.ratioAllocateHealth, 2)}${c.concurrency === 16 ? ' ' + mark(c.ratioAllocateHealth.median >= 0.75) : ''}`,
+          fmtSpread(c.ratioReleaseHealth, 2),
           fmtSpread(c.cycle.cyclesPerSec),
         ]),
       ),
@@ -103,10 +106,11 @@ export function report(results: Results): { text: string; targets: Target[] } {
     const lat = (l: { p50: Spread; p99: Spread; p999: Spread }) => `${num(l.p50.median, 0)} / ${num(l.p99.median, 0)} / ${num(l.p999.median, 0)}`;
     out.push(
       table(
-        ['conc', 'no-op', 'Allocate (alone)', 'Release (alone)', 'cycle: Allocate', 'cycle: Release', 'cycle'],
+        ['conc', 'no-op', 'Health/Check', 'Allocate (alone)', 'Release (alone)', 'cycle: Allocate', 'cycle: Release', 'cycle'],
         tp.byConcurrency.map((c) => [
           String(c.concurrency),
           lat(c.noop.latencyUs),
+          lat(c.health.latencyUs),
           lat(c.allocate.latencyUs),
           lat(c.release.latencyUs),
           lat(c.cycle.allocateUs),
@@ -123,6 +127,7 @@ export function report(results: Results): { text: string; targets: Target[] } {
           (
             [
               ['no-op', c.noop],
+              ['Health/Check', c.health],
               ['Allocate', c.allocate],
               ['Release', c.release],
               ['cycle', c.cycle],
@@ -141,6 +146,10 @@ export function report(results: Results): { text: string; targets: Target[] } {
       ),
     );
     out.push('(cycle rows: µs per cycle of two calls)');
+    out.push(
+      'Service CPU per call over Health/Check\'s, per repetition: ' +
+        tp.byConcurrency.map((c) => `concurrency ${c.concurrency}: Allocate ${fmtSpread(c.serviceCpuAllocateHealth, 2)}, Release ${fmtSpread(c.serviceCpuReleaseHealth, 2)}`).join('; '),
+    );
     const errs = tp.byConcurrency.filter((c) => Object.keys(c.errors).length > 0);
     for (const c of errs) out.push(`errors at concurrency ${c.concurrency}: ${JSON.stringify(c.errors)}`);
     const ex = tp.byConcurrency.reduce((a, c) => a + c.releaseWindowsExhausted, 0);
@@ -174,6 +183,41 @@ export function report(results: Results): { text: string; targets: Target[] } {
         target: '>= 0.80',
         measured: c16 ? fmtSpread(c16.ratioRelease, 2) : 'n/a',
         pass: c16 ? c16.ratioRelease.median >= 0.8 : undefined,
+      },
+      {
+        id: 'allocate-vs-health',
+        what: 'Allocate calls/s / Health/Check calls/s at concurrency 16',
+        target: '>= 0.75',
+        measured: c16 ? fmtSpread(c16.ratioAllocateHealth, 2) : 'n/a',
+        pass: c16 ? c16.ratioAllocateHealth.median >= 0.75 : undefined,
+      },
+      {
+        id: 'service-cpu-allocate-vs-health',
+        what: 'Service CPU per Allocate / per Health/Check at concurrency 16',
+        target: '<= 2.0',
+        measured: c16 ? fmtSpread(c16.serviceCpuAllocateHealth, 2) : 'n/a',
+        pass: c16 ? c16.serviceCpuAllocateHealth.median <= 2 : undefined,
+      },
+      {
+        id: 'service-cpu-release-vs-health',
+        what: 'Service CPU per Release / per Health/Check at concurrency 16',
+        target: '<= 1.5',
+        measured: c16 ? fmtSpread(c16.serviceCpuReleaseHealth, 2) : 'n/a',
+        pass: c16 ? c16.serviceCpuReleaseHealth.median <= 1.5 : undefined,
+      },
+      {
+        id: 'redis-cpu-allocate',
+        what: 'Redis CPU per Allocate at concurrency 16 (µs)',
+        target: '<= 35',
+        measured: c16 ? fmtSpread(c16.allocate.cpuUsPerCall['redis']!, 1) : 'n/a',
+        pass: c16 ? c16.allocate.cpuUsPerCall['redis']!.median <= 35 : undefined,
+      },
+      {
+        id: 'redis-cpu-release',
+        what: 'Redis CPU per Release at concurrency 16 (µs)',
+        target: '<= 20',
+        measured: c16 ? fmtSpread(c16.release.cpuUsPerCall['redis']!, 1) : 'n/a',
+        pass: c16 ? c16.release.cpuUsPerCall['redis']!.median <= 20 : undefined,
       },
     );
   }

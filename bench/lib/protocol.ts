@@ -9,6 +9,8 @@
 export type Mode =
   /** mcs.bench.v1.Bench/Noop: the transport ceiling. */
   | 'noop'
+  /** grpc.health.v1.Health/Check: an empty call of the same server (the reference). */
+  | 'health'
   /** Allocate, then Release of the same lease (unique workload ids). */
   | 'cycle'
   /** Phase "allocate": Allocate only; then phase "release": Release only, of the leases phase 1 created. */

@@ -25,6 +25,8 @@ export interface ConcurrencyResult {
   readonly concurrency: number;
   readonly channels: number;
   readonly noop: CallFigures;
+  /** grpc.health.v1.Health/Check: the empty call issue 17 compares with. */
+  readonly health: CallFigures;
   readonly allocate: CallFigures;
   readonly release: CallFigures;
   readonly cycle: CallFigures & {
@@ -35,6 +37,12 @@ export interface ConcurrencyResult {
   /** Per repetition: Allocate-only calls/s / no-op calls/s, and the same for Release. */
   readonly ratioAllocate: Spread;
   readonly ratioRelease: Spread;
+  /** The same against Health/Check calls/s. */
+  readonly ratioAllocateHealth: Spread;
+  readonly ratioReleaseHealth: Spread;
+  /** Per repetition: service CPU per Allocate (and per Release) / service CPU per Health/Check. */
+  readonly serviceCpuAllocateHealth: Spread;
+  readonly serviceCpuReleaseHealth: Spread;
   readonly errors: Record<string, number>;
   readonly releaseWindowsExhausted: number;
   readonly peakServiceRssKb: number;
@@ -82,13 +90,13 @@ export async function throughputSection(ctx: Ctx): Promise<ThroughputResult> {
     // Warm the service up (JIT, buffers, the Redis function library) before anything
     // is measured: a cold process would handicap whichever mode runs first.
     ctx.log('throughput: warming the service up (unmeasured)');
-    for (const mode of ['noop', 'cycle', 'allocate-release'] as const) {
+    for (const mode of ['noop', 'health', 'cycle', 'allocate-release'] as const) {
       await runMeasured(baseJob(ctx, { mode, concurrency: 16, targets: [svc.address], warmupMs: 0, durationMs: opts.quick ? 700 : 1500 }), { pids: {} });
     }
     const responseBytes = await responseSizes(svc.address);
     ctx.log(`throughput: response sizes: Allocate ${responseBytes.allocate} B, no-op ${responseBytes.noop} B`);
     const runs: ThroughputResult['runs'] = [];
-    const modes = ['noop', 'cycle', 'allocate-release'] as const;
+    const modes = ['noop', 'health', 'cycle', 'allocate-release'] as const;
     for (let rep = 1; rep <= opts.reps; rep++) {
       for (const c of opts.concurrencies) {
         // Rotate the order from one repetition to the next, so that no mode
@@ -105,29 +113,32 @@ export async function throughputSection(ctx: Ctx): Promise<ThroughputResult> {
     const byConcurrency = opts.concurrencies.map((c): ConcurrencyResult => {
       const of = (phase: string) => cleanOrAll(runs.filter((r) => r.concurrency === c).flatMap((r) => r.phases.filter((p) => p.phase === phase)));
       const noop = of('noop');
+      const health = of('health');
       const alloc = of('allocate');
       const rel = of('release');
       const cyc = of('cycle');
       const errors: Record<string, number> = {};
-      for (const p of [...noop, ...alloc, ...rel, ...cyc]) addErrors(errors, p.errors);
+      for (const p of [...noop, ...health, ...alloc, ...rel, ...cyc]) addErrors(errors, p.errors);
       const perRep = (phase: string) =>
         Array.from({ length: opts.reps }, (_, i) => runs.find((r) => r.rep === i + 1 && r.concurrency === c && r.phases.some((p) => p.phase === phase))?.phases.find((p) => p.phase === phase));
       // Per repetition; a repetition whose window or no-op window was noisy is left out (unless all are).
-      const ratios = (phase: string, onlyClean: boolean) =>
+      const ratios = (phase: string, onlyClean: boolean, against = 'noop', of: (p: MeasuredPhase) => number = (p) => p.opsPerSec) =>
         perRep(phase).map((p, i) => {
-          const n = perRep('noop')[i];
+          const n = perRep(against)[i];
           if (!p || !n || (onlyClean && (!isClean(p) || !isClean(n)))) return NaN;
-          return p.opsPerSec / n.opsPerSec;
+          return of(p) / of(n);
         });
-      const ratio = (phase: string) => {
-        const clean = ratios(phase, true);
-        return spread(clean.some(Number.isFinite) ? clean : ratios(phase, false));
+      const ratio = (phase: string, against = 'noop', of?: (p: MeasuredPhase) => number) => {
+        const clean = ratios(phase, true, against, of);
+        return spread(clean.some(Number.isFinite) ? clean : ratios(phase, false, against, of));
       };
+      const serviceCpu = (p: MeasuredPhase) => cpuUsPerOp(p, 'service');
       const cycleFigures = figures(cyc);
       return {
         concurrency: c,
         channels: channelsFor(opts, c),
         noop: figures(noop),
+        health: figures(health),
         allocate: figures(alloc),
         release: figures(rel),
         cycle: {
@@ -140,9 +151,13 @@ export async function throughputSection(ctx: Ctx): Promise<ThroughputResult> {
         },
         ratioAllocate: ratio('allocate'),
         ratioRelease: ratio('release'),
+        ratioAllocateHealth: ratio('allocate', 'health'),
+        ratioReleaseHealth: ratio('release', 'health'),
+        serviceCpuAllocateHealth: ratio('allocate', 'health', serviceCpu),
+        serviceCpuReleaseHealth: ratio('release', 'health', serviceCpu),
         errors,
         releaseWindowsExhausted: rel.filter((p) => p.exhausted).length,
-        peakServiceRssKb: Math.max(...[...noop, ...alloc, ...rel, ...cyc].map((p) => p.sample.peakRssKb['service'] ?? 0)),
+        peakServiceRssKb: Math.max(...[...noop, ...health, ...alloc, ...rel, ...cyc].map((p) => p.sample.peakRssKb['service'] ?? 0)),
       };
     });
     const mem = memoryKb(svc.pid);
@@ -168,7 +183,7 @@ async function responseSizes(address: string): Promise<{ allocate: number; noop:
     await ch.waitReady(5000);
     const req = { host: 'node-001.cluster.example.com', workload_id: 'f'.repeat(64) };
     const real = (await ch.allocator.Allocate(req, { deadlineMs: 5000 })) as unknown as Record<string, unknown>;
-    const noop = (await ch.noop(req, { deadlineMs: 5000 })) as unknown as Record<string, unknown>;
+    const noop = (await new Promise((resolve, reject) => ch.noop(req, 5000, (err, v) => (err ? reject(err) : resolve(v as unknown as Record<string, unknown>))))) as Record<string, unknown>;
     const leaseId = (real['lease'] as { lease_id: string }).lease_id;
     await ch.allocator.Release({ lease_id: leaseId }, { deadlineMs: 5000 });
     const allocDef = loadAllocatorProto().grpcObject.mcs.v1.LabelAllocator.service['Allocate']!;

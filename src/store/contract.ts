@@ -8,8 +8,8 @@
 import { LEASE_LIMITS } from './limits.js';
 
 /**
- * The pool's keys, in the KEYS order of every lease operation; Lua binds
- * them as `Key.<name>` at the start of each call (Call.bind).
+ * The pool's keys (`<prefix><name>`); Lua binds them as `Key.<name>` from
+ * the call's prefix (Call.bind). Calls declare only `meta` in KEYS.
  */
 export const POOL_KEYS = [
   'meta', // HASH   pool settings, free count, counters
@@ -106,11 +106,12 @@ export const REPORTED_KINDS = { pair: 'p', static: 's', disabled: 'd' } as const
 /**
  * A lease in every script reply, field by field in this order (Lua:
  * Records.leaseReply). `members` is the workload ids joined by spaces,
- * `claims` "scope\0path\0mode" entries joined by "\n"; `heldUntil` is set
- * (ms) for a pair held for its stable key, '' for a lease.
+ * `labels` the context prefixes "process\tmount\tro" (each context is
+ * prefix:level), `claims` "scope\0path\0mode" entries joined by "\n";
+ * `heldUntil` is set (ms) for a pair held for its stable key, '' for a lease.
  */
 export const LEASE_REPLY = [
-  'id', 'host', 'members', 'level', 'token', 'created', 'expires', 'process', 'mount', 'ro', 'kind', 'claims', 'stableKey', 'heldUntil',
+  'id', 'host', 'members', 'level', 'token', 'created', 'expires', 'labels', 'kind', 'claims', 'stableKey', 'heldUntil',
 ] as const;
 
 /**

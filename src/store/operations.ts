@@ -1,10 +1,11 @@
 /**
  * The store's operations: one Lua file each (scripts/<file>), with the
- * names of its arguments in ARGV order. The library builder binds them in
- * the Lua as `A.<name>` (and `A.rest`, the index where a variadic tail
- * begins), and `operationArgs` builds the ARGV of a call from the same
+ * names of its arguments in ARGV order. The Lua reads them as `A.<name>`
+ * (and `A.rest`, the index where a variadic tail begins), which the
+ * library builder turns into positions (luaBindArgs), and `operationArgs` builds the ARGV of a call from the same
  * names, so the two sides cannot disagree on a position. Every operation
- * declares the pool's keys (contract.ts POOL_KEYS); each file's header
+ * declares one key, the pool's meta (which routes it on a Cluster), and
+ * builds the others from the prefix (contract.ts POOL_KEYS); each file's header
  * documents what its arguments mean and what it answers.
  */
 export interface OperationSpec {
@@ -71,9 +72,17 @@ export function operationArgs<N extends OperationName>(name: N, named: Operation
   return out.concat(rest);
 }
 
-/** The Lua that binds an operation's arguments by name (`A.<name>`, `A.rest`). */
-export function luaArgBinding(name: OperationName): string {
+/**
+ * An operation's Lua with its arguments bound by name: each `A.<name>`
+ * becomes `args[<position>]` and `A.rest` the position where the tail
+ * begins, so no table of arguments is built per call.
+ */
+export function luaBindArgs(name: OperationName, source: string): string {
   const spec: OperationSpec = OPERATIONS[name];
-  const fields = spec.args.map((arg, i) => `${arg} = args[${i + 1}]`);
-  return `local A = {${fields.join(', ')}, rest = ${spec.args.length + 1}}`;
+  return source.replace(/\bA\.(\w+)\b/g, (_, arg: string) => {
+    if (arg === 'rest') return String(spec.args.length + 1);
+    const i = spec.args.indexOf(arg);
+    if (i < 0) throw new Error(`${spec.file}: A.${arg} is not an argument of ${name}`);
+    return `args[${i + 1}]`;
+  });
 }

@@ -17,6 +17,8 @@ function parseClaims(text: string): Claim[] {
 export function leaseFromFields(pool: string, f: readonly unknown[]): Lease {
   const str = (name: keyof typeof AT) => String(f[AT[name]] ?? '');
   const members = str('members').split(' ').filter(Boolean);
+  const level = str('level');
+  const [proc = '', mount = '', ro = ''] = str('labels').split('\t');
   return {
     id: str('id'),
     pool,
@@ -24,13 +26,13 @@ export function leaseFromFields(pool: string, f: readonly unknown[]): Lease {
     host: str('host'),
     workloadId: members[0] ?? '',
     members,
-    level: str('level'),
+    level,
     fencingToken: str('token'),
     createdAt: Number(str('created')),
     expiresAt: Number(str('expires')),
-    processLabel: str('process'),
-    mountLabel: str('mount'),
-    roMountLabel: str('ro'),
+    processLabel: `${proc}:${level}`,
+    mountLabel: `${mount}:${level}`,
+    roMountLabel: `${ro}:${level}`,
     claims: parseClaims(str('claims')),
     stableKey: str('stableKey'),
     heldUntil: Number(str('heldUntil') || '0'),

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
 import { ReplyError } from 'ioredis';
 import { luaContract } from './contract.js';
-import { OPERATIONS, luaArgBinding, type OperationName } from './operations.js';
+import { OPERATIONS, luaBindArgs, type OperationName } from './operations.js';
 
 /**
  * The store's operations (operations.ts, one Lua file each) and the shared
@@ -48,7 +48,7 @@ let built: Library | undefined;
 /**
  * The function library: the module tables, the contract, the helpers, then
  * each operation as a function that binds its call's keys (Call.bind) and
- * arguments (`A.<name>`) and runs its file.
+ * runs its file, whose arguments (`A.<name>`) become positions in ARGV.
  */
 export function library(): Library {
   if (built) return built;
@@ -63,7 +63,7 @@ export function library(): Library {
     if (readOnly !== Boolean((OPERATIONS[name] as { readOnly?: boolean }).readOnly)) {
       throw new Error(`${OPERATIONS[name].file}: its no-writes flag and operations.ts disagree`);
     }
-    parts.push(`local function op_${name}(keys, args)\n  Call.bind(keys, args)\n  ${luaArgBinding(name)}\n${source.replace(READ_ONLY, '')}\nend`);
+    parts.push(`local function op_${name}(keys, args)\n  Call.bind(keys, args)\n${luaBindArgs(name, source.replace(READ_ONLY, ''))}\nend`);
     const flags = readOnly ? ", flags = {'no-writes'}" : '';
     registrations.push(`redis.register_function{function_name = '@LIB@_${name}', callback = op_${name}${flags}}`);
   }

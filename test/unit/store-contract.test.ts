@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CONSTANTS, LEASE_KINDS, POOL_KEYS, REPORTED_KINDS, SCRIPT_ERRORS, scriptErrorName, type ScriptErrorName } from '../../src/store/contract.js';
+import { CONSTANTS, EVENT_LEASE, LEASE_KINDS, LEASE_REPLY, POOL_KEYS, REPORTED_KINDS, SCRIPT_ERRORS, scriptErrorName, type ScriptErrorName } from '../../src/store/contract.js';
 import { OPERATIONS, operationArgs, type OperationName } from '../../src/store/operations.js';
 import { includeModules, library } from '../../src/store/scripts.js';
 import { PoolStateInconsistentError, StoreError, scriptError } from '../../src/store/errors.js';
@@ -40,7 +40,7 @@ describe('the Lua uses only what the contract defines', () => {
       for (const fn of uses(everything, m)) {
         const field = `${m}.${fn}`;
         // Fields that are data (Pairs.BITFIELD_BATCH, Records.FIELDS, ...) are assigned, not defined as functions.
-        if (new RegExp(`^${m}\\.${fn} = `, 'm').test(everything) || ['Call.args', 'Call.prefix', 'Call.dropped', 'Call.liveNow', 'Call.shape', 'Call.labels', 'Call.sealed', 'Records.REPLY', 'Events.LEASE', 'Key.NAMES'].includes(field)) continue;
+        if (new RegExp(`^${m}\\.${fn} = `, 'm').test(everything) || ['Call.args', 'Call.prefix', 'Call.dropped', 'Call.liveNow', 'Call.shape', 'Call.labels', 'Call.metaFields', 'Call.levels', 'Call.sealed', 'Records.REPLY', 'Events.LEASE', 'Key.NAMES'].includes(field)) continue;
         expect(defined, field).toContain(field);
       }
     }
@@ -61,6 +61,15 @@ describe('the Lua uses only what the contract defines', () => {
       expect(code, `${name} reads ARGV by position`).not.toMatch(/\bARGV\b/);
       if ('rest' in spec) expect(used, `${spec.file} declares a tail it never reads`).toContain('rest');
     }
+  });
+
+  it('the hand-written reply and event arrays follow the contract\'s field orders', () => {
+    const order = (name: string) => {
+      const m = new RegExp(`^${name.replace('.', '\\.')} = \\{([^}]*)\\}`, 'm').exec(everything);
+      return [...(m?.[1] ?? '').matchAll(/'(\w+)'/g)].map((x) => x[1]);
+    };
+    expect(order('Records.REPLY_ORDER')).toEqual([...LEASE_REPLY]);
+    expect(order('Events.LEASE_ORDER')).toEqual([...EVENT_LEASE]);
   });
 
   it('every script file is an operation', () => {

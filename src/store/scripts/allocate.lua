@@ -60,11 +60,11 @@ local hostTtl = tonumber(A.hostTtlMs)
 local maxStaticPairs = tonumber(A.maxStaticPairs)
 local claims = Claims.claimsFromArgs(A.rest)
 
-if redis.call('EXISTS', Key.meta) == 0 then return {E.POOL_NOT_INITIALIZED} end
+if not Call.meta().free then return {E.POOL_NOT_INITIALIZED} end
 local expiredHost = Hosts.hostExpiredReply(host)
 if expiredHost then return expiredHost end
 local now = Call.now()
-local kind = ({random = C.KIND_RANDOM, static = C.KIND_STATIC, disabled = C.KIND_DISABLED})[mode]
+local kind = Records.kindOfMode(mode)
 
 -- A live lease under this request id answers the retry, but only for the
 -- same workload: AIP-155 refuses a reused request id with other parameters.
@@ -164,8 +164,10 @@ end
 
 -- A new lease: every check first, those of fixed cost before the walks.
 if mode == 'random' or mode == 'static' then
-  local m = redis.call('HMGET', Key.meta, 'recoverUntil', 'created')
-  if m[1] and tonumber(m[1]) > now then return {E.POOL_RECOVERING, m[1], m[2]} end
+  local m = Call.meta()
+  if m.recoverUntil and tonumber(m.recoverUntil) > now then
+    return {E.POOL_RECOVERING, m.recoverUntil, redis.call('HGET', Key.meta, 'created')}
+  end
 end
 local cats, wide = {}, false
 local cost = 1
@@ -178,8 +180,10 @@ if mode == 'static' then
 end
 local over = Hosts.quotaExceeded(host, cost, wide, limits)
 if over then return over end
-local big = Claims.claimsTooLarge({claims = ''}, claims)
-if big then return big end
+if #claims > 0 then
+  local big = Claims.claimsTooLarge({claims = ''}, claims)
+  if big then return big end
+end
 if mode == 'static' then
   local conflict = Statics.staticConflict(level, cats)
   if conflict then return conflict end

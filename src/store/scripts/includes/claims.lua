@@ -138,6 +138,7 @@ end
 -- Adds claims to the lease record `r` in `slot` (not saved here) and to the
 -- claim sets; check Claims.claimsTooLarge first.
 function Claims.addClaims(slot, r, claims)
+  if #claims == 0 then return end
   local added, text = Claims.mergedClaims(r, claims)
   r.claims = text
   for _, c in ipairs(added) do

@@ -39,9 +39,14 @@ function Index.indexDel(family, digest, slot)
   if tonumber(redis.call('HGET', key, field)) == slot then redis.call('HDEL', key, field) end
 end
 
--- Hosts, workload ids and request ids hold no tab (the store checks).
+-- Hosts, workload ids and request ids hold no tab (the store checks). The
+-- last digest is remembered: an Allocate looks the member up, then indexes it.
+Index.memoKey = ''
+Index.memoDigest = ''
 function Index.workloadDigest(host, workload)
-  return redis.sha1hex(host .. '\t' .. workload)
+  local k = host .. '\t' .. workload
+  if k ~= Index.memoKey then Index.memoKey, Index.memoDigest = k, redis.sha1hex(k) end
+  return Index.memoDigest
 end
 
 -- What a record keeps of its request id (16 hex digits). Request ids are
@@ -105,8 +110,9 @@ end
 
 -- Adds (host, workload) as a member of the lease in `slot` to the indexes.
 function Index.indexMember(slot, host, workload)
-  Index.indexSet('wl', Index.workloadDigest(host, workload), slot)
-  redis.call('ZADD', Key.host(host), slot, slot)
+  local s = Records.slotString(slot)
+  Index.indexSet('wl', Index.workloadDigest(host, workload), s)
+  redis.call('ZADD', Key.host(host), s, s)
   if redis.call('HINCRBY', Key.members, host, 1) == 1 then redis.call('ZADD', Key.hosts, 0, host) end
 end
 

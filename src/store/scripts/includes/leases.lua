@@ -32,7 +32,8 @@ function Leases.unindexLease(slot, r)
   for _, w in ipairs(Records.members(r)) do Index.unindexMember(slot, r.host, w) end
   redis.call('ZREM', Key.host(r.host), slot)
   if r.request ~= '' then Index.indexDel('req', r.request, slot) end
-  Index.clearExpiry(slot)
+  -- Only a lease with an expiry has an entry in an expiry bucket.
+  if tonumber(r.expires) ~= 0 then Index.clearExpiry(slot) end
 end
 
 -- Removes a lease (or a hold) with all its members, claims and index

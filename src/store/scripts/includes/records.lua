@@ -9,15 +9,15 @@
 -- record, compare the id. A stale id of a reused slot does not match.
 
 Records.B32 = 'abcdefghijklmnopqrstuvwxyz234567'
+-- Records.B32 by digit value (no standard library while the library loads).
+Records.DIGITS = {
+  [0] = 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p',
+  'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', '2', '3', '4', '5', '6', '7',
+}
 
 function Records.slotDigits(slot)
-  local out = ''
-  for _ = 1, 4 do
-    local d = math.fmod(slot, 32)
-    out = string.sub(Records.B32, d + 1, d + 1) .. out
-    slot = (slot - d) / 32
-  end
-  return out
+  local d = Records.DIGITS
+  return d[math.floor(slot / 32768) % 32] .. d[math.floor(slot / 1024) % 32] .. d[math.floor(slot / 32) % 32] .. d[slot % 32]
 end
 
 -- The slot a lease id names (its first four base32 digits).
@@ -27,8 +27,30 @@ function Records.slotOfId(id)
   return slot
 end
 
+-- A slot as the decimal string Redis stores (the last one is remembered:
+-- a call formats the same slot for several commands).
+Records.memoSlot = -1
+Records.memoSlotText = ''
 function Records.slotString(slot)
-  return string.format('%d', slot)
+  if slot ~= Records.memoSlot then
+    Records.memoSlot, Records.memoSlotText = slot, string.format('%d', slot)
+  end
+  return Records.memoSlotText
+end
+
+-- The kind a record stores for an Allocate's mode (nil for a join).
+function Records.kindOfMode(mode)
+  if mode == 'random' then return C.KIND_RANDOM end
+  if mode == 'static' then return C.KIND_STATIC end
+  if mode == 'disabled' then return C.KIND_DISABLED end
+  return nil
+end
+
+-- A field as stored text: numbers in full (tostring would round 16-digit
+-- tokens to 14 significant digits), nil as ''.
+function Records.text(v)
+  if type(v) == 'number' then return string.format('%d', v) end
+  return v or ''
 end
 
 function Records.isPairSlot(slot)
@@ -54,35 +76,38 @@ Records.FIELDS = {
 }
 
 function Records.encodeRecord(r)
-  local parts, last = {}, 0
-  for i, name in ipairs(Records.FIELDS) do
-    local v = r[name] or ''
-    -- %d: tostring would round 16-digit tokens to 14 significant digits.
-    if type(v) == 'number' then v = string.format('%d', v) end
-    parts[i] = v
-    if v ~= '' then last = i end
-  end
+  local t = Records.text
+  -- In the order of Records.FIELDS; the counters and times may be numbers.
+  local parts = {
+    r.id or '', r.host or '', r.workloads or '', t(r.token), t(r.created), t(r.expires), r.labels or '', r.request or '',
+    r.kind or '', r.level or '', r.claims or '', r.stableKey or '', r.stableScope or '', t(r.retention), r.held or '',
+  }
+  local last = #Records.FIELDS
+  while last > 0 and parts[last] == '' do last = last - 1 end
   return table.concat(parts, '\t', 1, last)
 end
 
+-- One match for the fields of Records.FIELDS, in that order: the tabs
+-- appended stand for the trailing empty fields that are not stored.
+Records.DECODE = '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t'
 function Records.decodeRecord(s)
-  local r, i = {}, 1
-  for part in string.gmatch(s .. '\t', '([^\t]*)\t') do
-    r[Records.FIELDS[i]] = part
-    i = i + 1
-  end
-  for j = i, #Records.FIELDS do r[Records.FIELDS[j]] = '' end
-  return r
+  local id, host, workloads, token, created, expires, labels, request, kind, level, claims, stableKey, stableScope, retention, held =
+    string.match(s .. '\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t', Records.DECODE)
+  return {
+    id = id, host = host, workloads = workloads, token = token, created = created, expires = expires, labels = labels,
+    request = request, kind = kind, level = level, claims = claims, stableKey = stableKey, stableScope = stableScope,
+    retention = retention, held = held,
+  }
 end
 
 function Records.readRecord(slot)
-  local s = redis.call('HGET', Key.leases, slot)
+  local s = redis.call('HGET', Key.leases, Records.slotString(slot))
   if not s then return nil end
   return Records.decodeRecord(s)
 end
 
 function Records.saveRecord(slot, r)
-  redis.call('HSET', Key.leases, slot, Records.encodeRecord(r))
+  redis.call('HSET', Key.leases, Records.slotString(slot), Records.encodeRecord(r))
 end
 
 -- The lease in `slot` whose id is `id`, or nil.
@@ -93,6 +118,10 @@ function Records.recordById(slot, id)
 end
 
 function Records.members(r)
+  if not string.find(r.workloads, ' ', 1, true) then
+    if r.workloads == '' then return {} end
+    return {r.workloads}
+  end
   local out = {}
   for w in string.gmatch(r.workloads, '[^ ]+') do table.insert(out, w) end
   return out
@@ -121,12 +150,14 @@ end
 
 -- Interns a process/mount/ro prefix triple and returns its small id.
 function Records.internLabels(proc, mount, ro)
-  local id = Records.labelsId(proc, mount, ro)
-  if id then return id end
   local triple = proc .. '\t' .. mount .. '\t' .. ro
-  id = redis.call('HINCRBY', Key.meta, 'labelseq', 1)
-  redis.call('HSET', Key.labels, 't:' .. triple, id, 'n:' .. id, triple)
-  return string.format('%d', id)
+  local id = redis.call('HGET', Key.labels, 't:' .. triple)
+  if not id then
+    id = string.format('%d', redis.call('HINCRBY', Key.meta, 'labelseq', 1))
+    redis.call('HSET', Key.labels, 't:' .. triple, id, 'n:' .. id, triple)
+  end
+  Call.labels[id] = triple
+  return id
 end
 
 -- The triple of an interned labels id, read once per call.
@@ -143,20 +174,19 @@ end
 -- (src/store/contract.ts LEASE_REPLY), in that order.
 function Records.leaseReply(slot, r)
   local level = Records.levelOf(slot, r)
-  local proc, mount, ro = string.match(Records.labelsOf(r.labels), '^([^\t]*)\t([^\t]*)\t([^\t]*)$')
   local heldUntil = ''
   if Records.isHold(r) then heldUntil = r.expires end
-  local lease = {
-    id = r.id, host = r.host, members = r.workloads, level = level, token = r.token,
-    created = r.created, expires = r.expires, kind = r.kind, claims = r.claims,
-    process = proc .. ':' .. level, mount = mount .. ':' .. level, ro = ro .. ':' .. level,
-    stableKey = r.stableKey or '', heldUntil = heldUntil,
+  -- In the order of Records.REPLY (Records.REPLY_ORDER, checked on the
+  -- first call); a field a new record has not set is '' (a nil would end
+  -- the list).
+  return {
+    r.id or '', r.host or '', r.workloads or '', level, r.token or '', r.created or '', r.expires or '',
+    Records.labelsOf(r.labels), r.kind or '', r.claims or '', r.stableKey or '', heldUntil,
   }
-  -- A field a new record has not set is '' (a nil would end the list).
-  local out = {}
-  for i, name in ipairs(Records.REPLY) do out[i] = lease[name] or '' end
-  return out
 end
+Records.REPLY_ORDER = {
+  'id', 'host', 'members', 'level', 'token', 'created', 'expires', 'labels', 'kind', 'claims', 'stableKey', 'heldUntil',
+}
 
 -- A slot for a lease without a pair: a recycled one, or the next new one.
 -- Returns nil when all C.KEYED_MAX - C.KEYED_BASE slots are in use.

@@ -1,0 +1,289 @@
+#!/usr/bin/env node
+/**
+ * What one Allocate and one Release cost inside Redis, without gRPC or the
+ * service: `node dist/bench/script-cost.js [--against <other dist/>]`.
+ *
+ * It starts one redis-server (persistence off), opens a LeaseStore with the
+ * service's default settings (host quota 10%, static quota, retention, event
+ * stream) on a pool of c0.c1023, and measures rounds of `--calls` Allocates
+ * (then as many Releases of them) with `--concurrency` calls in flight on
+ * one connection, as the service sends them. Per call it reports:
+ *
+ * - redis-server CPU from /proc/<pid>/stat (the script, parsing the
+ *   command, reading and answering the connection: everything);
+ * - FCALL usec_per_call of INFO commandstats (the function body alone);
+ * - the commands the function ran, per call (commandstats deltas).
+ *
+ * With `--against DIR` (the dist/ of another build of this repository,
+ * e.g. of the main branch) both builds run against the same redis-server,
+ * each on a pool of its own, round by round in alternating order (A B, B A,
+ * ...), so machine noise hits both alike: the medians are a paired
+ * comparison. Timings are not asserted anywhere; see bench/README.md.
+ *
+ * On a shared machine CPU time is noisy. `--callgrind` starts redis-server
+ * under valgrind's callgrind, collecting only inside FCALL
+ * (`--toggle-collect=fcallCommand`), and reports the instructions each
+ * function body executes per call instead: deterministic, so one round of
+ * a few hundred calls compares two builds exactly (callgrind runs Redis
+ * about 50 times slower; its CPU figures are meaningless then).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Command } from 'commander';
+import { Redis } from 'ioredis';
+import { BenchRedis, commandStats, cpuMs, installCleanup, REPO_ROOT } from './lib/procs.js';
+import { freePort, waitForRedis } from '../testkit/redis-server.js';
+import { hostNames, WorkloadIds } from './lib/workload.js';
+
+interface StoreLike {
+  init(): Promise<unknown>;
+  allocate(req: { host: string; workloadId: string }): Promise<{ lease: { id: string } }>;
+  release(req: { leaseId: string }): Promise<{ released: boolean }>;
+}
+
+interface Variant {
+  readonly name: string;
+  readonly dist: string;
+  readonly store: StoreLike;
+  readonly redis: Redis;
+}
+
+const program = new Command('script-cost')
+  .description('Redis CPU and commands per Allocate and Release, through LeaseStore, no gRPC')
+  .option('--against <dist>', 'also measure the build in this dist/ directory, paired round by round')
+  .option('--rounds <n>', 'rounds per variant', '6')
+  .option('--calls <n>', 'Allocates (and Releases) per round', '4000')
+  .option('--concurrency <n>', 'calls in flight', '16')
+  .option('--hosts <n>', 'distinct host names', '100')
+  .option('--callgrind', 'run redis-server under callgrind and count the instructions of each FCALL')
+  .option('--json <path>', 'also write every round as JSON');
+program.parse(process.argv);
+const o = program.opts<{ against?: string; rounds: string; calls: string; concurrency: string; hosts: string; callgrind?: boolean; json?: string }>();
+const rounds = Number(o.rounds);
+const calls = Number(o.calls);
+const concurrency = Number(o.concurrency);
+const hosts = hostNames(Number(o.hosts));
+
+async function openVariant(name: string, dist: string, port: number, pool: string): Promise<Variant> {
+  const mod = async (path: string) => import(pathToFileURL(join(dist, path)).href);
+  const { LeaseStore } = await mod('src/store/lease-store.js');
+  const { parseCategoryRange } = await mod('src/domain/categories.js');
+  const { CONTAINER_PROFILE } = await mod('src/domain/profile.js');
+  const { parseLevel } = await mod('src/domain/level.js');
+  const redis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+  // The service's defaults (src/config.ts DEFAULTS), so the scripts take the same paths.
+  const store = new LeaseStore(redis, {
+    name: pool,
+    sensitivity: 's0',
+    categories: parseCategoryRange('c0.c1023'),
+    reserved: [parseLevel('s0:c1022,c1023')],
+    profile: CONTAINER_PROFILE,
+    hostTtlSeconds: 0,
+    recoveryWindowSeconds: 60,
+    stableRetentionSeconds: 86_400,
+    hostQuota: 52_377,
+    hostStaticQuota: 64,
+    maxStaticPairs: 1024,
+    eventRetention: 6000,
+  }) as StoreLike;
+  await store.init();
+  return { name, dist, store, redis };
+}
+
+async function inFlight(n: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+}
+
+type Stats = Awaited<ReturnType<typeof commandStats>>;
+
+function delta(a: Stats, b: Stats): Record<string, { calls: number; usec: number }> {
+  const out: Record<string, { calls: number; usec: number }> = {};
+  for (const [k, v] of Object.entries(b)) {
+    const calls = v.calls - (a[k]?.calls ?? 0);
+    if (calls > 0) out[k] = { calls, usec: v.usec - (a[k]?.usec ?? 0) };
+  }
+  return out;
+}
+
+interface PhaseFigures {
+  /** Instructions inside FCALL per call (with --callgrind). */
+  readonly instructions?: number;
+  readonly redisCpuUs: number;
+  readonly fcallUs: number;
+  readonly commands: Record<string, { calls: number; usec: number }>;
+}
+
+/** redis-server under callgrind, collecting only inside FCALL. */
+class Callgrind {
+  private dumps = 0;
+  private constructor(
+    readonly port: number,
+    readonly pid: number,
+    private readonly dir: string,
+    private readonly stop_: () => void,
+  ) {}
+
+  static async start(): Promise<Callgrind> {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'mcs-callgrind-'));
+    const child = spawn(
+      'valgrind',
+      ['--tool=callgrind', '--toggle-collect=fcallCommand', `--callgrind-out-file=${dir}/cg.out`, 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: 'ignore' },
+    );
+    process.on('exit', () => child.kill('SIGKILL'));
+    await waitForRedis(port, child, 60_000, () => '');
+    return new Callgrind(port, child.pid!, dir, () => child.kill('SIGKILL'));
+  }
+
+  zero(): void {
+    execFileSync('callgrind_control', ['-z', String(this.pid)], { stdio: 'ignore' });
+  }
+
+  /** Instructions collected since the last zero or dump. */
+  dump(): number {
+    execFileSync('callgrind_control', ['-d', String(this.pid)], { stdio: 'ignore' });
+    this.dumps++;
+    const file = readdirSync(this.dir).find((f) => f === `cg.out.${this.dumps}`);
+    if (!file) throw new Error(`callgrind wrote no dump ${this.dumps} in ${this.dir}`);
+    const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(this.dir, file), 'utf8'));
+    return Number(m?.[1] ?? NaN);
+  }
+
+  stop(): void {
+    this.stop_();
+  }
+}
+
+let callgrind: Callgrind | undefined;
+
+async function phase(admin: Redis, pid: number, n: number, run: () => Promise<void>): Promise<PhaseFigures> {
+  const s0 = await commandStats(admin);
+  const c0 = cpuMs(pid);
+  callgrind?.zero();
+  await run();
+  const instructions = callgrind ? callgrind.dump() / n : undefined;
+  const c1 = cpuMs(pid);
+  const s1 = await commandStats(admin);
+  const d = delta(s0, s1);
+  // The two INFO calls themselves are in the figures: a few µs over thousands of calls.
+  const fcall = d['fcall'] ?? { calls: 0, usec: 0 };
+  const commands: Record<string, { calls: number; usec: number }> = {};
+  for (const [k, v] of Object.entries(d)) {
+    if (k === 'fcall' || k === 'info') continue;
+    commands[k] = { calls: v.calls / n, usec: v.usec / n };
+  }
+  return { ...(instructions !== undefined ? { instructions } : {}), redisCpuUs: ((c1 - c0) * 1000) / n, fcallUs: fcall.usec / Math.max(1, fcall.calls), commands };
+}
+
+async function round(v: Variant, admin: Redis, pid: number): Promise<{ allocate: PhaseFigures; release: PhaseFigures }> {
+  const ids = new WorkloadIds();
+  const leases: string[] = new Array(calls);
+  const allocate = await phase(admin, pid, calls, () =>
+    inFlight(calls, async (i) => {
+      leases[i] = (await v.store.allocate({ host: hosts[i % hosts.length]!, workloadId: ids.next() })).lease.id;
+    }),
+  );
+  const release = await phase(admin, pid, calls, () =>
+    inFlight(calls, async (i) => {
+      const r = await v.store.release({ leaseId: leases[i]! });
+      if (!r.released) throw new Error(`${v.name}: release of ${leases[i]} answered released = false`);
+    }),
+  );
+  return { allocate, release };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const fmt = (x: number) => x.toFixed(1);
+
+function summary(rs: { allocate: PhaseFigures; release: PhaseFigures }[], which: 'allocate' | 'release') {
+  const ps = rs.map((r) => r[which]);
+  const cmds = new Set(ps.flatMap((p) => Object.keys(p.commands)));
+  const commands: Record<string, { calls: number; usec: number }> = {};
+  for (const c of [...cmds].sort()) {
+    commands[c] = { calls: median(ps.map((p) => p.commands[c]?.calls ?? 0)), usec: median(ps.map((p) => p.commands[c]?.usec ?? 0)) };
+  }
+  return {
+    instructions: median(ps.map((p) => p.instructions ?? NaN)),
+    redisCpuUs: median(ps.map((p) => p.redisCpuUs)),
+    redisCpuRange: [Math.min(...ps.map((p) => p.redisCpuUs)), Math.max(...ps.map((p) => p.redisCpuUs))],
+    fcallUs: median(ps.map((p) => p.fcallUs)),
+    commandsPerCall: Object.values(commands).reduce((a, c) => a + c.calls, 0),
+    commands,
+  };
+}
+
+async function main(): Promise<void> {
+  installCleanup();
+  let redis: { port: number; pid: number; stop(): Promise<void> | void };
+  let admin: Redis;
+  if (o.callgrind) {
+    callgrind = await Callgrind.start();
+    redis = callgrind;
+    admin = new Redis(callgrind.port, '127.0.0.1');
+  } else {
+    const r = await BenchRedis.start({ aof: false });
+    redis = r;
+    admin = r.client();
+  }
+  const variants: Variant[] = [await openVariant('this build', join(REPO_ROOT, 'dist'), redis.port, 'pa')];
+  if (o.against) variants.push(await openVariant(`against ${o.against}`, resolve(o.against), redis.port, 'pb'));
+  try {
+    // Warm-up: JIT, the function libraries, the pools' first writes.
+    for (const v of variants) await round(v, admin, redis.pid);
+    const results = new Map<string, { allocate: PhaseFigures; release: PhaseFigures }[]>(variants.map((v) => [v.name, []]));
+    for (let k = 0; k < rounds; k++) {
+      const order = k % 2 === 0 ? variants : [...variants].reverse();
+      for (const v of order) results.get(v.name)!.push(await round(v, admin, redis.pid));
+      process.stderr.write(`round ${k + 1}/${rounds}\n`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const v of variants) {
+      const rs = results.get(v.name)!;
+      const a = summary(rs, 'allocate');
+      const r = summary(rs, 'release');
+      out[v.name] = { allocate: a, release: r, rounds: rs };
+      console.log(`\n${v.name} (${v.dist}): ${rounds} rounds of ${calls} calls, ${concurrency} in flight`);
+      for (const [label, s] of [['Allocate', a], ['Release', r]] as const) {
+        if (o.callgrind) console.log(`  ${label}: ${Math.round(s.instructions)} instructions inside FCALL per call`);
+        console.log(
+          `  ${label}: Redis CPU ${fmt(s.redisCpuUs)} µs/call (${fmt(s.redisCpuRange[0]!)}–${fmt(s.redisCpuRange[1]!)}), ` +
+            `FCALL body ${fmt(s.fcallUs)} µs, ${fmt(s.commandsPerCall)} commands inside`,
+        );
+        console.log(
+          '    ' +
+            Object.entries(s.commands)
+              .map(([c, x]) => `${c} ${x.calls.toFixed(2)} (${x.usec.toFixed(1)} µs)`)
+              .join(', '),
+        );
+      }
+    }
+    if (o.json) {
+      writeFileSync(o.json, JSON.stringify(out, null, 2));
+    }
+  } finally {
+    for (const v of variants) v.redis.disconnect();
+    if (o.callgrind) admin.disconnect();
+    await redis.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
