@@ -56,7 +56,7 @@ export class Agent {
   private readonly abort = new AbortController();
   private readonly workloadOfContainer = new Map<string, string>();
   /** Workloads the agent believes hold a lease now (to notice a service that lost some). */
-  private readonly leased = new Set<string>();
+  private readonly leased = new Map<string, string>();
   private runtimeInfo: RuntimeInfo | undefined;
   private poolEpoch: string | undefined;
   private lastReconcile: AgentStatus['lastReconcile'];
@@ -218,8 +218,8 @@ export class Agent {
     }
   }
 
-  noteGranted(workloadId: string): void {
-    this.leased.add(workloadId);
+  noteGranted(workloadId: string, leaseId: string): void {
+    this.leased.set(workloadId, leaseId);
   }
 
   // ---- heartbeat and reconcile ----------------------------------------------------
@@ -239,7 +239,9 @@ export class Agent {
           this.poolEpoch = epoch;
           writePoolEpoch(this.config.stateDir, epoch, this.log);
         }
-        if (Number(res.leases) < this.leased.size) this.requestReconcile(`the service holds ${res.leases} leases of this host, ${this.leased.size} are known to run`);
+        // Pod members share a lease: compare leases with leases, not with members.
+        const known = new Set(this.leased.values()).size;
+        if (Number(res.leases) < known) this.requestReconcile(`the service holds ${res.leases} leases of this host, ${known} are known to run`);
       } catch (err) {
         const ce = classify(err, this.client.address);
         if (ce.reason === 'HOST_EXPIRED') this.requestReconcile('the service says HOST_EXPIRED');
@@ -314,7 +316,7 @@ export class Agent {
         const res = await this.client.Reconcile({ host: this.config.host, workloads: plan.report }, { deadlineMs: Math.max(this.config.timeoutMs, 30_000) });
         this.spool.removeBefore(mark);
         this.leased.clear();
-        for (const l of [...res.kept, ...res.restored]) for (const m of l.members.length ? l.members : [l.workload_id]) this.leased.add(m);
+        for (const l of [...res.kept, ...res.restored]) for (const m of l.members.length ? l.members : [l.workload_id]) this.leased.set(m, l.lease_id);
         this.pruneRecords(workloads, started);
         this.lastReconcile = { at: new Date().toISOString(), reported: plan.report.length, released: res.released.length, restored: res.restored.length, conflicts: res.conflicts.length };
         const summary = { why, ms: Date.now() - started, ...this.lastReconcile };

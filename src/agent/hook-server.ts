@@ -175,7 +175,7 @@ export class HookServer {
             },
             (err) => agent.log.error({ workloadId, err: err.message }, 'could not write the hook record'),
           );
-          agent.noteGranted(workloadId);
+          agent.noteGranted(workloadId, grant.lease.lease_id);
           agent.log.info({ workloadId, host, containerId, leaseId: grant.lease.lease_id, level: grant.lease.level, kind: grant.lease.kind, created: grant.created, attempt, ms: Date.now() - started }, 'leased a label at precreate');
           return { v: PROTOCOL_VERSION, ok: true, config: labelledConfig(config, grant) };
         } catch (e) {

@@ -18,7 +18,7 @@ export interface ReleaseContext {
   readonly log: Logger;
   readonly host: string;
   /** Workloads the agent believes hold a lease (shared with the agent). */
-  readonly leased: Set<string>;
+  readonly leased: Map<string, string>;
   readonly stopped: () => boolean;
 }
 
