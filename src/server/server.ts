@@ -2,15 +2,15 @@ import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { hostQuotaPairs, type ServeConfig } from '../config/serve-config.js';
-import { PairSpace } from '../domain/pairs.js';
+import type { ServeConfig } from '../config/serve-config.js';
 import { formatCategoryRange } from '../domain/categories.js';
 import { loadAllocatorProto } from '../proto.js';
 import { createRedis, describeTarget } from '../redis/connection.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded.js';
-import { LeaseStore, type InitResult } from '../store/lease-store.js';
+import { LeaseStore } from '../store/lease-store.js';
 import { PoolConfigMismatchError, PoolStateInconsistentError, ReservedInUseError, StoreUnavailableError } from '../store/errors.js';
 import { allocatorService } from './allocator-service.js';
+import { leaseStoreFor } from './lease-store-for.js';
 import { Reaper } from './reaper.js';
 import { ReloadingCertificates } from './tls.js';
 import { Metrics, serveMetrics } from './metrics.js';
@@ -64,36 +64,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     lastRedisError = err.message;
   });
 
-  const logRecreated = (r: InitResult) => {
-    if (r.created) log.error({ pool: config.pool }, 'pool state was missing in Redis and has been created again: leases granted before are unknown to it (did Redis lose its data?)');
-  };
-  // --redis-min-replicas: changes go over a connection of their own, so that
-  // their WAITs never hold up reads and health checks.
-  let writer: Redis | Cluster | undefined;
-  if (config.redisMinReplicas > 0) {
-    writer = redis.duplicate();
-    writer.on('error', () => {});
-  }
-  const store = new LeaseStore(
-    redis,
-    {
-      name: config.pool,
-      sensitivity: config.sensitivity,
-      categories: config.categories,
-      reserved: config.reserved,
-      profile: config.profile,
-      hostTtlSeconds: config.hostTtlSeconds,
-      recoveryWindowSeconds: config.recoveryWindowSeconds,
-      stableRetentionSeconds: config.stableRetentionSeconds,
-      hostQuota: hostQuotaPairs(config.hostQuota, new PairSpace(config.categories).size),
-      hostStaticQuota: config.hostStaticQuota,
-      maxStaticPairs: config.maxStaticPairs,
-      privilegedType: config.privilegedType,
-      eventRetention: config.eventRetention,
-    },
-    logRecreated,
-    writer ? { writer, replicas: config.redisMinReplicas } : undefined,
-  );
+  const { store, writer, logRecreated } = leaseStoreFor(redis, config, log);
   metrics = new Metrics(store, config.redisTimeoutMs);
   metrics.serving.set(0);
 

@@ -8,9 +8,9 @@ import { Option, type Command } from 'commander';
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Cluster, Redis } from 'ioredis';
-import { ConfigError, DEFAULTS, hostQuotaPairs } from '../config.js';
-import { PairSpace } from '../domain/pairs.js';
+import { ConfigError, DEFAULTS } from '../config.js';
 import { createRedis, describeTarget } from '../redis/connection.js';
+import { leaseStoreFor } from '../server/lease-store-for.js';
 import { Reaper } from '../server/reaper.js';
 import { HostExpiredError, PoolConfigMismatchError, PoolStateInconsistentError, ReservedInUseError, StoreUnavailableError } from '../store/errors.js';
 import { LeaseStore } from '../store/lease-store.js';
@@ -127,33 +127,7 @@ export async function openStore(config: WebhookConfig, log: Logger): Promise<Ope
     if (err.message !== last) log.warn({ err: err.message }, 'redis connection error');
     last = err.message;
   });
-  let writer: Redis | Cluster | undefined;
-  if (c.redisMinReplicas > 0) {
-    writer = redis.duplicate();
-    writer.on('error', () => {});
-  }
-  const store = new LeaseStore(
-    redis,
-    {
-      name: c.pool,
-      sensitivity: c.sensitivity,
-      categories: c.categories,
-      reserved: c.reserved,
-      profile: c.profile,
-      hostTtlSeconds: c.hostTtlSeconds,
-      recoveryWindowSeconds: c.recoveryWindowSeconds,
-      stableRetentionSeconds: c.stableRetentionSeconds,
-      hostQuota: hostQuotaPairs(c.hostQuota, new PairSpace(c.categories).size),
-      hostStaticQuota: c.hostStaticQuota,
-      maxStaticPairs: c.maxStaticPairs,
-      privilegedType: c.privilegedType,
-      eventRetention: c.eventRetention,
-    },
-    (r) => {
-      if (r.created) log.error({ pool: c.pool }, 'pool state was missing in Redis and has been created again: leases granted before are unknown to it');
-    },
-    writer ? { writer, replicas: c.redisMinReplicas } : undefined,
-  );
+  const { store, writer } = leaseStoreFor(redis, c, log);
   let ready = false;
   let healthy = false;
   const init = async () => {

@@ -1,0 +1,51 @@
+/**
+ * The lease store of a process that opens the pool from serve's settings
+ * (the service, the Kubernetes webhook): the pool's settings from the
+ * configuration, and with --redis-min-replicas a connection of its own for
+ * changes, so that their WAITs never hold up reads and health checks.
+ */
+import type { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { hostQuotaPairs, type ServeConfig } from '../config/serve-config.js';
+import { PairSpace } from '../domain/pairs.js';
+import { LeaseStore, type InitResult } from '../store/lease-store.js';
+
+export interface OpenedLeaseStore {
+  readonly store: LeaseStore;
+  /** The connection for changes, when --redis-min-replicas asks for one (connect and close it with the main one). */
+  readonly writer: Redis | Cluster | undefined;
+  /** Logs an init that found the pool missing and created it again (the store calls it too when a call finds that). */
+  readonly logRecreated: (result: InitResult) => void;
+}
+
+export function leaseStoreFor(redis: Redis | Cluster, config: ServeConfig, log: Logger): OpenedLeaseStore {
+  let writer: Redis | Cluster | undefined;
+  if (config.redisMinReplicas > 0) {
+    writer = redis.duplicate();
+    writer.on('error', () => {});
+  }
+  const logRecreated = (r: InitResult) => {
+    if (r.created) log.error({ pool: config.pool }, 'pool state was missing in Redis and has been created again: leases granted before are unknown to it (did Redis lose its data?)');
+  };
+  const store = new LeaseStore(
+    redis,
+    {
+      name: config.pool,
+      sensitivity: config.sensitivity,
+      categories: config.categories,
+      reserved: config.reserved,
+      profile: config.profile,
+      hostTtlSeconds: config.hostTtlSeconds,
+      recoveryWindowSeconds: config.recoveryWindowSeconds,
+      stableRetentionSeconds: config.stableRetentionSeconds,
+      hostQuota: hostQuotaPairs(config.hostQuota, new PairSpace(config.categories).size),
+      hostStaticQuota: config.hostStaticQuota,
+      maxStaticPairs: config.maxStaticPairs,
+      privilegedType: config.privilegedType,
+      eventRetention: config.eventRetention,
+    },
+    logRecreated,
+    writer ? { writer, replicas: config.redisMinReplicas } : undefined,
+  );
+  return { store, writer, logRecreated };
+}
