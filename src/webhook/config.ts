@@ -2,42 +2,58 @@
  * Flags of `mcs-allocator webhook`, after validation. The store flags are
  * those of `serve` and go through the same rules (buildServeConfig).
  */
-import { buildServeConfig, ConfigError, DEFAULTS, type ServeConfig, type ServeOptions } from '../config.js';
+import { buildServeConfig, ConfigError, DEFAULTS, LOG_FLAGS, SERVE_FLAGS, STORE_FLAGS, type ServeConfig, type ServeOptions } from '../config.js';
+import { defaultsOf, pick, type FlagOverrides, type FlagSpec } from '../config/flags.js';
 import { isIdentifier } from '../domain/context.js';
 import { NO_OPTIONS, OptionError, resolveLabelOptions, type OptionsPolicy } from '../domain/options.js';
 import type { LabelPrefixes } from '../store/lease-store.js';
 import { SHARING_POLICIES, type ConflictPolicy, type SharingPolicy, type WebhookPolicy } from './decide.js';
 
-export const WEBHOOK_DEFAULTS = {
-  listen: '0.0.0.0:8443',
-  host: 'kubernetes',
-  policyDefault: 'pod',
-  excludeNamespaces: 'kube-system,kube-public,kube-node-lease',
-  onConflict: 'deny',
-  pendingTtl: '600',
-  clusterHostTtl: '86400',
-  heartbeatInterval: '30',
+/**
+ * The webhook's own flags, one row each (see config/flags.ts): the commander
+ * options, WEBHOOK_DEFAULTS and WebhookFlags come from this table, and
+ * test/unit/config-flags.test.ts checks it against the README's table.
+ */
+export const WEBHOOK_FLAGS = [
+  { key: 'listen', flag: '--listen', arg: '<addr>', env: 'MCS_WEBHOOK_LISTEN', default: '0.0.0.0:8443', help: 'HTTPS address host:port' },
+  { key: 'tlsCert', flag: '--tls-cert', arg: '<file>', env: 'MCS_WEBHOOK_TLS_CERT', help: 'PEM certificate of the HTTPS port (reloaded when it changes)' },
+  { key: 'tlsKey', flag: '--tls-key', arg: '<file>', env: 'MCS_WEBHOOK_TLS_KEY', help: 'PEM private key of --tls-cert' },
+  { key: 'tlsClientCa', flag: '--tls-client-ca', arg: '<file>', env: 'MCS_WEBHOOK_TLS_CLIENT_CA', help: "admissions need a client certificate this CA signed (the apiserver's); /healthz and /metrics do not" },
+  { key: 'host', flag: '--host', arg: '<name>', env: 'MCS_WEBHOOK_HOST', default: 'kubernetes', help: 'the cluster host every pod lease is held on' },
+  { key: 'policyDefault', flag: '--policy-default', arg: '<policy>', env: 'MCS_WEBHOOK_POLICY_DEFAULT', default: 'pod', help: 'sharing policy: pod (a level per pod, pods mounting one claim share), namespace (a level per namespace), none' },
+  { key: 'namespacePolicy', flag: '--namespace-policy', arg: '<ns=policy,...>', env: 'MCS_WEBHOOK_NAMESPACE_POLICY', help: 'sharing policies of single namespaces' },
+  { key: 'excludeNamespaces', flag: '--exclude-namespaces', arg: '<ns,...>', env: 'MCS_WEBHOOK_EXCLUDE_NAMESPACES', default: 'kube-system,kube-public,kube-node-lease', help: "namespaces left alone (the webhook's own, $POD_NAMESPACE, is always)" },
+  { key: 'onConflict', flag: '--on-conflict', arg: '<deny|recursive>', env: 'MCS_WEBHOOK_ON_CONFLICT', default: 'deny', help: 'a pod whose claims are held at different levels: refused, or its own level with seLinuxChangePolicy Recursive' },
+  { key: 'selinuxUser', flag: '--selinux-user', arg: '<user>', env: 'MCS_WEBHOOK_SELINUX_USER', help: 'seLinuxOptions.user written into pods that set none' },
+  { key: 'selinuxRole', flag: '--selinux-role', arg: '<role>', env: 'MCS_WEBHOOK_SELINUX_ROLE', help: 'seLinuxOptions.role written into pods that set none' },
+  { key: 'selinuxType', flag: '--selinux-type', arg: '<type>', env: 'MCS_WEBHOOK_SELINUX_TYPE', help: 'seLinuxOptions.type written into pods that set none (on --allowed-types)' },
+  { key: 'pendingTtl', flag: '--pending-ttl', arg: '<seconds>', env: 'MCS_WEBHOOK_PENDING_TTL', default: '600', help: 'TTL of a lease at admission; the host agent renews it while the pod runs' },
+  { key: 'clusterHostTtl', flag: '--cluster-host-ttl', arg: '<seconds>', env: 'MCS_WEBHOOK_CLUSTER_HOST_TTL', default: '86400', help: 'with --host-ttl: how long the cluster host lives after the last webhook heartbeat' },
+  { key: 'heartbeatInterval', flag: '--heartbeat-interval', arg: '<seconds>', env: 'MCS_WEBHOOK_HEARTBEAT_INTERVAL', default: '30', help: 'how often the webhook heartbeats its cluster host' },
+] as const satisfies readonly FlagSpec[];
+
+type Spec = (typeof WEBHOOK_FLAGS)[number];
+type WithDefault = Extract<Spec, { default: string }>;
+
+export const WEBHOOK_DEFAULTS = Object.freeze({
+  ...defaultsOf(WEBHOOK_FLAGS),
   // The cluster host holds the lease of every pod: no per-host cap by default.
   hostQuota: '0',
-} as const;
+}) as { readonly [S in WithDefault as S['key']]: S['default'] } & { readonly hostQuota: '0' };
 
-export interface WebhookFlags extends Partial<ServeOptions> {
-  listen: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  tlsClientCa?: string;
-  host: string;
-  policyDefault: string;
-  namespacePolicy?: string;
-  excludeNamespaces: string;
-  onConflict: string;
-  selinuxUser?: string;
-  selinuxRole?: string;
-  selinuxType?: string;
-  pendingTtl: string;
-  clusterHostTtl: string;
-  heartbeatInterval: string;
-}
+/** serve's store, shutdown and log flags, told as the webhook uses them. */
+export const WEBHOOK_SHARED_FLAGS = [...STORE_FLAGS, ...pick(SERVE_FLAGS, ['shutdownGrace']), ...LOG_FLAGS];
+export const WEBHOOK_SHARED_OVERRIDES: FlagOverrides = {
+  redis: { help: 'redis://, rediss:// or a unix socket path (required, or Sentinels, or Cluster)' },
+  hostQuota: { help: 'pairs the cluster host may hold (0 = no limit)', default: WEBHOOK_DEFAULTS.hostQuota },
+  allowedTypes: { help: 'process types --selinux-type may name' },
+  shutdownGrace: { help: 'time in-flight admissions get on SIGTERM' },
+};
+
+/** Raw option values: the webhook's own flags and serve's store, shutdown and log flags. */
+export type WebhookFlags = Partial<ServeOptions> & { -readonly [S in WithDefault as S['key']]: string } & {
+  -readonly [S in Exclude<Spec, WithDefault> as S['key']]?: string | undefined;
+};
 
 export interface WebhookConfig {
   readonly store: ServeConfig;
