@@ -199,7 +199,9 @@ function grpcDriver(job: Job, channels: BenchChannel[]): Driver {
       ),
     health: (slot) =>
       new Promise((resolve, reject) =>
-        ch(slot).health(job.deadlineMs, (err, res) => (err ? reject(err) : res!.status === 'SERVING' ? resolve() : reject(new Error(`health ${res!.status}`)))),
+        ch(slot).health(job.deadlineMs, (err, res) =>
+          err ? reject(err) : res!.status === 'SERVING' ? resolve() : reject(new Error(`health ${res!.status}`)),
+        ),
       ),
     close: async () => channels.forEach((c) => c.close()),
   };

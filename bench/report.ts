@@ -86,7 +86,19 @@ export function report(results: Results): { text: string; targets: Target[] } {
     rule('1+2. Throughput through gRPC, and the transport ceiling (no-op RPC, same server process, same client)');
     out.push(
       table(
-        ['conc', 'chan', 'no-op calls/s', 'Health/Check calls/s', 'Allocate calls/s', 'Release calls/s', 'Alloc/no-op', 'Release/no-op', 'Alloc/Health', 'Release/Health', 'cycles/s (Alloc+Release)'],
+        [
+          'conc',
+          'chan',
+          'no-op calls/s',
+          'Health/Check calls/s',
+          'Allocate calls/s',
+          'Release calls/s',
+          'Alloc/no-op',
+          'Release/no-op',
+          'Alloc/Health',
+          'Release/Health',
+          'cycles/s (Alloc+Release)',
+        ],
         tp.byConcurrency.map((c) => [
           String(c.concurrency),
           String(c.channels),
@@ -103,7 +115,8 @@ export function report(results: Results): { text: string; targets: Target[] } {
       ),
     );
     out.push('', 'Latency (µs), p50 / p99 / p99.9, median over repetitions:');
-    const lat = (l: { p50: Spread; p99: Spread; p999: Spread }) => `${num(l.p50.median, 0)} / ${num(l.p99.median, 0)} / ${num(l.p999.median, 0)}`;
+    const lat = (l: { p50: Spread; p99: Spread; p999: Spread }) =>
+      `${num(l.p50.median, 0)} / ${num(l.p99.median, 0)} / ${num(l.p999.median, 0)}`;
     out.push(
       table(
         ['conc', 'no-op', 'Health/Check', 'Allocate (alone)', 'Release (alone)', 'cycle: Allocate', 'cycle: Release', 'cycle'],
@@ -147,20 +160,34 @@ export function report(results: Results): { text: string; targets: Target[] } {
     );
     out.push('(cycle rows: µs per cycle of two calls)');
     out.push(
-      'Service CPU per call over Health/Check\'s, per repetition: ' +
-        tp.byConcurrency.map((c) => `concurrency ${c.concurrency}: Allocate ${fmtSpread(c.serviceCpuAllocateHealth, 2)}, Release ${fmtSpread(c.serviceCpuReleaseHealth, 2)}`).join('; '),
+      "Service CPU per call over Health/Check's, per repetition: " +
+        tp.byConcurrency
+          .map(
+            (c) =>
+              `concurrency ${c.concurrency}: Allocate ${fmtSpread(c.serviceCpuAllocateHealth, 2)}, Release ${fmtSpread(c.serviceCpuReleaseHealth, 2)}`,
+          )
+          .join('; '),
     );
     const errs = tp.byConcurrency.filter((c) => Object.keys(c.errors).length > 0);
     for (const c of errs) out.push(`errors at concurrency ${c.concurrency}: ${JSON.stringify(c.errors)}`);
     const ex = tp.byConcurrency.reduce((a, c) => a + c.releaseWindowsExhausted, 0);
-    if (ex > 0) out.push(`${ex} Release-only window(s) ran out of leases before the window ended (measured until the last lease was taken).`);
+    if (ex > 0)
+      out.push(`${ex} Release-only window(s) ran out of leases before the window ended (measured until the last lease was taken).`);
     for (const c of tp.byConcurrency) {
       const w = c.noop.cpuPercent['worker']?.median ?? NaN;
-      if (w >= 90) out.push(`At concurrency ${c.concurrency} the no-op ceiling is set by the load worker (${num(w, 0)}% of a core): the server alone could answer more.`);
+      if (w >= 90)
+        out.push(
+          `At concurrency ${c.concurrency} the no-op ceiling is set by the load worker (${num(w, 0)}% of a core): the server alone could answer more.`,
+        );
     }
-    out.push(`Responses: a real Allocate answer is ${tp.responseBytes.allocate} bytes serialized, the no-op's ${tp.responseBytes.noop} bytes.`);
+    out.push(
+      `Responses: a real Allocate answer is ${tp.responseBytes.allocate} bytes serialized, the no-op's ${tp.responseBytes.noop} bytes.`,
+    );
     out.push(noiseLine(tp.noise));
-    out.push('', `Service RSS: ${kb(tp.serviceRss.idleKb)} idle after start, ${kb(tp.serviceRss.peakKb)} peak VmRSS under load, VmHWM ${kb(tp.serviceRss.hwmKb)}.`);
+    out.push(
+      '',
+      `Service RSS: ${kb(tp.serviceRss.idleKb)} idle after start, ${kb(tp.serviceRss.peakKb)} peak VmRSS under load, VmHWM ${kb(tp.serviceRss.hwmKb)}.`,
+    );
 
     const c16 = tp.byConcurrency.find((c) => c.concurrency === 16);
     if (c16) {
@@ -244,12 +271,14 @@ export function report(results: Results): { text: string; targets: Target[] } {
         [...rows('Allocate', rd.allocate), ...rows('Release', rd.release)],
       ),
     );
-    out.push('(script µs: INFO commandstats usec_per_call of FCALL; redis CPU: /proc utime+stime of redis-server over the window, per call)');
+    out.push(
+      '(script µs: INFO commandstats usec_per_call of FCALL; redis CPU: /proc utime+stime of redis-server over the window, per call)',
+    );
     out.push(noiseLine(rd.noise));
     const rt = rd.roundTrips;
     out.push(
       '',
-      'Redis round trips per call (MONITOR, the service\'s connections, between two markers):',
+      "Redis round trips per call (MONITOR, the service's connections, between two markers):",
       table(
         ['call', 'calls', 'round trips/call', 'commands', 'inside the script/call', 'background (excluded)'],
         (
@@ -261,19 +290,39 @@ export function report(results: Results): { text: string; targets: Target[] } {
           name,
           String(r.calls),
           `${num(r.perCall, 3)} ${mark(r.perCall === 1)}`,
-          Object.entries(r.commands).map(([k, v]) => `${k} x${v}`).join(', '),
+          Object.entries(r.commands)
+            .map(([k, v]) => `${k} x${v}`)
+            .join(', '),
           `${num(r.scriptCommandsPerCall, 1)}`,
-          Object.entries(r.background).map(([k, v]) => `${k} x${v}`).join(', ') || '-',
+          Object.entries(r.background)
+            .map(([k, v]) => `${k} x${v}`)
+            .join(', ') || '-',
         ]),
       ),
     );
     out.push(
-      `Commands inside the Allocate script per call: ${Object.entries(rt.allocate.scriptCommands).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-      `Commands inside the Release script per call: ${Object.entries(rt.release.scriptCommands).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      `Commands inside the Allocate script per call: ${Object.entries(rt.allocate.scriptCommands)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+      `Commands inside the Release script per call: ${Object.entries(rt.release.scriptCommands)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
     );
     targets.push(
-      { id: 'round-trips-allocate', what: 'Redis round trips per Allocate', target: '= 1', measured: num(rt.allocate.perCall, 3), pass: rt.allocate.perCall === 1 },
-      { id: 'round-trips-release', what: 'Redis round trips per Release', target: '= 1', measured: num(rt.release.perCall, 3), pass: rt.release.perCall === 1 },
+      {
+        id: 'round-trips-allocate',
+        what: 'Redis round trips per Allocate',
+        target: '= 1',
+        measured: num(rt.allocate.perCall, 3),
+        pass: rt.allocate.perCall === 1,
+      },
+      {
+        id: 'round-trips-release',
+        what: 'Redis round trips per Release',
+        target: '= 1',
+        measured: num(rt.release.perCall, 3),
+        pass: rt.release.perCall === 1,
+      },
     );
   }
 
@@ -290,7 +339,17 @@ export function report(results: Results): { text: string; targets: Target[] } {
     const p0 = oc.levels[0];
     out.push(
       table(
-        ['occupancy', 'free', 'service p50 / p99 µs', 'p99 vs 0%', 'store p50 / p99 µs', 'naive p50 / p99 µs', 'naive probes mean / p99 / max', 'naive n', 'slowlog>1ms'],
+        [
+          'occupancy',
+          'free',
+          'service p50 / p99 µs',
+          'p99 vs 0%',
+          'store p50 / p99 µs',
+          'naive p50 / p99 µs',
+          'naive probes mean / p99 / max',
+          'naive n',
+          'slowlog>1ms',
+        ],
         oc.levels.map((l) => [
           `${num(l.occupancy * 100, l.occupancy > 0.99 ? 2 : 1)}%`,
           num(l.free),
@@ -326,14 +385,20 @@ export function report(results: Results): { text: string; targets: Target[] } {
     const streams = me.fixed.streamsAtCap > 0;
     out.push(
       `Fixed per pool: ${bytes(me.fixed.usedMemoryDelta)} used_memory (${num(me.fixed.usedMemoryDelta)} B) ${mark(me.fixed.usedMemoryDelta <= 5_000_000)}` +
-        (streams ? `; with the event stream at its cap: ${bytes(me.fixed.withStreamsAtCap)} (${num(me.fixed.withStreamsAtCap)} B) ${mark(me.fixed.withStreamsAtCap <= 5_000_000)}` : ''),
+        (streams
+          ? `; with the event stream at its cap: ${bytes(me.fixed.withStreamsAtCap)} (${num(me.fixed.withStreamsAtCap)} B) ${mark(me.fixed.withStreamsAtCap <= 5_000_000)}`
+          : ''),
       table(
         ['key', 'type/encoding', 'length', 'MEMORY USAGE'],
         me.fixed.keys.map((k) => [k.key, `${k.type}/${k.encoding}`, num(k.length ?? NaN, 0), bytes(k.bytes)]),
       ),
-      ...me.fixed.arrays.map((a) => `  ${a.key}: STRLEN ${num(a.strlen)} of ${num(a.needed)} needed, ${bytes(a.allocated)} allocated (${num(a.allocated / a.needed, 2)}x)`),
+      ...me.fixed.arrays.map(
+        (a) =>
+          `  ${a.key}: STRLEN ${num(a.strlen)} of ${num(a.needed)} needed, ${bytes(a.allocated)} allocated (${num(a.allocated / a.needed, 2)}x)`,
+      ),
       ...me.streams.map(
-        (s) => `  ${s.key}: ${num(s.entries)} events, ${num(s.bytesPerEntry)} B each; at its cap of ${num(s.cap)} events ${bytes(s.bytesAtCap)} (counted as fixed, not per lease)`,
+        (s) =>
+          `  ${s.key}: ${num(s.entries)} events, ${num(s.bytesPerEntry)} B each; at its cap of ${num(s.cap)} events ${bytes(s.bytesAtCap)} (counted as fixed, not per lease)`,
       ),
       '',
     );
@@ -341,7 +406,10 @@ export function report(results: Results): { text: string; targets: Target[] } {
       out.push(
         `Per active lease, ${p.variant}: ${num(p.bytesPerLease, 1)} B ${mark(p.bytesPerLease <= 400)} ` +
           `(${num(p.leases)} leases; used_memory +${bytes(p.usedMemoryDelta)}${p.streamDelta > 0 ? `, of which event stream +${bytes(p.streamDelta)}` : ''})`,
-        '  ' + p.byStructure.map((g) => `${g.group} ${num(g.bytesPerLease, 1)} (${g.keys > 1 ? `${g.keys} keys, ` : ''}${g.type}/${g.encodings})`).join('; '),
+        '  ' +
+          p.byStructure
+            .map((g) => `${g.group} ${num(g.bytesPerLease, 1)} (${g.keys > 1 ? `${g.keys} keys, ` : ''}${g.type}/${g.encodings})`)
+            .join('; '),
       );
     }
     out.push(...me.notes.map((n) => `- ${n}`));
@@ -395,7 +463,13 @@ export function report(results: Results): { text: string; targets: Target[] } {
       `2 services / 1: ${num(so.speedup, 2)}x (all processes share ${m.cpus} cores)`,
       noiseLine(so.noise),
     );
-    targets.push({ id: 'scaleout', what: 'Cycles/s with 2 service processes / 1 (no target)', target: '-', measured: `${num(so.speedup, 2)}x`, pass: undefined });
+    targets.push({
+      id: 'scaleout',
+      what: 'Cycles/s with 2 service processes / 1 (no target)',
+      target: '-',
+      measured: `${num(so.speedup, 2)}x`,
+      pass: undefined,
+    });
   }
 
   // -------------------------------------------------------------------------
@@ -406,7 +480,17 @@ export function report(results: Results): { text: string; targets: Target[] } {
     out.push(
       table(
         ['case', 'occupancy', 'cells', 'allocations', 'chi-square', 'df', 'p-value', 'min..max count', 'outside cells'],
-        un.cases.map((c) => [c.name, `${num(c.occupancy * 100, 0)}%`, String(c.cells), num(c.samples), num(c.statistic, 1), String(c.df), num(c.pValue, 3), `${c.minCount}..${c.maxCount}`, String(c.outside)]),
+        un.cases.map((c) => [
+          c.name,
+          `${num(c.occupancy * 100, 0)}%`,
+          String(c.cells),
+          num(c.samples),
+          num(c.statistic, 1),
+          String(c.df),
+          num(c.pValue, 3),
+          `${c.minCount}..${c.maxCount}`,
+          String(c.outside),
+        ]),
       ),
       '(a p-value below 0.001 would be evidence against uniformity; the p-value is uniform on [0,1] for a fair allocator)',
     );
@@ -429,7 +513,14 @@ export function report(results: Results): { text: string; targets: Target[] } {
     out.push(
       table(
         ['pool', 'pairs', 'log2 N', 'cycles/s', 'Allocate p50 / p99 µs', 'µs in Redis per script call'],
-        sc.points.map((p) => [p.categories, num(p.pairs), num(Math.log2(p.pairs), 1), fmtSpread(p.cyclesPerSec), `${num(p.allocateUs.p50.median, 0)} / ${num(p.allocateUs.p99.median, 0)}`, us(p.redisUsPerCall)]),
+        sc.points.map((p) => [
+          p.categories,
+          num(p.pairs),
+          num(Math.log2(p.pairs), 1),
+          fmtSpread(p.cyclesPerSec),
+          `${num(p.allocateUs.p50.median, 0)} / ${num(p.allocateUs.p99.median, 0)}`,
+          us(p.redisUsPerCall),
+        ]),
       ),
       `Verdict: ${sc.verdict}`,
       noiseLine(sc.noise),
@@ -447,7 +538,9 @@ export function report(results: Results): { text: string; targets: Target[] } {
   const ho = ok<HostileResult>(results.sections.hostile);
   if (results.sections.hostile && !ho) out.push('', `hostile: FAILED ${(results.sections.hostile as { error: string }).error}`);
   if (ho) {
-    rule('The dearest requests the API allows: CPU per call, and the longest single Redis command (SLOWLOG), also as a multiple of a plain Allocate\'s');
+    rule(
+      "The dearest requests the API allows: CPU per call, and the longest single Redis command (SLOWLOG), also as a multiple of a plain Allocate's",
+    );
     const plain = ho.dear[0]?.longestRedisCommandUs ?? NaN;
     out.push(
       table(
@@ -465,7 +558,7 @@ export function report(results: Results): { text: string; targets: Target[] } {
     const longest = Math.max(...ho.dear.map((d) => d.longestRedisCommandUs));
     targets.push({
       id: 'hostile-longest-command',
-      what: 'Longest single Redis command of any request the API allows (the machine\'s speed varies: compare with the plain Allocate of the same run)',
+      what: "Longest single Redis command of any request the API allows (the machine's speed varies: compare with the plain Allocate of the same run)",
       target: 'a few ms',
       measured: `${num(longest / 1000, 1)} ms (${num(longest / plain, 0)}x a plain Allocate's ${num(plain, 0)} µs)`,
       pass: undefined,
@@ -480,7 +573,9 @@ export function report(results: Results): { text: string; targets: Target[] } {
           num(v.result.victim.p50Ms, 1),
           num(v.result.victim.p99Ms, 1),
           num(v.result.victim.maxMs, 1),
-          Object.entries(v.result.attacks).map(([k, c]) => `${k} ${c.calls} (${c.refused})`).join('; ') || '-',
+          Object.entries(v.result.attacks)
+            .map(([k, c]) => `${k} ${c.calls} (${c.refused})`)
+            .join('; ') || '-',
         ]),
       ),
     );
@@ -515,9 +610,15 @@ export function report(results: Results): { text: string; targets: Target[] } {
       out.push(
         '',
         `${r.mode}: ${r.phases.map((p) => `${p.phase} ${num(p.opsPerSec)}/s, ${num(p.serviceCpuUsPerCall, 1)} µs service CPU/call`).join('; ')}`,
-        `  self time by area: ${r.profile.byArea.slice(0, 10).map((a) => `${a.area} ${a.pct}%`).join(', ')}`,
+        `  self time by area: ${r.profile.byArea
+          .slice(0, 10)
+          .map((a) => `${a.area} ${a.pct}%`)
+          .join(', ')}`,
         `  inclusive (of busy time): ${r.profile.inclusive.map((a) => `${a.what} ${a.pct}%`).join(', ')}`,
-        `  top functions (self, of busy time): ${r.profile.topFunctions.slice(0, 12).map((f) => `${f.fn} [${f.where}] ${f.pct}%`).join('; ')}`,
+        `  top functions (self, of busy time): ${r.profile.topFunctions
+          .slice(0, 12)
+          .map((f) => `${f.fn} [${f.where}] ${f.pct}%`)
+          .join('; ')}`,
       );
     }
   }

@@ -25,20 +25,41 @@ import { hostileSection } from './sections/hostile.js';
 import { hooksSection } from './sections/hooks.js';
 import { report, type Results } from './report.js';
 
-const SECTIONS = ['throughput', 'redis', 'occupancy', 'memory', 'scaleout', 'uniformity', 'scaling', 'hostile', 'hooks', 'profile'] as const;
+const SECTIONS = [
+  'throughput',
+  'redis',
+  'occupancy',
+  'memory',
+  'scaleout',
+  'uniformity',
+  'scaling',
+  'hostile',
+  'hooks',
+  'profile',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
-const ints = (v: string) => list(v).map((s) => {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`not a positive integer: ${s}`);
-  return n;
-});
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+const ints = (v: string) =>
+  list(v).map((s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`not a positive integer: ${s}`);
+    return n;
+  });
 
 const program = new Command('bench')
   .description('mcs-allocator benchmark: throughput, transport and Redis ceilings, occupancy, memory, scale-out, uniformity.')
   .addOption(new Option('--quick', 'a ~1 minute smoke run: 1 repetition, short windows, a 32,640-pair occupancy pool'))
-  .addOption(new Option('--sections <list>', `comma-separated sections to run: ${SECTIONS.join(', ')} (profile runs only with --cpu-prof or when named)`))
+  .addOption(
+    new Option(
+      '--sections <list>',
+      `comma-separated sections to run: ${SECTIONS.join(', ')} (profile runs only with --cpu-prof or when named)`,
+    ),
+  )
   .addOption(new Option('--skip <list>', 'comma-separated sections to leave out'))
   .addOption(new Option('--reps <n>', 'repetitions of each throughput figure (median and min–max are reported)'))
   .addOption(new Option('--duration <ms>', 'measured window of each throughput run'))
@@ -113,7 +134,9 @@ const results: Results = {
     sections: chosen,
     options: opts,
     notes: [
-      opts.aof ? 'Redis: appendonly yes, appendfsync always.' : 'Redis: persistence off (no RDB snapshots, no AOF); --aof runs with appendonly + fsync always.',
+      opts.aof
+        ? 'Redis: appendonly yes, appendfsync always.'
+        : 'Redis: persistence off (no RDB snapshots, no AOF); --aof runs with appendonly + fsync always.',
       'Service: node dist/src/cli.js serve --bench-noop at the default log level (info), stdout to /dev/null: one JSON log line per Allocate/Release is part of the measured cost, as in production.',
       `Everything (redis-server, service, load worker) shares this machine's ${cpus().length} cores; the load worker is a separate Node process.`,
     ],

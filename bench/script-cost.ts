@@ -61,7 +61,15 @@ const program = new Command('script-cost')
   .option('--callgrind', 'run redis-server under callgrind and count the instructions of each FCALL')
   .option('--json <path>', 'also write every round as JSON');
 program.parse(process.argv);
-const o = program.opts<{ against?: string; rounds: string; calls: string; concurrency: string; hosts: string; callgrind?: boolean; json?: string }>();
+const o = program.opts<{
+  against?: string;
+  rounds: string;
+  calls: string;
+  concurrency: string;
+  hosts: string;
+  callgrind?: boolean;
+  json?: string;
+}>();
 const rounds = Number(o.rounds);
 const calls = Number(o.calls);
 const concurrency = Number(o.concurrency);
@@ -136,7 +144,22 @@ class Callgrind {
     const dir = mkdtempSync(join(tmpdir(), 'mcs-callgrind-'));
     const child = spawn(
       'valgrind',
-      ['--tool=callgrind', '--toggle-collect=fcallCommand', `--callgrind-out-file=${dir}/cg.out`, 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      [
+        '--tool=callgrind',
+        '--toggle-collect=fcallCommand',
+        `--callgrind-out-file=${dir}/cg.out`,
+        'redis-server',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
       { stdio: 'ignore' },
     );
     process.on('exit', () => child.kill('SIGKILL'));
@@ -181,7 +204,12 @@ async function phase(admin: Redis, pid: number, n: number, run: () => Promise<vo
     if (k === 'fcall' || k === 'info') continue;
     commands[k] = { calls: v.calls / n, usec: v.usec / n };
   }
-  return { ...(instructions !== undefined ? { instructions } : {}), redisCpuUs: ((c1 - c0) * 1000) / n, fcallUs: fcall.usec / Math.max(1, fcall.calls), commands };
+  return {
+    ...(instructions !== undefined ? { instructions } : {}),
+    redisCpuUs: ((c1 - c0) * 1000) / n,
+    fcallUs: fcall.usec / Math.max(1, fcall.calls),
+    commands,
+  };
 }
 
 async function round(v: Variant, admin: Redis, pid: number): Promise<{ allocate: PhaseFigures; release: PhaseFigures }> {
@@ -256,7 +284,10 @@ async function main(): Promise<void> {
       const r = summary(rs, 'release');
       out[v.name] = { allocate: a, release: r, rounds: rs };
       console.log(`\n${v.name} (${v.dist}): ${rounds} rounds of ${calls} calls, ${concurrency} in flight`);
-      for (const [label, s] of [['Allocate', a], ['Release', r]] as const) {
+      for (const [label, s] of [
+        ['Allocate', a],
+        ['Release', r],
+      ] as const) {
         if (o.callgrind) console.log(`  ${label}: ${Math.round(s.instructions)} instructions inside FCALL per call`);
         console.log(
           `  ${label}: Redis CPU ${fmt(s.redisCpuUs)} µs/call (${fmt(s.redisCpuRange[0]!)}–${fmt(s.redisCpuRange[1]!)}), ` +

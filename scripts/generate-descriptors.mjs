@@ -35,7 +35,10 @@ function grpcProtos(dir) {
   const copies = [
     [join(dirname(health), 'proto', 'health', 'v1', 'health.proto'), 'grpc/health/v1/health.proto'],
     [join(dirname(reflection), 'build', 'proto', 'grpc', 'reflection', 'v1', 'reflection.proto'), 'grpc/reflection/v1/reflection.proto'],
-    [join(dirname(reflection), 'build', 'proto', 'grpc', 'reflection', 'v1alpha', 'reflection.proto'), 'grpc/reflection/v1alpha/reflection.proto'],
+    [
+      join(dirname(reflection), 'build', 'proto', 'grpc', 'reflection', 'v1alpha', 'reflection.proto'),
+      'grpc/reflection/v1alpha/reflection.proto',
+    ],
   ];
   for (const [from, name] of copies) cpSync(from, join(dir, name));
 }
@@ -93,11 +96,13 @@ function build() {
 }
 
 function render(files) {
-  const set = Buffer.concat(files.map(({ raw }) => {
-    const w = protobuf.Writer.create();
-    w.uint32((1 << 3) | 2).bytes(raw);
-    return Buffer.from(w.finish());
-  }));
+  const set = Buffer.concat(
+    files.map(({ raw }) => {
+      const w = protobuf.Writer.create();
+      w.uint32((1 << 3) | 2).bytes(raw);
+      return Buffer.from(w.finish());
+    }),
+  );
   const base64 = set.toString('base64');
   const lines = [];
   for (let i = 0; i < base64.length; i += 100) lines.push(`  '${base64.slice(i, i + 100)}',`);

@@ -21,12 +21,17 @@ const options = JSON.parse(readFileSync(join(root, 'src', 'proto-options.json'),
 
 /** proto-loader-gen-types flags for the loader options: booleans as --name, the rest as --name=value. */
 function flags() {
-  return Object.entries(options).flatMap(([name, value]) => (value === true ? [`--${name}`] : value === false ? [] : [`--${name}=${value}`]));
+  return Object.entries(options).flatMap(([name, value]) =>
+    value === true ? [`--${name}`] : value === false ? [] : [`--${name}=${value}`],
+  );
 }
 
 function generateTypes(outDir) {
   const bin = join(root, 'node_modules', '.bin', 'proto-loader-gen-types');
-  execFileSync(bin, [...PROTOS, ...flags(), '--includeComments', '--grpcLib=@grpc/grpc-js', `--outDir=${outDir}`, '-I', 'proto'], { cwd: root, stdio: 'inherit' });
+  execFileSync(bin, [...PROTOS, ...flags(), '--includeComments', '--grpcLib=@grpc/grpc-js', `--outDir=${outDir}`, '-I', 'proto'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }
 
 function files(dir) {
@@ -45,10 +50,14 @@ if (process.argv.includes('--check')) {
     const stale = [
       ...made.filter((f) => !have.includes(f)).map((f) => `missing ${f}`),
       ...have.filter((f) => !made.includes(f)).map((f) => `not generated any more: ${f}`),
-      ...made.filter((f) => have.includes(f) && readFileSync(join(tmp, f), 'utf8') !== readFileSync(join(OUT, f), 'utf8')).map((f) => `differs: ${f}`),
+      ...made
+        .filter((f) => have.includes(f) && readFileSync(join(tmp, f), 'utf8') !== readFileSync(join(OUT, f), 'utf8'))
+        .map((f) => `differs: ${f}`),
     ];
     if (stale.length > 0) {
-      console.error(`${relative(root, OUT)} is not what npm run generate makes now (run it and commit the result):\n  ${stale.join('\n  ')}`);
+      console.error(
+        `${relative(root, OUT)} is not what npm run generate makes now (run it and commit the result):\n  ${stale.join('\n  ')}`,
+      );
       process.exit(1);
     }
   } finally {

@@ -37,7 +37,10 @@ Examples:
       throw err;
     }
     const options = { level: config.logLevel, base: { service: 'mcs-allocator', pool: config.pool } };
-    const log = config.logFormat === 'pretty' ? pino(options, pretty({ colorize: process.stdout.isTTY, sync: true })) : pino(options, jsonLogDestination());
+    const log =
+      config.logFormat === 'pretty'
+        ? pino(options, pretty({ colorize: process.stdout.isTTY, sync: true }))
+        : pino(options, jsonLogDestination());
     let server: RunningServer | undefined;
     let signals = 0;
     const shutdown = (signal: NodeJS.Signals) => {
@@ -107,6 +110,6 @@ try {
     // Commander already printed the help or the usage error.
     process.exit(exitCode === 0 ? EXIT.ok : EXIT.usage);
   }
-  process.stderr.write(`mcs-allocator: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`mcs-allocator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(EXIT.failed);
 }

@@ -23,7 +23,13 @@ export interface AttackCounts {
 }
 
 export interface NoisyNeighbourResult {
-  readonly victim: { readonly calls: number; readonly errors: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number };
+  readonly victim: {
+    readonly calls: number;
+    readonly errors: number;
+    readonly p50Ms: number;
+    readonly p99Ms: number;
+    readonly maxMs: number;
+  };
   /** Calls each kind of attack made, all attackers together. */
   readonly attacks: Record<string, AttackCounts>;
 }
@@ -103,9 +109,18 @@ export async function runNoisyNeighbour(address: string, { attackers = 4, durati
         w.once('error', reject);
       }),
   );
-  const def = protoLoader.loadSync('mcs/v1/allocator.proto', { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [protoDir] });
+  const def = protoLoader.loadSync('mcs/v1/allocator.proto', {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+    includeDirs: [protoDir],
+  });
   const api = (grpc.loadPackageDefinition(def) as unknown as { mcs: { v1: { LabelAllocator: grpc.ServiceClientConstructor } } }).mcs.v1;
-  const client = new api.LabelAllocator(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }) as unknown as Record<
+  const client = new api.LabelAllocator(address, grpc.credentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+  }) as unknown as Record<
     string,
     (req: unknown, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: { lease: { lease_id: string } }) => void) => void
   >;
@@ -141,7 +156,13 @@ export async function runNoisyNeighbour(address: string, { attackers = 4, durati
   }
   const sorted = [...latencies].sort((a, b) => a - b);
   return {
-    victim: { calls: latencies.length, errors, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? NaN },
+    victim: {
+      calls: latencies.length,
+      errors,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      maxMs: sorted[sorted.length - 1] ?? NaN,
+    },
     attacks,
   };
 }

@@ -65,11 +65,18 @@ export function openChannel(address: string, which: 'allocator' | 'bench' | 'hea
     which === 'allocator' || which === 'both'
       ? (new grpcObject.mcs.v1.LabelAllocator(address, creds, CHANNEL_OPTIONS) as unknown as grpc.Client & Record<string, unknown>)
       : undefined;
-  const bench = which === 'bench' || which === 'both' ? (new (benchClientCtor())(address, creds, CHANNEL_OPTIONS) as grpc.Client & Record<string, unknown>) : undefined;
-  const healthClient = which === 'health' ? (new (healthClientCtor())(address, creds, CHANNEL_OPTIONS) as grpc.Client & Record<string, unknown>) : undefined;
+  const bench =
+    which === 'bench' || which === 'both'
+      ? (new (benchClientCtor())(address, creds, CHANNEL_OPTIONS) as grpc.Client & Record<string, unknown>)
+      : undefined;
+  const healthClient =
+    which === 'health' ? (new (healthClientCtor())(address, creds, CHANNEL_OPTIONS) as grpc.Client & Record<string, unknown>) : undefined;
   const main = (allocator ?? bench ?? healthClient)!;
   const fn = <Req, Res>(client: (grpc.Client & Record<string, unknown>) | undefined, name: string) => {
-    if (!client) return () => { throw new Error(`${name} is not on this channel`); };
+    if (!client)
+      return () => {
+        throw new Error(`${name} is not on this channel`);
+      };
     const method = (client[name] as UnaryFn<Req, Res>).bind(client);
     return (req: Req, deadlineMs: number, cb: Callback<Res>) => {
       method(req, { deadline: Date.now() + deadlineMs }, cb);

@@ -55,7 +55,10 @@ export function summariseProfile(file: string, top = 25): ProfileSummary {
   const fns = new Map<string, { fn: string; where: string; us: number }>();
   const inclusive = new Map<string, number>();
   const named: [string, RegExp][] = [
-    ['pino (logging)', /node_modules\/(pino|sonic-boom|thread-stream|fast-redact|quick-format-unescaped|safe-stable-stringify|on-exit-leak-free|pino-std-serializers)\//],
+    [
+      'pino (logging)',
+      /node_modules\/(pino|sonic-boom|thread-stream|fast-redact|quick-format-unescaped|safe-stable-stringify|on-exit-leak-free|pino-std-serializers)\//,
+    ],
     ['ioredis (Redis client)', /node_modules\/(ioredis|redis-parser|@ioredis|cluster-key-slot|denque|standard-as-callback)\//],
     ['@grpc/grpc-js', /node_modules\/@grpc\/grpc-js\//],
     ['protobufjs', /node_modules\/(protobufjs|@protobufjs)\//],
@@ -88,8 +91,14 @@ export function summariseProfile(file: string, top = 25): ProfileSummary {
   return {
     file,
     totalMs: Math.round(total / 1000),
-    byArea: [...areas].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([a, us]) => ({ area: a, pct: pct(us, total) })),
-    topFunctions: [...fns.values()].sort((a, b) => b.us - a.us).slice(0, top).map((f) => ({ fn: f.fn, where: f.where, pct: pct(f.us, busy) })),
+    byArea: [...areas]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 20)
+      .map(([a, us]) => ({ area: a, pct: pct(us, total) })),
+    topFunctions: [...fns.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top)
+      .map((f) => ({ fn: f.fn, where: f.where, pct: pct(f.us, busy) })),
     inclusive: [...inclusive].sort((a, b) => b[1] - a[1]).map(([what, us]) => ({ what, pct: pct(us, busy) })),
   };
 }

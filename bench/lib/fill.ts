@@ -80,14 +80,18 @@ export async function fillStore(store: LeaseStore, count: number, o: FillOptions
         if (o.log && Date.now() - lastLog > 2000) {
           lastLog = Date.now();
           const rate = done / ((lastLog - t0) / 1000);
-          o.log(`${o.label ?? 'fill'}: ${done.toLocaleString('en-US')} / ${count.toLocaleString('en-US')} leases (${Math.round(rate).toLocaleString('en-US')}/s)`);
+          o.log(
+            `${o.label ?? 'fill'}: ${done.toLocaleString('en-US')} / ${count.toLocaleString('en-US')} leases (${Math.round(rate).toLocaleString('en-US')}/s)`,
+          );
         }
       }
     }),
   );
   if (o.log && count > 0) {
     const s = (Date.now() - t0) / 1000;
-    o.log(`${o.label ?? 'fill'}: ${count.toLocaleString('en-US')} leases in ${s.toFixed(1)} s (${Math.round(count / s).toLocaleString('en-US')}/s)`);
+    o.log(
+      `${o.label ?? 'fill'}: ${count.toLocaleString('en-US')} leases in ${s.toFixed(1)} s (${Math.round(count / s).toLocaleString('en-US')}/s)`,
+    );
   }
   return { levels, ids: leaseIds };
 }

@@ -180,7 +180,10 @@ export interface Noise {
 }
 
 export function noiseOf(phases: readonly MeasuredPhase[]): Noise {
-  const f = phases.map((p) => p.sample.foreignCpuPct).filter(Number.isFinite).sort((a, b) => a - b);
+  const f = phases
+    .map((p) => p.sample.foreignCpuPct)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   return {
     windows: phases.length,
     medianForeignPct: f.length ? f[f.length >> 1]! : Number.NaN,

@@ -42,16 +42,48 @@ function median(xs: readonly number[]): number {
 }
 
 function hookFiles(server: string, socket: string, direct: boolean): Record<string, unknown> {
-  const env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `MCS_SERVER=${server}`, `MCS_AGENT_SOCKET=${socket}`, 'MCS_SELINUX=enabled'];
+  const env = [
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    `MCS_SERVER=${server}`,
+    `MCS_AGENT_SOCKET=${socket}`,
+    'MCS_SELINUX=enabled',
+  ];
   const via = direct ? ['--no-agent'] : [];
   return {
-    'mcs-allocator-precreate.json': { version: '1.0.0', hook: { path: MCSCTL_HOOK, args: ['mcsctl-hook', 'oci', 'precreate', '--refusal', 'exec', ...via], env, timeout: 30 }, when: { always: true }, stages: ['precreate'] },
-    'mcs-allocator-poststop.json': { version: '1.0.0', hook: { path: MCSCTL_HOOK, args: ['mcsctl-hook', 'oci', 'poststop', ...via], env, timeout: 30 }, when: { always: true }, stages: ['poststop'] },
+    'mcs-allocator-precreate.json': {
+      version: '1.0.0',
+      hook: { path: MCSCTL_HOOK, args: ['mcsctl-hook', 'oci', 'precreate', '--refusal', 'exec', ...via], env, timeout: 30 },
+      when: { always: true },
+      stages: ['precreate'],
+    },
+    'mcs-allocator-poststop.json': {
+      version: '1.0.0',
+      hook: { path: MCSCTL_HOOK, args: ['mcsctl-hook', 'oci', 'poststop', ...via], env, timeout: 30 },
+      when: { always: true },
+      stages: ['poststop'],
+    },
   };
 }
 
 async function startAgent(podman: PodmanHarness, server: string, socket: string): Promise<ChildProcess> {
-  const args = [CLI, 'agent', '--server', server, '--runtime', 'podman', '--runtime-socket', podman.socketPath, '--state-dir', join(podman.dir, 'agent-state'), '--socket', socket, '--selinux', 'enabled', '--log-level', 'warn'];
+  const args = [
+    CLI,
+    'agent',
+    '--server',
+    server,
+    '--runtime',
+    'podman',
+    '--runtime-socket',
+    podman.socketPath,
+    '--state-dir',
+    join(podman.dir, 'agent-state'),
+    '--socket',
+    socket,
+    '--selinux',
+    'enabled',
+    '--log-level',
+    'warn',
+  ];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -126,14 +158,23 @@ export async function hooksSection(ctx: Ctx): Promise<HooksResult> {
 }
 
 /** The section's table and its target, for the report. */
-export function hooksReport(r: HooksResult): { title: string; body: string; target: { id: string; what: string; target: string; measured: string; pass: boolean } } {
+export function hooksReport(r: HooksResult): {
+  title: string;
+  body: string;
+  target: { id: string; what: string; target: string; measured: string; pass: boolean };
+} {
   const none = r.cases.find((c) => c.name === 'no hooks')!.medianMs;
   return {
     title: `Hook overhead: podman run --rm IMAGE true, median of ${r.reps} (${r.podman}, runs interleaved)`,
     body: [
       table(
         ['case', 'median ms', 'over no hooks ms', 'runs ms'],
-        r.cases.map((c) => [c.name, num(c.medianMs, 0), c.name === 'no hooks' ? '-' : num(c.medianMs - none, 0), c.runsMs.map((x) => num(x, 0)).join(', ')]),
+        r.cases.map((c) => [
+          c.name,
+          num(c.medianMs, 0),
+          c.name === 'no hooks' ? '-' : num(c.medianMs - none, 0),
+          c.runsMs.map((x) => num(x, 0)).join(', '),
+        ]),
       ),
       `agent: ${num(r.agentCpuMsPerStart, 1)} ms CPU per container start and stop, ${num(r.agentRssKb / 1024, 1)} MiB RSS`,
     ].join('\n'),

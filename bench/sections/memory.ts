@@ -181,7 +181,12 @@ export async function memorySection(ctx: Ctx): Promise<MemoryResult> {
 
     const perLease: LeaseMemory[] = [];
     const streams: StreamCost[] = [];
-    const measure = async (variant: string, pool: string, fill: { requestIds?: boolean; ttlSeconds?: number; stableKeys?: boolean }, release = false) => {
+    const measure = async (
+      variant: string,
+      pool: string,
+      fill: { requestIds?: boolean; ttlSeconds?: number; stableKeys?: boolean },
+      release = false,
+    ) => {
       const h = pool === 'mem-plain' ? plain : await harnessStore(redis.url, { pool, categories });
       if (h !== plain) {
         conns.push(h.redis);
@@ -189,7 +194,8 @@ export async function memorySection(ctx: Ctx): Promise<MemoryResult> {
         await h.store.release({ leaseId: x.lease.id });
       }
       const prefix = h.store.keys.prefix;
-      const streamBytes = async () => (await poolUsage(admin, prefix)).keys.filter((u) => u.type === 'stream').reduce((a, u) => a + u.bytes, 0);
+      const streamBytes = async () =>
+        (await poolUsage(admin, prefix)).keys.filter((u) => u.type === 'stream').reduce((a, u) => a + u.bytes, 0);
       const base = await usedMemory(admin);
       const streams0 = await streamBytes();
       const filled = await fillStore(h.store, n, { ...fill, hosts: opts.hosts, log: ctx.log, label: `memory (${variant})` });
@@ -200,7 +206,14 @@ export async function memorySection(ctx: Ctx): Promise<MemoryResult> {
       for (const u of usage.keys.filter((x) => x.type === 'stream')) {
         const entries = u.length ?? 0;
         const per = entries > 0 ? u.bytes / entries : 0;
-        streams.push({ key: u.key, entries, bytes: u.bytes, bytesPerEntry: Math.round(per), cap: eventmax, bytesAtCap: Math.round(per * eventmax) });
+        streams.push({
+          key: u.key,
+          entries,
+          bytes: u.bytes,
+          bytesPerEntry: Math.round(per),
+          cap: eventmax,
+          bytesAtCap: Math.round(per * eventmax),
+        });
       }
       const skip = new Set(['meta', 'slots', 'pos', 'labels', 'reserved']);
       perLease.push({
@@ -212,7 +225,13 @@ export async function memorySection(ctx: Ctx): Promise<MemoryResult> {
         byStructure: usage.groups
           .filter((g) => !skip.has(g.group) && g.type !== 'stream')
           .sort((a, b) => b.bytes - a.bytes)
-          .map((g) => ({ group: g.group, bytesPerLease: Math.round((g.bytes / n) * 10) / 10, keys: g.keys, encodings: g.encodings, type: g.type })),
+          .map((g) => ({
+            group: g.group,
+            bytesPerLease: Math.round((g.bytes / n) * 10) / 10,
+            keys: g.keys,
+            encodings: g.encodings,
+            type: g.type,
+          })),
       });
       // A stream filled by the other variant's pool would be counted twice: one is enough.
       if (streams.length > 1) streams.splice(1);
@@ -239,7 +258,7 @@ export async function memorySection(ctx: Ctx): Promise<MemoryResult> {
         `${n.toLocaleString('en-US')} leases over ${opts.hosts} hosts (node-NNN.cluster.example.com), 64-hex workload ids, the default container profile.`,
         'bytes per lease = (used_memory difference - growth of event streams) / leases; the breakdown is MEMORY USAGE ... SAMPLES 0 of every key of the pool, grouped.',
         'stable key, released: the leases were created with stable keys and released, so each pair is held for its key (its record, its digest index entry, two sorted-set entries); the figure is per held pair.',
-      'fixed = used_memory difference after creating the pool and allocating and releasing one lease (which writes both permutation arrays out to their full length); an event stream is counted at its cap (meta.eventmax entries), which it reaches after that many changes whatever the number of active leases.',
+        'fixed = used_memory difference after creating the pool and allocating and releasing one lease (which writes both permutation arrays out to their full length); an event stream is counted at its cap (meta.eventmax entries), which it reaches after that many changes whatever the number of active leases.',
       ],
     };
   } finally {

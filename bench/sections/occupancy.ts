@@ -40,7 +40,13 @@ export interface OccupancyResult {
   readonly total: number;
   readonly reserved: number;
   readonly fill: { readonly leases: number; readonly seconds: number; readonly perSecond: number };
-  readonly caps: { readonly naiveMaxProbes: number; readonly naiveMaxSamples: number; readonly naiveMaxMs: number; readonly samplesPerRep: number; readonly reps: number };
+  readonly caps: {
+    readonly naiveMaxProbes: number;
+    readonly naiveMaxSamples: number;
+    readonly naiveMaxMs: number;
+    readonly samplesPerRep: number;
+    readonly reps: number;
+  };
   readonly levels: OccupancyLevel[];
   readonly noise: Noise;
 }
@@ -62,7 +68,10 @@ export async function occupancySection(ctx: Ctx): Promise<OccupancyResult> {
     // Warm the service up first (JIT, connections), so that the 0% level,
     // measured first, is not handicapped by a cold process.
     ctx.log('occupancy: warming the service up (unmeasured)');
-    await runMeasured(baseJob(ctx, { mode: 'cycle', concurrency: 16, targets: [svc.address], warmupMs: 0, durationMs: opts.quick ? 700 : 1500 }), { pids: {} });
+    await runMeasured(
+      baseJob(ctx, { mode: 'cycle', concurrency: 16, targets: [svc.address], warmupMs: 0, durationMs: opts.quick ? 700 : 1500 }),
+      { pids: {} },
+    );
     let leased = 0;
     let fillMs = 0;
     const levels: OccupancyLevel[] = [];
@@ -79,7 +88,8 @@ export async function occupancySection(ctx: Ctx): Promise<OccupancyResult> {
       }
       const stats = await store.stats();
       const naiveSize = await admin.scard(naiveKey);
-      if (naiveSize !== stats.leased + stats.reserved) throw new Error(`naive set holds ${naiveSize} levels, the pool ${stats.leased + stats.reserved}`);
+      if (naiveSize !== stats.leased + stats.reserved)
+        throw new Error(`naive set holds ${naiveSize} levels, the pool ${stats.leased + stats.reserved}`);
       const occupancy = (stats.leased + stats.reserved) / stats.total;
       const pct = `${(occupancy * 100).toFixed(2)}%`;
 
@@ -88,7 +98,14 @@ export async function occupancySection(ctx: Ctx): Promise<OccupancyResult> {
       await admin.call('LATENCY', 'RESET');
       const svcRuns: MeasuredPhase[] = [];
       for (let r = 0; r < reps; r++) {
-        const job = baseJob(ctx, { mode: 'cycle', concurrency: 1, targets: [svc.address], warmupOps: 200, durationMs: 120_000, maxOps: opts.occupancySamples });
+        const job = baseJob(ctx, {
+          mode: 'cycle',
+          concurrency: 1,
+          targets: [svc.address],
+          warmupOps: 200,
+          durationMs: 120_000,
+          maxOps: opts.occupancySamples,
+        });
         svcRuns.push((await runMeasured(job, { pids: { service: svc.pid, redis: redis.pid } })).phases[0]!);
       }
       const slowlog = Number(await admin.slowlog('LEN'));
@@ -128,8 +145,15 @@ export async function occupancySection(ctx: Ctx): Promise<OccupancyResult> {
         occupancy,
         leased: stats.leased,
         free: stats.free,
-        service: { ...latencySpread(cleanOrAll(svcRuns).map((p) => p.allocateUs)), samples: cleanOrAll(svcRuns).reduce((a, p) => a + p.ok, 0), errors },
-        store: { ...latencySpread(cleanOrAll(storeRuns).map((p) => p.allocateUs)), samples: cleanOrAll(storeRuns).reduce((a, p) => a + p.ok, 0) },
+        service: {
+          ...latencySpread(cleanOrAll(svcRuns).map((p) => p.allocateUs)),
+          samples: cleanOrAll(svcRuns).reduce((a, p) => a + p.ok, 0),
+          errors,
+        },
+        store: {
+          ...latencySpread(cleanOrAll(storeRuns).map((p) => p.allocateUs)),
+          samples: cleanOrAll(storeRuns).reduce((a, p) => a + p.ok, 0),
+        },
         naive: {
           latencyUs: naive.allocateUs!,
           samples: naive.ok,

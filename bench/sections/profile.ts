@@ -32,7 +32,11 @@ export async function profileSection(ctx: Ctx): Promise<{ dir: string; runs: Pro
       try {
         const job = baseJob(ctx, { mode, concurrency: 16, targets: [svc.address], durationMs: Math.max(opts.durationMs, 3000) });
         const r = await runMeasured(job, { pids: { service: svc.pid } });
-        phases = r.phases.map((p) => ({ phase: p.phase, opsPerSec: p.opsPerSec, serviceCpuUsPerCall: Math.round(cpuUsPerOp(p, 'service') * 10) / 10 }));
+        phases = r.phases.map((p) => ({
+          phase: p.phase,
+          opsPerSec: p.opsPerSec,
+          serviceCpuUsPerCall: Math.round(cpuUsPerOp(p, 'service') * 10) / 10,
+        }));
       } finally {
         await svc.stop();
       }

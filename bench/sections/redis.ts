@@ -78,7 +78,8 @@ export async function redisSection(ctx: Ctx): Promise<RedisResult> {
         runs.push({ rep, concurrency: c, phases });
       }
     }
-    const pick = (c: number, phase: string) => cleanOrAll(runs.filter((r) => r.concurrency === c).flatMap((r) => r.phases.filter((p) => p.phase === phase)));
+    const pick = (c: number, phase: string) =>
+      cleanOrAll(runs.filter((r) => r.concurrency === c).flatMap((r) => r.phases.filter((p) => p.phase === phase)));
     ctx.log('redis: counting round trips per Allocate and Release with MONITOR');
     const roundTrips = await countRoundTrips(redis, svc, opts.roundTripCalls);
     return {
@@ -127,7 +128,8 @@ async function countRoundTrips(redis: BenchRedis, svc: ServiceProcess, n: number
   try {
     await channel.waitReady(5000);
     const allocate = async (i: number) =>
-      (await channel.allocator.Allocate({ host: hosts[i % hosts.length]!, workload_id: ids.next() }, { deadlineMs: 10_000 })).lease.lease_id;
+      (await channel.allocator.Allocate({ host: hosts[i % hosts.length]!, workload_id: ids.next() }, { deadlineMs: 10_000 })).lease
+        .lease_id;
     const release = async (id: string) => {
       await channel.allocator.Release({ lease_id: id }, { deadlineMs: 10_000 });
     };

@@ -91,7 +91,9 @@ export async function throughputSection(ctx: Ctx): Promise<ThroughputResult> {
     // is measured: a cold process would handicap whichever mode runs first.
     ctx.log('throughput: warming the service up (unmeasured)');
     for (const mode of ['noop', 'health', 'cycle', 'allocate-release'] as const) {
-      await runMeasured(baseJob(ctx, { mode, concurrency: 16, targets: [svc.address], warmupMs: 0, durationMs: opts.quick ? 700 : 1500 }), { pids: {} });
+      await runMeasured(baseJob(ctx, { mode, concurrency: 16, targets: [svc.address], warmupMs: 0, durationMs: opts.quick ? 700 : 1500 }), {
+        pids: {},
+      });
     }
     const responseBytes = await responseSizes(svc.address);
     ctx.log(`throughput: response sizes: Allocate ${responseBytes.allocate} B, no-op ${responseBytes.noop} B`);
@@ -111,7 +113,8 @@ export async function throughputSection(ctx: Ctx): Promise<ThroughputResult> {
       }
     }
     const byConcurrency = opts.concurrencies.map((c): ConcurrencyResult => {
-      const of = (phase: string) => cleanOrAll(runs.filter((r) => r.concurrency === c).flatMap((r) => r.phases.filter((p) => p.phase === phase)));
+      const of = (phase: string) =>
+        cleanOrAll(runs.filter((r) => r.concurrency === c).flatMap((r) => r.phases.filter((p) => p.phase === phase)));
       const noop = of('noop');
       const health = of('health');
       const alloc = of('allocate');
@@ -120,7 +123,11 @@ export async function throughputSection(ctx: Ctx): Promise<ThroughputResult> {
       const errors: Record<string, number> = {};
       for (const p of [...noop, ...health, ...alloc, ...rel, ...cyc]) addErrors(errors, p.errors);
       const perRep = (phase: string) =>
-        Array.from({ length: opts.reps }, (_, i) => runs.find((r) => r.rep === i + 1 && r.concurrency === c && r.phases.some((p) => p.phase === phase))?.phases.find((p) => p.phase === phase));
+        Array.from({ length: opts.reps }, (_, i) =>
+          runs
+            .find((r) => r.rep === i + 1 && r.concurrency === c && r.phases.some((p) => p.phase === phase))
+            ?.phases.find((p) => p.phase === phase),
+        );
       // Per repetition; a repetition whose window or no-op window was noisy is left out (unless all are).
       const ratios = (phase: string, onlyClean: boolean, against = 'noop', of: (p: MeasuredPhase) => number = (p) => p.opsPerSec) =>
         perRep(phase).map((p, i) => {
@@ -183,7 +190,9 @@ async function responseSizes(address: string): Promise<{ allocate: number; noop:
     await ch.waitReady(5000);
     const req = { host: 'node-001.cluster.example.com', workload_id: 'f'.repeat(64) };
     const real = (await ch.allocator.Allocate(req, { deadlineMs: 5000 })) as unknown as Record<string, unknown>;
-    const noop = (await new Promise((resolve, reject) => ch.noop(req, 5000, (err, v) => (err ? reject(err) : resolve(v as unknown as Record<string, unknown>))))) as Record<string, unknown>;
+    const noop = (await new Promise((resolve, reject) =>
+      ch.noop(req, 5000, (err, v) => (err ? reject(err) : resolve(v as unknown as Record<string, unknown>))),
+    )) as Record<string, unknown>;
     const leaseId = (real['lease'] as { lease_id: string }).lease_id;
     await ch.allocator.Release({ lease_id: leaseId }, { deadlineMs: 5000 });
     const allocDef = loadAllocatorProto().grpcObject.mcs.v1.LabelAllocator.service['Allocate']!;

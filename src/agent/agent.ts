@@ -34,7 +34,9 @@ export interface AgentStatus {
   readonly selinux: { readonly enabled: boolean; readonly because: string };
   readonly workloads: KnownWorkload[];
   readonly spooled: number;
-  readonly lastReconcile: { readonly at: string; readonly reported: number; readonly released: number; readonly restored: number; readonly conflicts: number } | undefined;
+  readonly lastReconcile:
+    | { readonly at: string; readonly reported: number; readonly released: number; readonly restored: number; readonly conflicts: number }
+    | undefined;
   readonly poolEpoch: string | undefined;
 }
 
@@ -100,8 +102,22 @@ export class Agent {
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'the runtime does not answer yet; retrying in the background');
     }
-    this.log.info({ runtime: this.runtimeInfo, host: this.config.host, server: this.config.server, spooled: this.spool.size, records: this.records.all().size }, 'agent started');
-    this.log.info({ selinux: this.config.selinux.enabled, because: this.config.selinux.because }, this.config.selinux.enabled ? 'SELinux enabled: hooks lease labels' : 'SELinux disabled: hooks pass configs through and take no lease');
+    this.log.info(
+      {
+        runtime: this.runtimeInfo,
+        host: this.config.host,
+        server: this.config.server,
+        spooled: this.spool.size,
+        records: this.records.all().size,
+      },
+      'agent started',
+    );
+    this.log.info(
+      { selinux: this.config.selinux.enabled, because: this.config.selinux.because },
+      this.config.selinux.enabled
+        ? 'SELinux enabled: hooks lease labels'
+        : 'SELinux disabled: hooks pass configs through and take no lease',
+    );
     this.loops.push(this.watchLoop(), this.heartbeatLoop(), this.reconcileLoop());
     this.releases.drain();
   }
@@ -186,7 +202,7 @@ export class Agent {
       } catch (err) {
         if (this.stopped) return;
         failures += 1;
-        this.log.warn({ err: (err as Error).message }, 'cannot follow the runtime\'s events; retrying');
+        this.log.warn({ err: (err as Error).message }, "cannot follow the runtime's events; retrying");
       }
       await this.sleep(retryDelayMs(failures + 1));
     }
@@ -210,7 +226,12 @@ export class Agent {
         const decision = decideEvent({ type: ev.type, time: ev.time.getTime(), current, record: this.records.get(workloadId) });
         this.log.debug({ event: ev.raw, source: ev.source, containerId: ev.id, workloadId, decision }, 'runtime event');
         if (decision.action !== 'release') return;
-        this.releases.enqueue({ workloadId, containerId: ev.id, cause: ev.type === 'died' ? 'died' : 'removed', ...(decision.leaseId ? { leaseId: decision.leaseId } : {}) });
+        this.releases.enqueue({
+          workloadId,
+          containerId: ev.id,
+          cause: ev.type === 'died' ? 'died' : 'removed',
+          ...(decision.leaseId ? { leaseId: decision.leaseId } : {}),
+        });
       });
     } catch (err) {
       // The next reconcile settles it.
@@ -234,14 +255,16 @@ export class Agent {
         const expiresAt = timestampMs(res.expires_at);
         if (expiresAt !== undefined) wait = Math.max(500, Math.floor((expiresAt - Date.now()) / 3));
         const epoch = res.pool_epoch || undefined;
-        if (epoch !== undefined && this.poolEpoch !== undefined && epoch !== this.poolEpoch) this.requestReconcile('the pool epoch changed');
+        if (epoch !== undefined && this.poolEpoch !== undefined && epoch !== this.poolEpoch)
+          this.requestReconcile('the pool epoch changed');
         if (epoch !== undefined && epoch !== this.poolEpoch) {
           this.poolEpoch = epoch;
           writePoolEpoch(this.config.stateDir, epoch, this.log);
         }
         // Pod members share a lease: compare leases with leases, not with members.
         const known = new Set(this.leased.values()).size;
-        if (Number(res.leases) < known) this.requestReconcile(`the service holds ${res.leases} leases of this host, ${known} are known to run`);
+        if (Number(res.leases) < known)
+          this.requestReconcile(`the service holds ${res.leases} leases of this host, ${known} are known to run`);
       } catch (err) {
         const ce = classify(err, this.client.address);
         if (ce.reason === 'HOST_EXPIRED') this.requestReconcile('the service says HOST_EXPIRED');
@@ -302,7 +325,7 @@ export class Agent {
     try {
       workloads = await this.listAfter(started);
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'cannot list the runtime\'s workloads; reconcile skipped');
+      this.log.warn({ err: (err as Error).message }, "cannot list the runtime's workloads; reconcile skipped");
       return false;
     }
     // Pods the Kubernetes webhook leased for: renewed, not reconciled here.
@@ -312,21 +335,51 @@ export class Agent {
       return await this.gate.exclusive(async () => {
         const mark = this.spool.mark;
         const leases = (await this.hostLeases()).map(heldLease);
-        const plan = planReconcile({ workloads: cluster.local, records: this.records.all(), leases, now: Date.now(), graceMs: this.config.newLeaseGraceMs });
-        const res = await this.client.Reconcile({ host: this.config.host, workloads: plan.report }, { deadlineMs: Math.max(this.config.timeoutMs, 30_000) });
+        const plan = planReconcile({
+          workloads: cluster.local,
+          records: this.records.all(),
+          leases,
+          now: Date.now(),
+          graceMs: this.config.newLeaseGraceMs,
+        });
+        const res = await this.client.Reconcile(
+          { host: this.config.host, workloads: plan.report },
+          { deadlineMs: Math.max(this.config.timeoutMs, 30_000) },
+        );
         this.spool.removeBefore(mark);
         this.leased.clear();
-        for (const l of [...res.kept, ...res.restored]) for (const m of l.members.length ? l.members : [l.workload_id]) this.leased.set(m, l.lease_id);
+        for (const l of [...res.kept, ...res.restored])
+          for (const m of l.members.length ? l.members : [l.workload_id]) this.leased.set(m, l.lease_id);
         this.pruneRecords(workloads, started);
-        this.lastReconcile = { at: new Date().toISOString(), reported: plan.report.length, released: res.released.length, restored: res.restored.length, conflicts: res.conflicts.length };
+        this.lastReconcile = {
+          at: new Date().toISOString(),
+          reported: plan.report.length,
+          released: res.released.length,
+          restored: res.restored.length,
+          conflicts: res.conflicts.length,
+        };
         const summary = { why, ms: Date.now() - started, ...this.lastReconcile };
         if (res.restored.length || res.released.length || res.conflicts.length) {
-          this.log.info({ ...summary, restoredIds: res.restored.map((l) => l.workload_id), releasedIds: res.released.map((l) => l.workload_id) }, 'reconciled: the service changed');
+          this.log.info(
+            { ...summary, restoredIds: res.restored.map((l) => l.workload_id), releasedIds: res.released.map((l) => l.workload_id) },
+            'reconciled: the service changed',
+          );
         } else this.log.debug(summary, 'reconciled: nothing to change');
         for (const c of res.conflicts) {
-          this.log.warn({ workloadId: c.workload_id, level: c.level, reason: c.reason, holder: c.holder_lease_id, holderHost: c.holder_host, holderWorkload: c.holder_workload_id }, `runs with a level the service cannot grant it: ${c.message}`);
+          this.log.warn(
+            {
+              workloadId: c.workload_id,
+              level: c.level,
+              reason: c.reason,
+              holder: c.holder_lease_id,
+              holderHost: c.holder_host,
+              holderWorkload: c.holder_workload_id,
+            },
+            `runs with a level the service cannot grant it: ${c.message}`,
+          );
         }
-        for (const w of plan.unlabelled) this.log.debug({ workloadId: w.workloadId, containerId: w.containerId }, 'runs with no level the agent knows');
+        for (const w of plan.unlabelled)
+          this.log.debug({ workloadId: w.workloadId, containerId: w.containerId }, 'runs with no level the agent knows');
         return true;
       });
     } catch (err) {
@@ -344,7 +397,8 @@ export class Agent {
   private pruneRecords(workloads: readonly RuntimeWorkload[], listedAt: number): void {
     const live = new Set(workloads.filter(isLive).map(workloadIdOf));
     const before = listedAt - this.config.newLeaseGraceMs;
-    for (const r of [...this.records.all().values()]) if (!live.has(r.workloadId) && r.grantedAt < before) this.records.delete(r.workloadId);
+    for (const r of [...this.records.all().values()])
+      if (!live.has(r.workloadId) && r.grantedAt < before) this.records.delete(r.workloadId);
   }
 
   /**
@@ -395,25 +449,35 @@ export class Agent {
       let leaseId: string;
       if (l.shares.length > 0) {
         const [first, ...rest] = l.shares;
-        leaseId = (await this.client.Allocate({ host, workload_id: first!, ttl_seconds: ttl, options: level, stable_key: first! })).lease!.lease_id;
+        leaseId = (await this.client.Allocate({ host, workload_id: first!, ttl_seconds: ttl, options: level, stable_key: first! })).lease!
+          .lease_id;
         for (const a of rest) {
           await this.client.Allocate({ host, workload_id: a, ttl_seconds: ttl, share_with: leaseId }).catch(() => undefined);
         }
-        await this.client.Allocate({ host, workload_id: l.workloadId, ttl_seconds: ttl, share_with: leaseId, options: { ...level, level: l.level } });
+        await this.client.Allocate({
+          host,
+          workload_id: l.workloadId,
+          ttl_seconds: ttl,
+          share_with: leaseId,
+          options: { ...level, level: l.level },
+        });
       } else {
         leaseId = (await this.client.Allocate({ host, workload_id: l.workloadId, ttl_seconds: ttl, options: level })).lease!.lease_id;
       }
-      this.log.warn({ ...fields, restoredLeaseId: leaseId }, 'a pod\'s webhook lease had ended while it runs here: leased its level again');
+      this.log.warn({ ...fields, restoredLeaseId: leaseId }, "a pod's webhook lease had ended while it runs here: leased its level again");
       return leaseId;
     } catch (err) {
       const ce = classify(err, this.client.address);
       if (ce.reason === 'POOL_RECOVERING' || ce.unreachable || ce.reason === 'REDIS_UNAVAILABLE') {
         // The pool waits for hosts to report what they run: try again soon, not at the next interval.
-        this.log.info({ ...fields, err: ce.describe() }, 'a pod\'s webhook lease had ended; leasing its level again shortly');
+        this.log.info({ ...fields, err: ce.describe() }, "a pod's webhook lease had ended; leasing its level again shortly");
         setTimeout(() => this.requestReconcile('a pod lease waits to be leased again'), 3_000).unref();
         return undefined;
       }
-      this.log.error({ ...fields, err: ce.describe() }, 'a pod runs here with a level whose webhook lease has ended, and it cannot be leased again');
+      this.log.error(
+        { ...fields, err: ce.describe() },
+        'a pod runs here with a level whose webhook lease has ended, and it cannot be leased again',
+      );
       return undefined;
     }
   }

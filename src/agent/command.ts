@@ -10,7 +10,9 @@ import { AGENT_DEFAULTS, AGENT_FLAGS, AgentConfigError, buildAgentConfig, type A
 
 export function registerAgentCommand(program: Command): void {
   addFlags(
-    program.command('agent').description('Run the host agent: heartbeats, reconciles leases with what the container runtime runs, serves the OCI hooks.'),
+    program
+      .command('agent')
+      .description('Run the host agent: heartbeats, reconciles leases with what the container runtime runs, serves the OCI hooks.'),
     AGENT_FLAGS,
   )
     .addHelpText(
@@ -38,12 +40,18 @@ Examples:
 
 function agentLogger(config: AgentConfig): Logger {
   const options = { level: config.logLevel, base: { service: 'mcs-allocator-agent', host: config.host } };
-  return config.logFormat === 'pretty' ? pino(options, pretty({ colorize: process.stdout.isTTY, sync: true })) : pino(options, pino.destination({ dest: 1, sync: true }));
+  return config.logFormat === 'pretty'
+    ? pino(options, pretty({ colorize: process.stdout.isTTY, sync: true }))
+    : pino(options, pino.destination({ dest: 1, sync: true }));
 }
 
 async function runAgent(config: AgentConfig): Promise<void> {
   const log = agentLogger(config);
-  const [{ Agent }, { HookServer }, { createRuntime }] = await Promise.all([import('./agent.js'), import('./hook-server.js'), import('./runtime-factory.js')]);
+  const [{ Agent }, { HookServer }, { createRuntime }] = await Promise.all([
+    import('./agent.js'),
+    import('./hook-server.js'),
+    import('./runtime-factory.js'),
+  ]);
   let agent;
   let hooks;
   try {

@@ -14,26 +14,136 @@ import { DEFAULT_AGENT_SOCKET, selinuxMode, type SelinuxMode } from './hook-prot
  * README's table of the agent's flags.
  */
 export const AGENT_FLAGS = [
-  { key: 'server', flag: '--server', arg: '<address>', env: 'MCS_SERVER', default: '127.0.0.1:50051', help: 'the service: host:port or unix:/path' },
-  { key: 'host', flag: '--host', arg: '<name>', env: 'MCS_HOST', help: 'this host\'s name in the service (default: the hostname)' },
-  { key: 'runtime', flag: '--runtime', arg: '<kind>', env: 'MCS_RUNTIME', default: 'podman', help: 'podman (libpod REST API) or cri (CRI-O, containerd)' },
-  { key: 'runtimeSocket', flag: '--runtime-socket', arg: '<path>', env: 'MCS_RUNTIME_SOCKET', help: 'the runtime\'s API socket (default: podman /run/podman/podman.sock; cri the first of /run/containerd/containerd.sock, /run/crio/crio.sock)' },
-  { key: 'stateDir', flag: '--state-dir', arg: '<dir>', env: 'MCS_STATE_DIR', default: '/var/lib/mcs-allocator/agent', help: 'durable state: the release spool and the levels precreate granted' },
-  { key: 'socket', flag: '--socket', arg: '<path>', env: 'MCS_AGENT_SOCKET', default: DEFAULT_AGENT_SOCKET, help: 'the hooks\' socket (mode 0600)' },
-  { key: 'tlsCa', flag: '--tls-ca', arg: '<file>', env: 'MCS_TLS_CA', help: 'CA certificate (PEM) to verify the server with; any --tls-* flag turns TLS on' },
+  {
+    key: 'server',
+    flag: '--server',
+    arg: '<address>',
+    env: 'MCS_SERVER',
+    default: '127.0.0.1:50051',
+    help: 'the service: host:port or unix:/path',
+  },
+  { key: 'host', flag: '--host', arg: '<name>', env: 'MCS_HOST', help: "this host's name in the service (default: the hostname)" },
+  {
+    key: 'runtime',
+    flag: '--runtime',
+    arg: '<kind>',
+    env: 'MCS_RUNTIME',
+    default: 'podman',
+    help: 'podman (libpod REST API) or cri (CRI-O, containerd)',
+  },
+  {
+    key: 'runtimeSocket',
+    flag: '--runtime-socket',
+    arg: '<path>',
+    env: 'MCS_RUNTIME_SOCKET',
+    help: "the runtime's API socket (default: podman /run/podman/podman.sock; cri the first of /run/containerd/containerd.sock, /run/crio/crio.sock)",
+  },
+  {
+    key: 'stateDir',
+    flag: '--state-dir',
+    arg: '<dir>',
+    env: 'MCS_STATE_DIR',
+    default: '/var/lib/mcs-allocator/agent',
+    help: 'durable state: the release spool and the levels precreate granted',
+  },
+  {
+    key: 'socket',
+    flag: '--socket',
+    arg: '<path>',
+    env: 'MCS_AGENT_SOCKET',
+    default: DEFAULT_AGENT_SOCKET,
+    help: "the hooks' socket (mode 0600)",
+  },
+  {
+    key: 'tlsCa',
+    flag: '--tls-ca',
+    arg: '<file>',
+    env: 'MCS_TLS_CA',
+    help: 'CA certificate (PEM) to verify the server with; any --tls-* flag turns TLS on',
+  },
   { key: 'tlsCert', flag: '--tls-cert', arg: '<file>', env: 'MCS_TLS_CERT', help: 'client certificate (PEM), with --tls-key' },
   { key: 'tlsKey', flag: '--tls-key', arg: '<file>', env: 'MCS_TLS_KEY', help: 'client private key (PEM), with --tls-cert' },
-  { key: 'reconcileInterval', flag: '--reconcile-interval', arg: '<seconds>', env: 'MCS_RECONCILE_INTERVAL', default: '60', help: 'how often to reconcile with the runtime\'s truth' },
-  { key: 'heartbeatInterval', flag: '--heartbeat-interval', arg: '<seconds>', env: 'MCS_HEARTBEAT_INTERVAL', default: '30', help: 'heartbeat period when the server has no --host-ttl (with one: a third of it)' },
-  { key: 'newLeaseGrace', flag: '--new-lease-grace', arg: '<seconds>', env: 'MCS_NEW_LEASE_GRACE', default: '60', help: 'keep a lease this young although nothing runs under its workload id yet (mcsctl allocate before podman run)' },
-  { key: 'clusterLeaseTtl', flag: '--cluster-lease-ttl', arg: '<seconds>', env: 'MCS_CLUSTER_LEASE_TTL', default: '600', help: 'TTL the Kubernetes webhook\'s pod leases are renewed to while their sandboxes run here' },
-  { key: 'clusterHost', flag: '--cluster-host', arg: '<name>', env: 'MCS_CLUSTER_HOST', default: 'kubernetes', help: 'the Kubernetes webhook\'s cluster host (its --host), where a lost pod lease is leased again' },
+  {
+    key: 'reconcileInterval',
+    flag: '--reconcile-interval',
+    arg: '<seconds>',
+    env: 'MCS_RECONCILE_INTERVAL',
+    default: '60',
+    help: "how often to reconcile with the runtime's truth",
+  },
+  {
+    key: 'heartbeatInterval',
+    flag: '--heartbeat-interval',
+    arg: '<seconds>',
+    env: 'MCS_HEARTBEAT_INTERVAL',
+    default: '30',
+    help: 'heartbeat period when the server has no --host-ttl (with one: a third of it)',
+  },
+  {
+    key: 'newLeaseGrace',
+    flag: '--new-lease-grace',
+    arg: '<seconds>',
+    env: 'MCS_NEW_LEASE_GRACE',
+    default: '60',
+    help: 'keep a lease this young although nothing runs under its workload id yet (mcsctl allocate before podman run)',
+  },
+  {
+    key: 'clusterLeaseTtl',
+    flag: '--cluster-lease-ttl',
+    arg: '<seconds>',
+    env: 'MCS_CLUSTER_LEASE_TTL',
+    default: '600',
+    help: "TTL the Kubernetes webhook's pod leases are renewed to while their sandboxes run here",
+  },
+  {
+    key: 'clusterHost',
+    flag: '--cluster-host',
+    arg: '<name>',
+    env: 'MCS_CLUSTER_HOST',
+    default: 'kubernetes',
+    help: "the Kubernetes webhook's cluster host (its --host), where a lost pod lease is leased again",
+  },
   { key: 'timeout', flag: '--timeout', arg: '<seconds>', env: 'MCS_TIMEOUT', default: '10', help: 'deadline of each call to the service' },
-  { key: 'retryFor', flag: '--retry-for', arg: '<seconds>', env: 'MCS_PRECREATE_RETRY_FOR', default: '10', help: 'how long a precreate keeps trying a service that is away or recovering its pool (at most 25)' },
-  { key: 'privilegedType', flag: '--privileged-type', arg: '<type>', env: 'MCS_PRIVILEGED_TYPE', default: 'spc_t', help: 'process type that means "no separation" (the server\'s --privileged-type)' },
-  { key: 'selinux', flag: '--selinux', arg: '<mode>', env: 'MCS_SELINUX', default: 'auto', help: 'auto (look for /sys/fs/selinux/enforce), enabled or disabled' },
-  { key: 'logLevel', flag: '--log-level', arg: '<level>', env: 'MCS_LOG_LEVEL', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
-  { key: 'logFormat', flag: '--log-format', arg: '<format>', env: 'MCS_LOG_FORMAT', default: 'json', help: 'json (one object per line) or pretty (for humans)' },
+  {
+    key: 'retryFor',
+    flag: '--retry-for',
+    arg: '<seconds>',
+    env: 'MCS_PRECREATE_RETRY_FOR',
+    default: '10',
+    help: 'how long a precreate keeps trying a service that is away or recovering its pool (at most 25)',
+  },
+  {
+    key: 'privilegedType',
+    flag: '--privileged-type',
+    arg: '<type>',
+    env: 'MCS_PRIVILEGED_TYPE',
+    default: 'spc_t',
+    help: 'process type that means "no separation" (the server\'s --privileged-type)',
+  },
+  {
+    key: 'selinux',
+    flag: '--selinux',
+    arg: '<mode>',
+    env: 'MCS_SELINUX',
+    default: 'auto',
+    help: 'auto (look for /sys/fs/selinux/enforce), enabled or disabled',
+  },
+  {
+    key: 'logLevel',
+    flag: '--log-level',
+    arg: '<level>',
+    env: 'MCS_LOG_LEVEL',
+    default: 'info',
+    help: 'fatal, error, warn, info, debug, trace or silent',
+  },
+  {
+    key: 'logFormat',
+    flag: '--log-format',
+    arg: '<format>',
+    env: 'MCS_LOG_FORMAT',
+    default: 'json',
+    help: 'json (one object per line) or pretty (for humans)',
+  },
 ] as const satisfies readonly FlagSpec[];
 
 type Spec = (typeof AGENT_FLAGS)[number];
@@ -91,7 +201,8 @@ function seconds(flag: string, value: string, min: number, max: number): number 
 }
 
 function clusterHostName(value: string): string {
-  if (!/^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/.test(value)) throw new AgentConfigError('--cluster-host', `${JSON.stringify(value)} is not a host name`);
+  if (!/^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/.test(value))
+    throw new AgentConfigError('--cluster-host', `${JSON.stringify(value)} is not a host name`);
   return value;
 }
 
@@ -102,10 +213,13 @@ function absolute(flag: string, path: string): string {
 
 export function buildAgentConfig(f: AgentFlags, defaultHost: () => string = hostname): AgentConfig {
   const host = f.host || defaultHost();
-  if (!HOST_RE.test(host)) throw new AgentConfigError('--host', `${JSON.stringify(host)} is not a host name (letters, digits, '.', '-', '_'; at most 253)`);
-  if (f.runtime !== 'podman' && f.runtime !== 'cri') throw new AgentConfigError('--runtime', `${JSON.stringify(f.runtime)} is not podman or cri`);
+  if (!HOST_RE.test(host))
+    throw new AgentConfigError('--host', `${JSON.stringify(host)} is not a host name (letters, digits, '.', '-', '_'; at most 253)`);
+  if (f.runtime !== 'podman' && f.runtime !== 'cri')
+    throw new AgentConfigError('--runtime', `${JSON.stringify(f.runtime)} is not podman or cri`);
   if (!f.server.trim()) throw new AgentConfigError('--server', 'is empty');
-  if (Boolean(f.tlsCert) !== Boolean(f.tlsKey)) throw new AgentConfigError('--tls-cert', 'goes with --tls-key (a client certificate needs its key)');
+  if (Boolean(f.tlsCert) !== Boolean(f.tlsKey))
+    throw new AgentConfigError('--tls-cert', 'goes with --tls-key (a client certificate needs its key)');
   if (!LOG_LEVELS.includes(f.logLevel)) throw new AgentConfigError('--log-level', `must be one of ${LOG_LEVELS.join(', ')}`);
   if (f.logFormat !== 'json' && f.logFormat !== 'pretty') throw new AgentConfigError('--log-format', 'must be json or pretty');
   let selinux: SelinuxMode;
@@ -127,7 +241,9 @@ export function buildAgentConfig(f: AgentFlags, defaultHost: () => string = host
     heartbeatIntervalMs: seconds('--heartbeat-interval', f.heartbeatInterval, 0.5, 3_600),
     newLeaseGraceMs: seconds('--new-lease-grace', f.newLeaseGrace, 0, 86_400),
     clusterHost: clusterHostName(f.clusterHost ?? AGENT_DEFAULTS.clusterHost),
-    clusterLeaseTtlSeconds: Math.round(seconds('--cluster-lease-ttl', f.clusterLeaseTtl ?? AGENT_DEFAULTS.clusterLeaseTtl, 30, 7 * 86_400) / 1000),
+    clusterLeaseTtlSeconds: Math.round(
+      seconds('--cluster-lease-ttl', f.clusterLeaseTtl ?? AGENT_DEFAULTS.clusterLeaseTtl, 30, 7 * 86_400) / 1000,
+    ),
     timeoutMs: seconds('--timeout', f.timeout, 0.1, 600),
     retryForMs: seconds('--retry-for', f.retryFor, 0, 25),
     privilegedType: f.privilegedType.trim(),

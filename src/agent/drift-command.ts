@@ -26,7 +26,14 @@ export function driftText(host: string, rows: readonly DriftRow[]): string {
   if (rows.length === 0) return `${head}\n(nothing runs, nothing is held)`;
   const body = table(
     ['STATE', 'WORKLOAD', 'CONTAINER', 'RUNTIME LEVEL', 'SERVICE LEVEL', 'LEASE'],
-    rows.map((r) => [r.kind, r.workloadId, r.name ?? (r.containerId ?? '').slice(0, 12), r.runtimeLevel ? `${r.runtimeLevel} (${r.levelSource})` : '-', r.serviceLevel ?? '-', r.leaseId ?? '-']),
+    rows.map((r) => [
+      r.kind,
+      r.workloadId,
+      r.name ?? (r.containerId ?? '').slice(0, 12),
+      r.runtimeLevel ? `${r.runtimeLevel} (${r.levelSource})` : '-',
+      r.serviceLevel ?? '-',
+      r.leaseId ?? '-',
+    ]),
   );
   return `${head}\n${body}`;
 }
@@ -38,8 +45,11 @@ export function registerDriftCommand(program: Command): void {
       'Compare what the container runtime runs on this host (from the host agent) with the leases the service holds for it: ' +
         'missing (runs, no lease), extra (lease, nothing runs), different-level, unlabelled (runs, no level known). Exit 1 when anything drifted.',
     )
-    .addOption(new Option('--socket <path>', 'the host agent\'s socket').env('MCS_AGENT_SOCKET').default(DEFAULT_AGENT_SOCKET))
-    .addHelpText('after', examples('mcsctl drift', 'mcsctl --json drift', 'mcsctl --server 10.0.0.5:50051 drift --socket /run/mcs-allocator/agent.sock'))
+    .addOption(new Option('--socket <path>', "the host agent's socket").env('MCS_AGENT_SOCKET').default(DEFAULT_AGENT_SOCKET))
+    .addHelpText(
+      'after',
+      examples('mcsctl drift', 'mcsctl --json drift', 'mcsctl --server 10.0.0.5:50051 drift --socket /run/mcs-allocator/agent.sock'),
+    )
     .action(
       action(async (g, cmd) => {
         const { socket } = cmd.opts<{ socket: string }>();

@@ -21,7 +21,15 @@ import {
   type Document,
 } from '../ctl/oci.js';
 import type { Agent } from './agent.js';
-import { LineReader, ProtocolError, PROTOCOL_VERSION, decodeRequest, encodeMessage, type HookRequest, type HookResponse } from './hook-protocol.js';
+import {
+  LineReader,
+  ProtocolError,
+  PROTOCOL_VERSION,
+  decodeRequest,
+  encodeMessage,
+  type HookRequest,
+  type HookResponse,
+} from './hook-protocol.js';
 
 const CONNECTION_TIMEOUT_MS = 60_000;
 /** How long poststop waits for the service to take a release before it spools it instead. */
@@ -107,7 +115,9 @@ export class HookServer {
         answer({ v: PROTOCOL_VERSION, ok: false, refusal: (err as ProtocolError).message, code: 2 });
         return;
       }
-      this.handle(req).then(answer, (err: unknown) => answer({ v: PROTOCOL_VERSION, ok: false, refusal: `the agent failed: ${(err as Error).message}`, code: 1 }));
+      this.handle(req).then(answer, (err: unknown) =>
+        answer({ v: PROTOCOL_VERSION, ok: false, refusal: `the agent failed: ${(err as Error).message}`, code: 1 }),
+      );
     });
     socket.on('error', () => undefined);
     socket.on('close', () => this.sockets.delete(socket));
@@ -149,7 +159,11 @@ export class HookServer {
     }
     let plan;
     try {
-      plan = precreatePlan(config, { host: req.host || agent.config.host, workload: req.workload, privilegedType: req.privilegedType || agent.config.privilegedType });
+      plan = precreatePlan(config, {
+        host: req.host || agent.config.host,
+        workload: req.workload,
+        privilegedType: req.privilegedType || agent.config.privilegedType,
+      });
     } catch (e) {
       return this.refuse(config, e, undefined);
     }
@@ -176,10 +190,24 @@ export class HookServer {
             (err) => agent.log.error({ workloadId, err: err.message }, 'could not write the hook record'),
           );
           agent.noteGranted(workloadId, grant.lease.lease_id);
-          agent.log.info({ workloadId, host, containerId, leaseId: grant.lease.lease_id, level: grant.lease.level, kind: grant.lease.kind, created: grant.created, attempt, ms: Date.now() - started }, 'leased a label at precreate');
+          agent.log.info(
+            {
+              workloadId,
+              host,
+              containerId,
+              leaseId: grant.lease.lease_id,
+              level: grant.lease.level,
+              kind: grant.lease.kind,
+              created: grant.created,
+              attempt,
+              ms: Date.now() - started,
+            },
+            'leased a label at precreate',
+          );
           return { v: PROTOCOL_VERSION, ok: true, config: labelledConfig(config, grant) };
         } catch (e) {
-          const ce = e instanceof CallError || (e as { code?: unknown })?.code !== undefined ? classify(e, agent.client.address) : undefined;
+          const ce =
+            e instanceof CallError || (e as { code?: unknown })?.code !== undefined ? classify(e, agent.client.address) : undefined;
           const again = Date.now() + delay < giveUpAt;
           if (ce?.reason === 'HOST_EXPIRED' && again) {
             leave();

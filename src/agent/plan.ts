@@ -159,8 +159,7 @@ export interface EventFacts {
 }
 
 export type EventDecision =
-  | { readonly action: 'release'; readonly leaseId: string | undefined }
-  | { readonly action: 'none'; readonly why: string };
+  { readonly action: 'release'; readonly leaseId: string | undefined } | { readonly action: 'none'; readonly why: string };
 
 /**
  * What a runtime event means for the workload's lease. A death releases it
@@ -196,7 +195,11 @@ export interface DriftRow {
  * id), different-level, unlabelled (runs, no level known, no lease), ok.
  * Only live workloads count as running.
  */
-export function drift(known: readonly KnownWorkload[], leases: readonly HeldLease[], sameLevel: (a: string, b: string) => boolean): DriftRow[] {
+export function drift(
+  known: readonly KnownWorkload[],
+  leases: readonly HeldLease[],
+  sameLevel: (a: string, b: string) => boolean,
+): DriftRow[] {
   const byMember = leasesByMember(leases);
   const rows: DriftRow[] = [];
   const seen = new Set<string>();
@@ -213,7 +216,8 @@ export function drift(known: readonly KnownWorkload[], leases: readonly HeldLeas
       ...(lease ? { serviceLevel: lease.level, leaseId: lease.leaseId } : {}),
     };
     if (!lease) rows.push({ ...base, kind: w.level === undefined ? 'unlabelled' : 'missing' });
-    else if (w.level !== undefined && w.levelSource !== 'service-lease' && !sameLevel(w.level, lease.level)) rows.push({ ...base, kind: 'different-level' });
+    else if (w.level !== undefined && w.levelSource !== 'service-lease' && !sameLevel(w.level, lease.level))
+      rows.push({ ...base, kind: 'different-level' });
     else rows.push({ ...base, kind: 'ok' });
   }
   for (const [member, lease] of byMember) {

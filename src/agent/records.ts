@@ -23,7 +23,8 @@ export function encodeRecord(r: HookRecord): string {
 export function decodeRecord(text: string): HookRecord {
   const v = jsonObject(text, (what) => new Error(what));
   if (v.v !== RECORD_FORMAT) throw new Error('not a hook record of format 1');
-  for (const f of ['workloadId', 'level', 'leaseId', 'fencingToken'] as const) if (typeof v[f] !== 'string') throw new Error(`${f} is missing`);
+  for (const f of ['workloadId', 'level', 'leaseId', 'fencingToken'] as const)
+    if (typeof v[f] !== 'string') throw new Error(`${f} is missing`);
   if (v.containerId !== undefined && typeof v.containerId !== 'string') throw new Error('containerId is not a string');
   if (typeof v.grantedAt !== 'number') throw new Error('grantedAt is missing');
   const { v: _format, ...record } = v;
@@ -39,7 +40,10 @@ export class RecordStore {
   readonly dir: string;
   private readonly records = new Map<string, HookRecord>();
 
-  constructor(stateDir: string, readonly problems: { file: string; error: string }[] = []) {
+  constructor(
+    stateDir: string,
+    readonly problems: { file: string; error: string }[] = [],
+  ) {
     this.dir = join(stateDir, 'workloads');
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     for (const name of readdirSync(this.dir)) {

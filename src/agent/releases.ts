@@ -24,7 +24,7 @@ export interface ReleaseContext {
 
 /** A release worth retrying: no server, or one that cannot reach Redis now. */
 export function retryable(e: CallError): boolean {
-  return e.unreachable || e.code === 14 /* UNAVAILABLE */ || e.code === 4 /* DEADLINE_EXCEEDED */;
+  return e.unreachable || e.code === 14 /* UNAVAILABLE */ || e.code === 4; /* DEADLINE_EXCEEDED */
 }
 
 export class Releases {
@@ -97,23 +97,36 @@ export class Releases {
   private async deliver(e: SpoolEntry, timeoutMs?: number): Promise<boolean> {
     if (!this.c.spool.list().some((x) => x.seq === e.seq)) return true; // settled meanwhile
     try {
-      const res = await this.c.client.Release({ lease_id: e.leaseId ?? '', host: e.host, workload_id: e.workloadId, fencing_token: '0' }, { deadlineMs: timeoutMs });
+      const res = await this.c.client.Release(
+        { lease_id: e.leaseId ?? '', host: e.host, workload_id: e.workloadId, fencing_token: '0' },
+        { deadlineMs: timeoutMs },
+      );
       this.settle(e);
       if (res.released) this.c.leased.delete(e.workloadId);
-      this.c.log.info({ workloadId: e.workloadId, leaseId: e.leaseId, cause: e.cause, released: res.released, queuedMs: Date.now() - e.queuedAt }, res.released ? 'lease released' : 'no lease to release');
+      this.c.log.info(
+        { workloadId: e.workloadId, leaseId: e.leaseId, cause: e.cause, released: res.released, queuedMs: Date.now() - e.queuedAt },
+        res.released ? 'lease released' : 'no lease to release',
+      );
       return true;
     } catch (err) {
       const ce = classify(err, this.c.client.address);
       if (!retryable(ce)) {
         this.settle(e);
-        this.c.log.error({ workloadId: e.workloadId, leaseId: e.leaseId, err: ce.describe() }, 'the service refused a release; dropped (the next reconcile settles the host)');
+        this.c.log.error(
+          { workloadId: e.workloadId, leaseId: e.leaseId, err: ce.describe() },
+          'the service refused a release; dropped (the next reconcile settles the host)',
+        );
         return true;
       }
       const f = this.failures.get(e.seq) ?? { count: 0, nextAt: 0 };
       f.count += 1;
       f.nextAt = Date.now() + retryDelayMs(f.count);
       this.failures.set(e.seq, f);
-      if (f.count === 1 || f.count % 10 === 0) this.c.log.warn({ workloadId: e.workloadId, attempts: f.count, spooled: this.c.spool.size, err: ce.describe() }, 'release kept in the spool; retrying');
+      if (f.count === 1 || f.count % 10 === 0)
+        this.c.log.warn(
+          { workloadId: e.workloadId, attempts: f.count, spooled: this.c.spool.size, err: ce.describe() },
+          'release kept in the spool; retrying',
+        );
       return false;
     }
   }
@@ -145,15 +158,30 @@ export class Releases {
       }
       const queuedAt = Date.now();
       try {
-        const res = await this.c.client.Release({ lease_id: fields.leaseId ?? '', host: fields.host, workload_id: fields.workloadId, fencing_token: '0' }, { deadlineMs: fastMs });
+        const res = await this.c.client.Release(
+          { lease_id: fields.leaseId ?? '', host: fields.host, workload_id: fields.workloadId, fencing_token: '0' },
+          { deadlineMs: fastMs },
+        );
         this.forgetGrant({ ...fields, queuedAt });
         if (res.released) this.c.leased.delete(fields.workloadId);
-        this.c.log.info({ workloadId: fields.workloadId, leaseId: fields.leaseId, cause: fields.cause, released: res.released, queuedMs: Date.now() - queuedAt }, res.released ? 'lease released' : 'no lease to release');
+        this.c.log.info(
+          {
+            workloadId: fields.workloadId,
+            leaseId: fields.leaseId,
+            cause: fields.cause,
+            released: res.released,
+            queuedMs: Date.now() - queuedAt,
+          },
+          res.released ? 'lease released' : 'no lease to release',
+        );
         return 'released';
       } catch (err) {
         const ce = classify(err, this.c.client.address);
         if (!retryable(ce)) {
-          this.c.log.error({ workloadId: fields.workloadId, leaseId: fields.leaseId, err: ce.describe() }, 'the service refused a release; dropped (the next reconcile settles the host)');
+          this.c.log.error(
+            { workloadId: fields.workloadId, leaseId: fields.leaseId, err: ce.describe() },
+            'the service refused a release; dropped (the next reconcile settles the host)',
+          );
           return 'released';
         }
         this.enqueue(fields);

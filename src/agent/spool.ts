@@ -47,8 +47,10 @@ export function decodeEntry(text: string): SpoolEntry {
   const r = jsonObject(text, (what) => new SpoolFormatError(what));
   if (r.v !== SPOOL_FORMAT) throw new SpoolFormatError(`format ${JSON.stringify(r.v)} is not ${SPOOL_FORMAT}`);
   if (!Number.isSafeInteger(r.seq) || (r.seq as number) < 0) throw new SpoolFormatError('seq is not a whole number');
-  for (const f of ['host', 'workloadId'] as const) if (typeof r[f] !== 'string' || r[f] === '') throw new SpoolFormatError(`${f} is missing`);
-  for (const f of ['leaseId', 'containerId'] as const) if (r[f] !== undefined && typeof r[f] !== 'string') throw new SpoolFormatError(`${f} is not a string`);
+  for (const f of ['host', 'workloadId'] as const)
+    if (typeof r[f] !== 'string' || r[f] === '') throw new SpoolFormatError(`${f} is missing`);
+  for (const f of ['leaseId', 'containerId'] as const)
+    if (r[f] !== undefined && typeof r[f] !== 'string') throw new SpoolFormatError(`${f} is not a string`);
   if (!CAUSES.includes(r.cause as ReleaseCause)) throw new SpoolFormatError(`cause ${JSON.stringify(r.cause)} is unknown`);
   if (typeof r.queuedAt !== 'number' || !Number.isFinite(r.queuedAt)) throw new SpoolFormatError('queuedAt is not a number');
   return r as unknown as SpoolEntry;
@@ -97,7 +99,10 @@ export class Spool {
   private nextSeq = 1;
 
   /** Opens (creating) the spool directory and reads what an earlier run left; unreadable files are moved aside and reported. */
-  constructor(stateDir: string, readonly problems: SpoolProblem[] = []) {
+  constructor(
+    stateDir: string,
+    readonly problems: SpoolProblem[] = [],
+  ) {
     this.dir = join(stateDir, 'spool');
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     for (const name of readdirSync(this.dir)) {

@@ -109,7 +109,11 @@ export function promiseUnary<Req, Res>(
 /** A client of the service at `address`. */
 export function connectAllocator(address: string, options: ConnectOptions = {}): AllocatorClient {
   const { grpcObject } = loadAllocatorProto();
-  const raw = new grpcObject.mcs.v1.LabelAllocator(address, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions ?? {});
+  const raw = new grpcObject.mcs.v1.LabelAllocator(
+    address,
+    options.credentials ?? grpc.credentials.createInsecure(),
+    options.channelOptions ?? {},
+  );
   const client: Record<string, unknown> = {
     address,
     raw,

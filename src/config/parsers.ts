@@ -20,7 +20,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 export function integer(option: string, value: string, min: number, max: number): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new ConfigError(option, `must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new ConfigError(option, `must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -40,7 +41,8 @@ export function listenAddress(value: string): string {
 export function loadProfile(value: string): Profile {
   const builtin = builtinProfile(value);
   if (builtin) return builtin;
-  if (!value.includes('/')) throw new ConfigError('--profile', `must be "container", "svirt" or a contexts file path, not ${JSON.stringify(value)}`);
+  if (!value.includes('/'))
+    throw new ConfigError('--profile', `must be "container", "svirt" or a contexts file path, not ${JSON.stringify(value)}`);
   let text: string;
   try {
     text = readFileSync(value, 'utf8');
@@ -90,7 +92,8 @@ export function parseReserved(value: string | undefined, categories: CategoryRan
 export function clusterStableKeyPatterns(value: string | undefined): string[] {
   const patterns = list(value) ?? [];
   for (const p of patterns) {
-    if (!/^[\x21-\x7e]{1,256}$/.test(p)) throw new ConfigError('--cluster-stable-keys', `${JSON.stringify(p)} is not a key pattern (printable ASCII, * for any run)`);
+    if (!/^[\x21-\x7e]{1,256}$/.test(p))
+      throw new ConfigError('--cluster-stable-keys', `${JSON.stringify(p)} is not a key pattern (printable ASCII, * for any run)`);
   }
   return patterns;
 }

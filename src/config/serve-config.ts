@@ -117,7 +117,11 @@ function tlsFiles(o: ServeOptions): TlsFiles | undefined {
   if (!o.tlsCert && !o.tlsKey && !o.tlsClientCa) return undefined;
   if (!o.tlsCert) throw new ConfigError('--tls-cert', 'is required with --tls-key or --tls-client-ca');
   if (!o.tlsKey) throw new ConfigError('--tls-key', 'is required with --tls-cert');
-  for (const [option, file] of [['--tls-cert', o.tlsCert], ['--tls-key', o.tlsKey], ['--tls-client-ca', o.tlsClientCa]] as const) {
+  for (const [option, file] of [
+    ['--tls-cert', o.tlsCert],
+    ['--tls-key', o.tlsKey],
+    ['--tls-client-ca', o.tlsClientCa],
+  ] as const) {
     if (file === undefined) continue;
     try {
       readFileSync(file);
@@ -230,7 +234,10 @@ export function buildServeConfig(o: ServeOptions): ServeConfig {
   }
   const quota = /^(\d{1,9})(%?)$/.exec(o.hostQuota);
   if (!quota || (quota[2] === '%' && Number(quota[1]) > 100)) {
-    throw new ConfigError('--host-quota', `must be a number of pairs or a percentage of the pool (e.g. 10%), not ${JSON.stringify(o.hostQuota)}`);
+    throw new ConfigError(
+      '--host-quota',
+      `must be a number of pairs or a percentage of the pool (e.g. 10%), not ${JSON.stringify(o.hostQuota)}`,
+    );
   }
   const hostQuota = quota[2] === '%' ? { percent: Number(quota[1]) } : { count: Number(quota[1]) };
   const profile = loadProfile(o.profile);

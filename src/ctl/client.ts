@@ -76,8 +76,7 @@ export function classify(err: unknown, server: string): CallError {
   const reason = reasonOf(full);
   // grpc-js appends an empty "Resolution note:" to connection failures.
   const details = (full.details || full.message || grpc.status[full.code] || 'error').replace(/\s*Resolution note:\s*$/, '');
-  const unreachable =
-    reason === undefined && (full.code === grpc.status.UNAVAILABLE || full.code === grpc.status.DEADLINE_EXCEEDED);
+  const unreachable = reason === undefined && (full.code === grpc.status.UNAVAILABLE || full.code === grpc.status.DEADLINE_EXCEEDED);
   return new CallError(full.code, details, reason, unreachable, server);
 }
 

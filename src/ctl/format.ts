@@ -224,7 +224,8 @@ export function eventLine(ev: LeaseEvent__Output): string {
   const parts = [ev.event_id, isoTime(ev.at), ev.type.padEnd(9)];
   if (l) parts.push(`lease=${l.lease_id}`, `host=${l.host}`, `workload=${l.workload_id}`, `level=${l.level}`, `kind=${l.kind}`);
   if (ev.workload_id) parts.push(`member=${ev.workload_id}`);
-  if (l && (ev.type === 'ALLOCATED' || ev.type === 'RENEWED' || ev.type === 'RESTORED')) parts.push(`expires=${l.expires_at ? isoTime(l.expires_at) : 'never'}`);
+  if (l && (ev.type === 'ALLOCATED' || ev.type === 'RENEWED' || ev.type === 'RESTORED'))
+    parts.push(`expires=${l.expires_at ? isoTime(l.expires_at) : 'never'}`);
   return parts.join(' ');
 }
 
@@ -237,10 +238,21 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
   const t = new Table({
     head: [...head],
     chars: {
-      top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-      bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-      left: '', 'left-mid': '', mid: '', 'mid-mid': '',
-      right: '', 'right-mid': '', middle: '  ',
+      top: '',
+      'top-mid': '',
+      'top-left': '',
+      'top-right': '',
+      bottom: '',
+      'bottom-mid': '',
+      'bottom-left': '',
+      'bottom-right': '',
+      left: '',
+      'left-mid': '',
+      mid: '',
+      'mid-mid': '',
+      right: '',
+      'right-mid': '',
+      middle: '  ',
     },
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
     wordWrap: false,
@@ -259,7 +271,10 @@ export function leaseRow(l: Lease__Output, now: number): string[] {
 
 export function leasesTable(leases: readonly Lease__Output[], now: number): string {
   if (leases.length === 0) return 'no active leases';
-  return table(LEASE_COLUMNS, leases.map((l) => leaseRow(l, now)));
+  return table(
+    LEASE_COLUMNS,
+    leases.map((l) => leaseRow(l, now)),
+  );
 }
 
 /** Released stable pairs waiting for their key (ListLeases with held). */
@@ -267,5 +282,8 @@ export const HOLD_COLUMNS = ['LEASE', 'HOST', 'STABLE KEY', 'LEVEL', 'KIND', 'HE
 
 export function holdsTable(holds: readonly Lease__Output[], now: number): string {
   if (holds.length === 0) return 'no held stable levels';
-  return table(HOLD_COLUMNS, holds.map((l) => [l.lease_id, l.host, l.stable_key, l.level, l.kind, expiryText({ expires_at: l.held_until }, now)]));
+  return table(
+    HOLD_COLUMNS,
+    holds.map((l) => [l.lease_id, l.host, l.stable_key, l.level, l.kind, expiryText({ expires_at: l.held_until }, now)]),
+  );
 }

@@ -112,7 +112,10 @@ export function askAgent(socketPath: string, request: HookRequest, timeoutMs: nu
       socket.destroy();
       fn();
     };
-    const timer = setTimeout(() => finish(() => reject(new Error(`the agent on ${socketPath} did not answer within ${timeoutMs} ms`))), timeoutMs);
+    const timer = setTimeout(
+      () => finish(() => reject(new Error(`the agent on ${socketPath} did not answer within ${timeoutMs} ms`))),
+      timeoutMs,
+    );
     socket.setEncoding('utf8');
     socket.on('connect', () => {
       connected = true;
@@ -130,7 +133,11 @@ export function askAgent(socketPath: string, request: HookRequest, timeoutMs: nu
       const absent = !connected && ['ENOENT', 'ECONNREFUSED', 'EACCES', 'EPERM', 'ENOTSOCK'].includes(err.code ?? '');
       finish(() => reject(absent ? new NoAgent(err.message) : err));
     });
-    socket.on('close', () => finish(() => reject(connected ? new Error(`the agent on ${socketPath} closed the connection without an answer`) : new NoAgent('closed'))));
+    socket.on('close', () =>
+      finish(() =>
+        reject(connected ? new Error(`the agent on ${socketPath} closed the connection without an answer`) : new NoAgent('closed')),
+      ),
+    );
   });
 }
 
@@ -177,10 +184,15 @@ export async function runHook(args: HookArgs): Promise<HookOutcome> {
   try {
     res =
       args.stage === 'precreate'
-        ? await askAgent(socketPath, { ...base, op: 'precreate', config: input, ...(args.privilegedType ? { privilegedType: args.privilegedType } : {}) }, PRECREATE_TIMEOUT_MS)
+        ? await askAgent(
+            socketPath,
+            { ...base, op: 'precreate', config: input, ...(args.privilegedType ? { privilegedType: args.privilegedType } : {}) },
+            PRECREATE_TIMEOUT_MS,
+          )
         : await askAgent(socketPath, { ...base, op: 'poststop', state: input }, POSTSTOP_TIMEOUT_MS);
   } catch (err) {
-    if (!(err instanceof NoAgent)) await write(process.stderr, `mcsctl oci ${args.stage}: ${(err as Error).message}; asking the service directly`);
+    if (!(err instanceof NoAgent))
+      await write(process.stderr, `mcsctl oci ${args.stage}: ${(err as Error).message}; asking the service directly`);
     return { input };
   }
   if (res.ok) {

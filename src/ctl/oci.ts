@@ -66,7 +66,8 @@ export function plainJsonIsExact(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
       continue;
     }
@@ -80,7 +81,8 @@ export function plainJsonIsExact(text: string): boolean {
     for (; j < text.length; j++) {
       const d = text.charCodeAt(j);
       if (d >= 0x30 && d <= 0x39) digits++;
-      else if (d === 0x65 || d === 0x45) return false; // e, E
+      else if (d === 0x65 || d === 0x45)
+        return false; // e, E
       else if (d !== 0x2d && d !== 0x2b && d !== 0x2e) break; // - + .
     }
     if (digits >= 16) return false;
@@ -158,7 +160,7 @@ function hostOf(flags: HookFlags): string {
 
 const NO_IDENTITY =
   `cannot tell which workload this is: set the annotation ${ANNOTATIONS.workloadId}, pass --workload, ` +
-  'or run under a runtime that names the container (CRI-O\'s container id annotation, Podman\'s cgroup path)';
+  "or run under a runtime that names the container (CRI-O's container id annotation, Podman's cgroup path)";
 
 export function precreateIdentity(config: Document, flags: HookFlags): Identity {
   const host = hostOf(flags);
@@ -273,7 +275,8 @@ export function precreatePlan(config: Document, flags: PrecreateFlags): Precreat
     const extra = [shareWith && ANNOTATIONS.shareWith, annLevel && ANNOTATIONS.level, annType && ANNOTATIONS.type].filter(Boolean);
     if (disable && extra.length > 0) throw new UsageError(`annotation ${ANNOTATIONS.disable} cannot be combined with ${extra.join(', ')}`);
     if (stableKey) throw new UsageError(`annotation ${ANNOTATIONS.stableKey}: a disabled label takes no pair to hold`);
-    if (!disable && shareWith) throw new UsageError(`a privileged (${flags.privilegedType}) container cannot join a lease with ${ANNOTATIONS.shareWith}`);
+    if (!disable && shareWith)
+      throw new UsageError(`a privileged (${flags.privilegedType}) container cannot join a lease with ${ANNOTATIONS.shareWith}`);
     return { identity, mode: 'disabled', request: { ...base, options: { disable: true } } };
   }
 
@@ -287,8 +290,14 @@ export function precreatePlan(config: Document, flags: PrecreateFlags): Precreat
   const level = annLevel ?? configLevel;
 
   if (shareWith) {
-    if (annType) throw new UsageError(`annotation ${ANNOTATIONS.type} cannot be combined with ${ANNOTATIONS.shareWith} (the pod shares the lease's label)`);
-    if (stableKey) throw new UsageError(`annotation ${ANNOTATIONS.stableKey} cannot be combined with ${ANNOTATIONS.shareWith} (the pod's lease carries its key)`);
+    if (annType)
+      throw new UsageError(
+        `annotation ${ANNOTATIONS.type} cannot be combined with ${ANNOTATIONS.shareWith} (the pod shares the lease's label)`,
+      );
+    if (stableKey)
+      throw new UsageError(
+        `annotation ${ANNOTATIONS.stableKey} cannot be combined with ${ANNOTATIONS.shareWith} (the pod's lease carries its key)`,
+      );
     return {
       identity,
       mode: 'join',

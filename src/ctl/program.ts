@@ -37,7 +37,9 @@ function buildProgram(): Command {
     .addOption(new Option('--server <address>', 'service address: host:port or unix:/path').env('MCS_SERVER').default(DEFAULT_SERVER))
     .addOption(new Option('--timeout <seconds>', 'deadline of each call').env('MCS_TIMEOUT').default('10'))
     .option('--json', 'machine-readable output: the messages as returned, snake_case fields')
-    .addOption(new Option('--tls-ca <file>', 'CA certificate (PEM) to verify the server with; any --tls-* flag turns TLS on').env('MCS_TLS_CA'))
+    .addOption(
+      new Option('--tls-ca <file>', 'CA certificate (PEM) to verify the server with; any --tls-* flag turns TLS on').env('MCS_TLS_CA'),
+    )
     .addOption(new Option('--tls-cert <file>', 'client certificate (PEM), with --tls-key').env('MCS_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'client private key (PEM), with --tls-cert').env('MCS_TLS_KEY'))
     .showHelpAfterError()

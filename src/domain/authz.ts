@@ -48,16 +48,7 @@ export interface Policy {
 export class PolicyError extends Error {}
 
 export type Method =
-  | 'Allocate'
-  | 'Release'
-  | 'Renew'
-  | 'GetLease'
-  | 'ListLeases'
-  | 'GetPoolStats'
-  | 'PlanVolumes'
-  | 'Heartbeat'
-  | 'Reconcile'
-  | 'WatchLeases';
+  'Allocate' | 'Release' | 'Renew' | 'GetLease' | 'ListLeases' | 'GetPoolStats' | 'PlanVolumes' | 'Heartbeat' | 'Reconcile' | 'WatchLeases';
 
 /** What each role may call. Host-role calls are further limited to the role's hosts. */
 const ROLE_METHODS: Record<Role, ReadonlySet<Method>> = {
@@ -106,12 +97,14 @@ export function parsePolicy(text: string, file = 'policy'): Policy {
     if (role === 'host' && hosts.length === 0) throw new PolicyError(`${where}.hosts: a host identity needs at least one host`);
     if (role !== 'host' && hosts.length > 0) throw new PolicyError(`${where}.hosts: only host identities are bound to hosts`);
     const types = e.allowed_types === undefined ? undefined : strings(`${where}.allowed_types`, e.allowed_types);
-    for (const t of types ?? []) if (!isIdentifier(t)) throw new PolicyError(`${where}.allowed_types: ${JSON.stringify(t)} is not a type name`);
+    for (const t of types ?? [])
+      if (!isIdentifier(t)) throw new PolicyError(`${where}.allowed_types: ${JSON.stringify(t)} is not a type name`);
     if (e.allow_disable !== undefined && typeof e.allow_disable !== 'boolean') {
       throw new PolicyError(`${where}.allow_disable: must be true or false`);
     }
     const clusterStableKeys = strings(`${where}.cluster_stable_keys`, e.cluster_stable_keys);
-    if (role !== 'host' && clusterStableKeys.length > 0) throw new PolicyError(`${where}.cluster_stable_keys: only host identities allocate`);
+    if (role !== 'host' && clusterStableKeys.length > 0)
+      throw new PolicyError(`${where}.cluster_stable_keys: only host identities allocate`);
     const levels = e.allowed_levels === undefined ? undefined : strings(`${where}.allowed_levels`, e.allowed_levels);
     const allowedLevels = levels?.map((l) => {
       try {
@@ -208,7 +201,8 @@ export function labelRefusal(
 ): string | undefined {
   if (!grant) return undefined;
   if (kind === 'disabled' && !grant.allowDisable) return 'this identity may not ask for a disabled label';
-  if (kind === 'static' && level !== undefined && !levelAllowed(grant, level)) return `${levelText} is not among the levels this identity may ask for`;
+  if (kind === 'static' && level !== undefined && !levelAllowed(grant, level))
+    return `${levelText} is not among the levels this identity may ask for`;
   return undefined;
 }
 

@@ -53,9 +53,7 @@ function parseRangeItem(item: string): CategoryRange {
     throw new LabelSyntaxError(`range ${quote(item)} is reversed: low must be below high`);
   }
   if (low === high) {
-    throw new LabelSyntaxError(
-      `range ${quote(item)} is degenerate: low must be below high (write "c${low}" for one category)`,
-    );
+    throw new LabelSyntaxError(`range ${quote(item)} is degenerate: low must be below high (write "c${low}" for one category)`);
   }
   return { low, high };
 }
@@ -67,9 +65,7 @@ export function parseCategoryRange(text: string): CategoryRange {
     throw new LabelSyntaxError(`category range ${quote(text)} must have the form cLOW.cHIGH`);
   }
   if (/[^c0-9.]/.test(text)) {
-    throw new LabelSyntaxError(
-      `category range ${quote(text)} may only contain "c", digits and one "."`,
-    );
+    throw new LabelSyntaxError(`category range ${quote(text)} may only contain "c", digits and one "."`);
   }
   return parseRangeItem(text);
 }
@@ -97,9 +93,7 @@ export function parseCategorySet(text: string): number[] {
   }
   const bad = /[^c0-9.,]/.exec(text);
   if (bad) {
-    throw new LabelSyntaxError(
-      `category set ${quote(text)} contains ${quote(bad[0])}; only "c", digits, "." and "," are allowed`,
-    );
+    throw new LabelSyntaxError(`category set ${quote(text)} contains ${quote(bad[0])}; only "c", digits, "." and "," are allowed`);
   }
 
   // Marks in a set: the work is the number of categories written (at most

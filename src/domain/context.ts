@@ -37,9 +37,7 @@ export function parseContext(text: string): SecurityContext {
   if (text === '') throw new LabelSyntaxError('context is empty');
   const control = /[\u0000-\u001f\u007f]/.exec(text);
   if (control) {
-    throw new LabelSyntaxError(
-      `context ${quote(text)} contains control character ${codePointName(control[0])} at offset ${control.index}`,
-    );
+    throw new LabelSyntaxError(`context ${quote(text)} contains control character ${codePointName(control[0])} at offset ${control.index}`);
   }
   if (/\s/.test(text)) throw new LabelSyntaxError(`context ${quote(text)} contains whitespace`);
 
@@ -48,9 +46,7 @@ export function parseContext(text: string): SecurityContext {
   for (let k = 0; k < 3; k++) {
     const colon = text.indexOf(':', start);
     if (colon === -1) {
-      throw new LabelSyntaxError(
-        `context ${quote(text)} has ${k + 1} part${k === 0 ? '' : 's'}; expected user:role:type:level`,
-      );
+      throw new LabelSyntaxError(`context ${quote(text)} has ${k + 1} part${k === 0 ? '' : 's'}; expected user:role:type:level`);
     }
     fields.push(text.slice(start, colon));
     start = colon + 1;

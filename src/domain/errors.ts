@@ -32,8 +32,6 @@ export const MAX_LABEL_TEXT = 65536;
 
 export function checkLength(what: string, text: string): void {
   if (text.length > MAX_LABEL_TEXT) {
-    throw new LabelSyntaxError(
-      `${what} is too long: ${text.length} characters (limit ${MAX_LABEL_TEXT})`,
-    );
+    throw new LabelSyntaxError(`${what} is too long: ${text.length} characters (limit ${MAX_LABEL_TEXT})`);
   }
 }

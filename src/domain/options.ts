@@ -145,7 +145,12 @@ export function resolveLabelOptions(o: LabelOptionsInput, policy: OptionsPolicy)
   }
 
   if (o.disable) {
-    for (const [field, value] of [['role', role], ['type', type], ['level', o.level], ['filetype', filetype]] as const) {
+    for (const [field, value] of [
+      ['role', role],
+      ['type', type],
+      ['level', o.level],
+      ['filetype', filetype],
+    ] as const) {
       if (value !== '') throw new OptionError(`options.${field}`, 'cannot be combined with options.disable');
     }
     return {

@@ -30,9 +30,7 @@ export class PairSpace {
   constructor(readonly range: CategoryRange) {
     const { low, high } = range;
     if (!Number.isInteger(low) || !Number.isInteger(high) || low < 0 || high > MAX_CATEGORY || low >= high) {
-      throw new RangeError(
-        `pair space needs integers 0 <= low < high <= ${MAX_CATEGORY}, got c${String(low)}.c${String(high)}`,
-      );
+      throw new RangeError(`pair space needs integers 0 <= low < high <= ${MAX_CATEGORY}, got c${String(low)}.c${String(high)}`);
     }
     this.n = high - low + 1;
     this.size = pairCount(this.n);
@@ -41,9 +39,7 @@ export class PairSpace {
   rank(a: number, b: number): number {
     const { low, high } = this.range;
     if (!Number.isInteger(a) || !Number.isInteger(b) || a < low || b > high || a >= b) {
-      throw new RangeError(
-        `pair (${String(a)}, ${String(b)}) is not a < b inside c${low}.c${high}`,
-      );
+      throw new RangeError(`pair (${String(a)}, ${String(b)}) is not a < b inside c${low}.c${high}`);
     }
     return triangle(b - low) + (a - low);
   }

@@ -127,9 +127,7 @@ export function parseContextsFile(text: string, name: string): Profile {
 
     const previous = entries.get(key);
     if (previous !== undefined && !samePrefix(previous.prefix, entry.prefix)) {
-      throw new LabelSyntaxError(
-        `line ${lineNo}: key "${key}" repeats line ${previous.line} with a different context`,
-      );
+      throw new LabelSyntaxError(`line ${lineNo}: key "${key}" repeats line ${previous.line} with a different context`);
     }
     if (previous === undefined) entries.set(key, entry);
     if (isProcessKey(key) && !processTypes.includes(ctx.type)) processTypes.push(ctx.type);

@@ -308,10 +308,7 @@ function loadFile(
     }
     if (GROUP_KEYWORDS.has(left)) {
       if (state.group === undefined) {
-        warn(
-          `${left}= outside a ModifierGroup: ignored (mcstrans refuses the whole file here: ` +
-            `"expected ModifierGroup declaration")`,
-        );
+        warn(`${left}= outside a ModifierGroup: ignored (mcstrans refuses the whole file here: ` + `"expected ModifierGroup declaration")`);
       } else {
         warn(`${left}= of ModifierGroup ${quote(state.group.name)} not supported: ignored`);
       }
@@ -348,10 +345,7 @@ function loadFile(
     }
 
     if (right === '') {
-      warn(
-        'empty name: not applied (mcstrans refuses the whole file at such a line; ' +
-          'old libsetrans used it to hide the level)',
-      );
+      warn('empty name: not applied (mcstrans refuses the whole file at such a line; ' + 'old libsetrans used it to hide the level)');
       continue;
     }
     if (tryParseRange(right) !== undefined) {
@@ -363,14 +357,7 @@ function loadFile(
   }
 }
 
-function addEntry(
-  table: Table,
-  raw: string,
-  range: LevelRange,
-  name: string,
-  origin: Origin,
-  warn: (message: string) => void,
-): void {
+function addEntry(table: Table, raw: string, range: LevelRange, name: string, origin: Origin, warn: (message: string) => void): void {
   const named = table.nameToRaw.get(name);
   if (named !== undefined) {
     if (named.raw === raw) return; // the same pair again (a repeated line or include)

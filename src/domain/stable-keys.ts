@@ -42,8 +42,7 @@ export function stableKeyScope(key: string, server: readonly string[], identity?
 
 /** What a request asks a stable key to hold: a pod join or a disabled label take no pair. */
 export type StableKeyDecision =
-  | { readonly scope: 'host' | 'cluster' }
-  | { readonly refused: 'invalid' | 'denied'; readonly field: string; readonly rule: string };
+  { readonly scope: 'host' | 'cluster' } | { readonly refused: 'invalid' | 'denied'; readonly field: string; readonly rule: string };
 
 /**
  * Whether an Allocate of `kind` may carry stable key `key`, and its scope:
@@ -56,7 +55,8 @@ export function stableKeyDecision(
   server: readonly string[],
   identity: readonly string[] | undefined,
 ): StableKeyDecision {
-  if (kind === 'join') return { refused: 'invalid', field: 'stable_key', rule: "cannot be combined with share_with (the pod's lease carries its key)" };
+  if (kind === 'join')
+    return { refused: 'invalid', field: 'stable_key', rule: "cannot be combined with share_with (the pod's lease carries its key)" };
   if (kind === 'disabled') return { refused: 'invalid', field: 'stable_key', rule: 'a disabled label takes no pair to hold' };
   const scope = stableKeyScope(key, server, identity);
   if (scope === 'not-granted') {

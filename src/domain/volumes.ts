@@ -48,11 +48,7 @@ export class VolumeError extends Error {
     readonly rule: string,
     protectedPath?: string,
   ) {
-    super(
-      protectedPath === undefined
-        ? `volumes[${index}].${field}: ${rule}`
-        : `SELinux relabeling of ${protectedPath} is not allowed`,
-    );
+    super(protectedPath === undefined ? `volumes[${index}].${field}: ${rule}` : `SELinux relabeling of ${protectedPath} is not allowed`);
     if (protectedPath !== undefined) this.protectedPath = protectedPath;
   }
 }
@@ -186,11 +182,7 @@ export function prepareVolumes(
       if (other.scope !== scope) continue;
       if (other.path === path) {
         if (other.mode !== volume.mode) {
-          throw new VolumeError(
-            index,
-            'host_path',
-            `is also requested with mode "${other.mode}" by volumes[${other.index}]`,
-          );
+          throw new VolumeError(index, 'host_path', `is also requested with mode "${other.mode}" by volumes[${other.index}]`);
         }
         // Read-only and read-write volumes get different targets: relabelling
         // the same files twice would leave whichever ran last.
@@ -204,18 +196,10 @@ export function prepareVolumes(
         duplicate = true;
       } else if (other.mode !== volume.mode) {
         if (isWithin(path, other.path)) {
-          throw new VolumeError(
-            index,
-            'host_path',
-            `is inside ${describeOther(other)} but requests mode "${volume.mode}"`,
-          );
+          throw new VolumeError(index, 'host_path', `is inside ${describeOther(other)} but requests mode "${volume.mode}"`);
         }
         if (isWithin(other.path, path)) {
-          throw new VolumeError(
-            index,
-            'host_path',
-            `contains ${describeOther(other)} but requests mode "${volume.mode}"`,
-          );
+          throw new VolumeError(index, 'host_path', `contains ${describeOther(other)} but requests mode "${volume.mode}"`);
         }
       }
     }

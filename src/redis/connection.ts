@@ -24,7 +24,10 @@ export function parseRedisTarget(value: string): RedisTarget {
 
 /** "host:port,host:port" (IPv6 as [addr]:port). */
 export function parseHostPorts(value: string): HostPort[] {
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new Error('needs at least one host:port');
   return items.map((item) => {
     const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item);
@@ -90,7 +93,10 @@ export function createRedis(target: RedisTarget, extra: RedisOptions = {}): Redi
         clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 1000),
         scaleReads: 'master',
       };
-      return new Cluster(target.nodes.map((n) => ({ ...n })), clusterOptions);
+      return new Cluster(
+        target.nodes.map((n) => ({ ...n })),
+        clusterOptions,
+      );
     }
   }
 }

@@ -102,9 +102,7 @@ export async function startEmbeddedRedis(dataDirInput: string, log: Logger): Pro
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const socketPath = join(dataDir, 'redis.sock');
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
-    throw new EmbeddedRedisError(
-      `the socket path ${socketPath} is longer than ${MAX_SOCKET_PATH} bytes; choose a shorter --data-dir`,
-    );
+    throw new EmbeddedRedisError(`the socket path ${socketPath} is longer than ${MAX_SOCKET_PATH} bytes; choose a shorter --data-dir`);
   }
   const ownerFile = join(dataDir, 'owner.pid');
 
@@ -143,12 +141,13 @@ export async function startEmbeddedRedis(dataDirInput: string, log: Logger): Pro
         commandTimeout: 10_000,
       });
       orphan.on('error', () => {});
-      await orphan.connect().then(() => orphan.call('SHUTDOWN')).catch(() => {});
+      await orphan
+        .connect()
+        .then(() => orphan.call('SHUTDOWN'))
+        .catch(() => {});
       orphan.disconnect();
       if (!(await waitFor(async () => (await probeSocket(socketPath)) === 'absent', 10_000))) {
-        throw new EmbeddedRedisError(
-          `the redis-server left running on ${socketPath} did not shut down; stop it, then start again`,
-        );
+        throw new EmbeddedRedisError(`the redis-server left running on ${socketPath} did not shut down; stop it, then start again`);
       }
     }
   }
@@ -158,15 +157,24 @@ export async function startEmbeddedRedis(dataDirInput: string, log: Logger): Pro
   const fresh = !existsSync(join(dataDir, 'appendonlydir')) && !existsSync(join(dataDir, 'appendonly.aof'));
 
   const args = [
-    '--port', '0',
-    '--unixsocket', socketPath,
-    '--unixsocketperm', '700',
-    '--dir', dataDir,
-    '--appendonly', 'yes',
-    '--appendfsync', 'always',
-    '--save', '',
-    '--daemonize', 'no',
-    '--logfile', join(dataDir, 'redis.log'),
+    '--port',
+    '0',
+    '--unixsocket',
+    socketPath,
+    '--unixsocketperm',
+    '700',
+    '--dir',
+    dataDir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--logfile',
+    join(dataDir, 'redis.log'),
   ];
   const child: ChildProcess = spawn('redis-server', args, { stdio: 'ignore' });
   let exited = false;
@@ -182,9 +190,7 @@ export async function startEmbeddedRedis(dataDirInput: string, log: Logger): Pro
   const up = await waitFor(async () => exited || (await ping(socketPath)), 15_000);
   if (!up || exited) {
     killChild();
-    throw new EmbeddedRedisError(
-      `embedded redis-server did not start; see ${join(dataDir, 'redis.log')}`,
-    );
+    throw new EmbeddedRedisError(`embedded redis-server did not start; see ${join(dataDir, 'redis.log')}`);
   }
   writeFileSync(ownerFile, `${process.pid}\n`);
   log.info({ socketPath, dataDir, pid: child.pid }, 'embedded redis started (AOF on, fsync always)');

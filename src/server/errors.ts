@@ -32,7 +32,6 @@ import {
   WorkloadHasLeaseError,
 } from '../store/errors.js';
 
-
 /** An error meant for the client: a status code, a message and a machine-readable reason. */
 export class RpcError extends Error {
   constructor(

@@ -25,7 +25,11 @@ export function leaseStoreFor(redis: Redis | Cluster, config: ServeConfig, log: 
     writer.on('error', () => {});
   }
   const logRecreated = (r: InitResult) => {
-    if (r.created) log.error({ pool: config.pool }, 'pool state was missing in Redis and has been created again: leases granted before are unknown to it (did Redis lose its data?)');
+    if (r.created)
+      log.error(
+        { pool: config.pool },
+        'pool state was missing in Redis and has been created again: leases granted before are unknown to it (did Redis lose its data?)',
+      );
   };
   const store = new LeaseStore(
     redis,

@@ -85,7 +85,8 @@ export class Metrics {
     // prom-client also exports the sums of these per-type gauges as gauges
     // named ..._total, which Prometheus reserves for counters (promtool check
     // metrics refuses them). sum(mcs_nodejs_active_handles) is the same figure.
-    for (const name of ['active_handles', 'active_requests', 'active_resources']) this.registry.removeSingleMetric(`mcs_nodejs_${name}_total`);
+    for (const name of ['active_handles', 'active_requests', 'active_resources'])
+      this.registry.removeSingleMetric(`mcs_nodejs_${name}_total`);
     const pool = store.settings.name;
     const metrics = this;
     new Gauge({
@@ -122,7 +123,11 @@ export class Metrics {
  * checks and load balancers use it whatever TLS the gRPC port has).
  * Resolves with the bound port.
  */
-export async function serveMetrics(metrics: Metrics, listen: string, serving: () => boolean = () => true): Promise<{ server: Server; port: number }> {
+export async function serveMetrics(
+  metrics: Metrics,
+  listen: string,
+  serving: () => boolean = () => true,
+): Promise<{ server: Server; port: number }> {
   const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(listen);
   if (!m) throw new Error(`--metrics-listen must be host:port, not ${JSON.stringify(listen)}`);
   const server = createServer((req, res) => {

@@ -8,7 +8,9 @@ import { invalidArgument } from './errors.js';
 import { LIMITS } from './validation.js';
 
 export function encodePageToken(cursor: ListCursor, filter: string, held = false): string {
-  return Buffer.from(JSON.stringify({ v: 1, f: filter, h: cursor.host, s: cursor.slot, ...(held ? { held: 1 } : {}) })).toString('base64url');
+  return Buffer.from(JSON.stringify({ v: 1, f: filter, h: cursor.host, s: cursor.slot, ...(held ? { held: 1 } : {}) })).toString(
+    'base64url',
+  );
 }
 
 export function decodePageToken(token: string, filter: string, held = false): ListCursor | undefined {
@@ -23,7 +25,8 @@ export function decodePageToken(token: string, filter: string, held = false): Li
   }
   const p = parsed as { v?: unknown; f?: unknown; h?: unknown; s?: unknown; held?: unknown };
   if (p?.v !== 1 || typeof p.f !== 'string' || typeof p.h !== 'string' || !Number.isSafeInteger(p.s)) throw foreign();
-  if ((p.held === 1) !== held) throw invalidArgument('page_token', `was issued for a listing of ${held ? 'leases, not held pairs' : 'held pairs, not leases'}`);
+  if ((p.held === 1) !== held)
+    throw invalidArgument('page_token', `was issued for a listing of ${held ? 'leases, not held pairs' : 'held pairs, not leases'}`);
   if (p.f !== filter) {
     throw invalidArgument('page_token', 'was issued for a different host filter (AIP-158: keep the other fields unchanged)');
   }

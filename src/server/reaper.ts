@@ -46,7 +46,10 @@ export class Reaper {
       for (;;) {
         const batch = await this.store.reap(BATCH, { timeoutMs: this.timeoutMs });
         for (const lease of batch) {
-          this.log.info({ method: 'Reap', outcome: 'expired', leaseId: lease.id, host: lease.host, workloadId: lease.workloadId, level: lease.level }, 'lease expired');
+          this.log.info(
+            { method: 'Reap', outcome: 'expired', leaseId: lease.id, host: lease.host, workloadId: lease.workloadId, level: lease.level },
+            'lease expired',
+          );
           this.onReaped(lease);
         }
         total += batch.length;

@@ -215,7 +215,10 @@ export function addReflection(server: grpc.Server, services: readonly string[], 
           return { ...base, all_extension_numbers_response: { base_type_name: type, extension_number: numbers } };
         }
         default:
-          return { ...base, error_response: { error_code: grpc.status.INVALID_ARGUMENT, error_message: 'message_request: one of its fields must be set' } };
+          return {
+            ...base,
+            error_response: { error_code: grpc.status.INVALID_ARGUMENT, error_message: 'message_request: one of its fields must be set' },
+          };
       }
     } catch (err) {
       if (!(err instanceof NotFound)) throw err;

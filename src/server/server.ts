@@ -91,7 +91,10 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     const result = await store.init({ timeoutMs: config.redisTimeoutMs, recovering });
     if (!poolReady) {
       const { pool: _pool, ...stats } = await store.stats({ timeoutMs: config.redisTimeoutMs });
-      log.info({ ...stats, created: result.created, reservedAdded: result.reserved, reservedRemoved: result.unreserved }, result.created ? 'pool created' : 'pool opened');
+      log.info(
+        { ...stats, created: result.created, reservedAdded: result.reserved, reservedRemoved: result.unreserved },
+        result.created ? 'pool created' : 'pool opened',
+      );
     } else {
       logRecreated(result);
     }
@@ -156,7 +159,9 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     'grpc.max_connection_idle_ms': config.idleTimeoutMs,
   });
   const { grpcObject } = loadAllocatorProto();
-  server.addService(grpcObject.mcs.v1.LabelAllocator.service, allocatorService({
+  server.addService(
+    grpcObject.mcs.v1.LabelAllocator.service,
+    allocatorService({
       store,
       log,
       openBlockingClient: async () => {
@@ -182,7 +187,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
         categories: config.categories,
         ...(config.translator ? { translator: config.translator } : {}),
       },
-    }));
+    }),
+  );
   health.addToServer(server);
   // Benchmark only: the transport-ceiling RPC, loaded only when asked for.
   const served = [SERVICE_NAME, HEALTH_SERVICE_NAME];
@@ -198,7 +204,9 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   try {
     certificates = config.tls ? new ReloadingCertificates(config.tls, log) : undefined;
     const credentials = certificates ? certificates.credentials() : grpc.ServerCredentials.createInsecure();
-    listener = await listen(server, config.listen, credentials, config.connections, log, (why) => metrics?.connectionsRefused.inc({ reason: why }));
+    listener = await listen(server, config.listen, credentials, config.connections, log, (why) =>
+      metrics?.connectionsRefused.inc({ reason: why }),
+    );
   } catch (err) {
     stopped = true;
     clearTimeout(healthTimer);

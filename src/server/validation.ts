@@ -83,9 +83,11 @@ export function optionalFencingToken(value: string): string {
 /**
  * A lease is named either by lease_id or by host + workload_id. Returns which.
  */
-export function leaseRef(
-  req: { lease_id: string; host: string; workload_id: string },
-): { leaseId: string } | { host: string; workloadId: string } {
+export function leaseRef(req: {
+  lease_id: string;
+  host: string;
+  workload_id: string;
+}): { leaseId: string } | { host: string; workloadId: string } {
   if (req.lease_id !== '') {
     if (req.workload_id !== '') throw invalidArgument('workload_id', 'must be empty when lease_id is given');
     return { leaseId: requireLeaseId(req.lease_id) };

@@ -47,7 +47,11 @@ export function watchLeases(deps: WatchDeps): grpc.handleServerStreamingCall<Wat
     const open = watchers.get(who) ?? 0;
     const limit = deps.maxWatchesPerClient;
     if (open >= limit) {
-      throw new RpcError(grpc.status.RESOURCE_EXHAUSTED, `${who} already has ${open} WatchLeases streams open (at most ${limit})`, 'TOO_MANY_STREAMS');
+      throw new RpcError(
+        grpc.status.RESOURCE_EXHAUSTED,
+        `${who} already has ${open} WatchLeases streams open (at most ${limit})`,
+        'TOO_MANY_STREAMS',
+      );
     }
     watchers.set(who, open + 1);
     deps.metrics?.watchStreams.inc();

@@ -111,14 +111,38 @@ export const REPORTED_KINDS = { pair: 'p', static: 's', disabled: 'd' } as const
  * `heldUntil` is set (ms) for a pair held for its stable key, '' for a lease.
  */
 export const LEASE_REPLY = [
-  'id', 'host', 'members', 'level', 'token', 'created', 'expires', 'labels', 'kind', 'claims', 'stableKey', 'heldUntil',
+  'id',
+  'host',
+  'members',
+  'level',
+  'token',
+  'created',
+  'expires',
+  'labels',
+  'kind',
+  'claims',
+  'stableKey',
+  'heldUntil',
 ] as const;
 
 /**
  * A lease in an event of the stream (events.lua), as a JSON array in this
  * order: the contexts are an interned labels id, which readers resolve.
  */
-export const EVENT_LEASE = ['id', 'host', 'members', 'level', 'token', 'created', 'expires', 'labels', 'kind', 'claims', 'stableKey', 'held'] as const;
+export const EVENT_LEASE = [
+  'id',
+  'host',
+  'members',
+  'level',
+  'token',
+  'created',
+  'expires',
+  'labels',
+  'kind',
+  'claims',
+  'stableKey',
+  'held',
+] as const;
 
 /**
  * The Lua source of the contract's tables, spliced before the helpers:

@@ -61,9 +61,7 @@ export async function readEvents(
   after: string,
   opts: { blockMs: number; count: number },
 ): Promise<LeaseEvent[]> {
-  const reply = (await redis.xread('COUNT', opts.count, 'BLOCK', opts.blockMs, 'STREAMS', key, after)) as
-    | [string, StreamEntry[]][]
-    | null;
+  const reply = (await redis.xread('COUNT', opts.count, 'BLOCK', opts.blockMs, 'STREAMS', key, after)) as [string, StreamEntry[]][] | null;
   if (!reply) return [];
   return reply.flatMap(([, entries]) => entries.map(([id, fields]) => toEvent(id, fields)));
 }
@@ -79,8 +77,16 @@ const AT = Object.fromEntries(EVENT_LEASE.map((name, i) => [name, i])) as Record
 export async function eventLease(pool: string, f: readonly string[], labels: (id: string) => Promise<string>): Promise<Lease> {
   const field = (name: keyof typeof AT) => f[AT[name]] ?? '';
   const [id, host, workloads, level, token, created, expires, labelsId, kind, claims] = [
-    field('id'), field('host'), field('members'), field('level'), field('token'),
-    field('created') || '0', field('expires') || '0', field('labels'), field('kind'), field('claims'),
+    field('id'),
+    field('host'),
+    field('members'),
+    field('level'),
+    field('token'),
+    field('created') || '0',
+    field('expires') || '0',
+    field('labels'),
+    field('kind'),
+    field('claims'),
   ];
   const held = field('held') === '1';
   const [proc = '', mount = '', ro = ''] = (await labels(labelsId)).split('\t');
@@ -99,12 +105,13 @@ export async function eventLease(pool: string, f: readonly string[], labels: (id
     processLabel: `${proc}:${level}`,
     mountLabel: `${mount}:${level}`,
     roMountLabel: `${ro}:${level}`,
-    claims: claims === ''
-      ? []
-      : claims.split('\n').map((entry) => {
-          const [scope, path, mode] = entry.split('\0') as [string, string, 'z' | 'Z'];
-          return { scope, path, mode };
-        }),
+    claims:
+      claims === ''
+        ? []
+        : claims.split('\n').map((entry) => {
+            const [scope, path, mode] = entry.split('\0') as [string, string, 'z' | 'Z'];
+            return { scope, path, mode };
+          }),
     stableKey: field('stableKey'),
     heldUntil: held ? Number(expires) : 0,
   };

@@ -101,7 +101,13 @@ export class LeaseStore {
     // an empty replica), it is created again and the change retried once.
     // The fencing counter is seeded from the clock, so tokens still grow;
     // the lost leases themselves are gone, which the log says loudly.
-    this.ops = new OperationRunner(redis, this.keys, settings.name, async () => this.onPoolRecreated(await this.init({ recovering: true })), replication);
+    this.ops = new OperationRunner(
+      redis,
+      this.keys,
+      settings.name,
+      async () => this.onPoolRecreated(await this.init({ recovering: true })),
+      replication,
+    );
     const p = settings.profile;
     this.prefixes = { process: formatPrefix(p.process), mount: formatPrefix(p.file), ro: formatPrefix(p.roFile) };
   }
@@ -223,7 +229,10 @@ export class LeaseStore {
    * One page of the pairs held for stable keys (of one host, or all), in
    * slot order after `after`; `next` is where the following page starts.
    */
-  async listHolds(req: { host?: string; after?: number; limit: number }, opts: CallOptions = {}): Promise<{ holds: Lease[]; next?: number }> {
+  async listHolds(
+    req: { host?: string; after?: number; limit: number },
+    opts: CallOptions = {},
+  ): Promise<{ holds: Lease[]; next?: number }> {
     requireId('host', req.host ?? '', { optional: true });
     const r = await this.ops.read('listHolds', { filter: req.host ?? '', cursorSlot: req.after ?? '', limit: req.limit }, opts);
     const more = r.flag();
@@ -258,7 +267,11 @@ export class LeaseStore {
    * so a host with thousands of workloads or wide levels never blocks Redis
    * for long; safe to repeat.
    */
-  async reconcile(host: string, workloads: readonly ReportedWorkload[], opts: CallOptions & { batch?: number } = {}): Promise<ReconcileResult> {
+  async reconcile(
+    host: string,
+    workloads: readonly ReportedWorkload[],
+    opts: CallOptions & { batch?: number } = {},
+  ): Promise<ReconcileResult> {
     requireId('host', host);
     for (const w of workloads) requireId('workload_id', w.workloadId);
     const result: ReconcileResult = { kept: [], restored: [], conflicts: [], released: [] };
@@ -306,7 +319,7 @@ export class LeaseStore {
     // What the host holds but did not report: released, unless granted after we began.
     const reported = new Set(workloads.map((w) => w.workloadId));
     const held: string[] = [];
-    for (let after = -1; ; ) {
+    for (let after = -1; ;) {
       const page = await this.ops.read('hostMembers', { host, after, limit: HOST_MEMBERS_PAGE }, opts);
       after = page.int();
       held.push(...page.strings());
@@ -379,7 +392,10 @@ export class LeaseStore {
    * One page of live leases in (host, slot) order, starting after `after`.
    * `next` is where the following page starts, or undefined at the end.
    */
-  async list(req: { host?: string; after?: ListCursor; limit: number }, opts: CallOptions = {}): Promise<{ leases: Lease[]; next?: ListCursor }> {
+  async list(
+    req: { host?: string; after?: ListCursor; limit: number },
+    opts: CallOptions = {},
+  ): Promise<{ leases: Lease[]; next?: ListCursor }> {
     requireId('host', req.host ?? '', { optional: true });
     requireId('page_token', req.after?.host ?? '', { optional: true });
     const r = await this.ops.read(

@@ -74,7 +74,7 @@ export class ReplyReader {
   }
 
   lease(): Lease {
-    if (this.at + LEASE_WIDTH > this.reply.length) throw new RangeError('the script\'s reply ends inside a lease');
+    if (this.at + LEASE_WIDTH > this.reply.length) throw new RangeError("the script's reply ends inside a lease");
     const lease = leaseFromFields(this.pool, this.reply.slice(this.at, this.at + LEASE_WIDTH));
     this.at += LEASE_WIDTH;
     return lease;

@@ -89,7 +89,12 @@ export class OperationRunner {
   }
 
   /** A change: on the writer connection, replicated, and retried once on a pool re-created. */
-  async write<N extends OperationName>(name: N, args: Omit<OperationArgs<N>, 'prefix'>, opts: CallOptions, rest: readonly ArgValue[] = []): Promise<ReplyReader> {
+  async write<N extends OperationName>(
+    name: N,
+    args: Omit<OperationArgs<N>, 'prefix'>,
+    opts: CallOptions,
+    rest: readonly ArgValue[] = [],
+  ): Promise<ReplyReader> {
     const once = async () => {
       const reply = await this.run(this.writerScripts, name, args, opts, rest);
       // A sweep that reclaimed nothing wrote nothing: its WAIT would only

@@ -94,12 +94,26 @@ function isPods(req: AdmissionRequest): boolean {
 export function refusalOf(err: StoreError): { code: number; message: string; outcome: string } {
   const m = err.metadata;
   if (err instanceof LevelInUseError) {
-    const holder = m.stable_key ? `held for stable key ${m.stable_key} until its workload comes back` : `held by lease ${m.lease_id} (${m.workload_id} on ${m.host})`;
+    const holder = m.stable_key
+      ? `held for stable key ${m.stable_key} until its workload comes back`
+      : `held by lease ${m.lease_id} (${m.workload_id} on ${m.host})`;
     return { code: 409, message: `level ${m.level} is ${holder}`, outcome: err.reason };
   }
-  const conflict = [LevelConflictError, StableKeyInUseError, StableKeyLevelMismatchError, ShareMismatchError, VolumeConflictError, WorkloadHasLeaseError];
+  const conflict = [
+    LevelConflictError,
+    StableKeyInUseError,
+    StableKeyLevelMismatchError,
+    ShareMismatchError,
+    VolumeConflictError,
+    WorkloadHasLeaseError,
+  ];
   if (conflict.some((c) => err instanceof c)) return { code: 409, message: err.message, outcome: err.reason };
-  if (err instanceof StoreUnavailableError || err instanceof PoolRecoveringError || err instanceof ReplicationError || err instanceof HostExpiredError) {
+  if (
+    err instanceof StoreUnavailableError ||
+    err instanceof PoolRecoveringError ||
+    err instanceof ReplicationError ||
+    err instanceof HostExpiredError
+  ) {
     return { code: 503, message: err.message, outcome: err.reason };
   }
   if (err instanceof InvalidInputError || err instanceof LevelTooWideError) return { code: 400, message: err.message, outcome: err.reason };
@@ -113,12 +127,15 @@ export class Admitter {
   async admit(req: AdmissionRequest, opts: AdmitOptions): Promise<Outcome> {
     if (!isPods(req)) return { ...ALLOW, outcome: 'ignored' };
     try {
-      if (req.operation === 'CREATE' && req.subResource === '') return opts.validating ? { ...ALLOW, outcome: 'ignored' } : await this.create(req, opts);
-      if (req.operation === 'UPDATE' && (req.subResource === '' || req.subResource === 'ephemeralcontainers')) return this.update(req, opts);
+      if (req.operation === 'CREATE' && req.subResource === '')
+        return opts.validating ? { ...ALLOW, outcome: 'ignored' } : await this.create(req, opts);
+      if (req.operation === 'UPDATE' && (req.subResource === '' || req.subResource === 'ephemeralcontainers'))
+        return this.update(req, opts);
       if (req.operation === 'DELETE' && req.subResource === '') return await this.delete(req, opts);
       return { ...ALLOW, outcome: 'ignored' };
     } catch (err) {
-      if (err instanceof PodShapeError) return { allowed: false, code: 400, message: `mcs-allocator: malformed pod: ${err.message}`, outcome: 'malformed' };
+      if (err instanceof PodShapeError)
+        return { allowed: false, code: 400, message: `mcs-allocator: malformed pod: ${err.message}`, outcome: 'malformed' };
       if (err instanceof Denied) return { allowed: false, code: err.code, message: `mcs-allocator: ${err.message}`, outcome: err.outcome };
       if (err instanceof StoreError) {
         const r = refusalOf(err);
@@ -142,10 +159,16 @@ export class Admitter {
     // DELETE (and the agent) would act on them, so they go.
     const strip = annotationRemoval(pod.annotations, Object.values(ANNOTATIONS));
     const stripped = strip.length ? { patch: strip } : {};
-    if (plan.kind === 'skip') return { allowed: true, outcome: 'skipped', ...stripped, ...(plan.warning ? { warnings: [plan.warning] } : {}) };
+    if (plan.kind === 'skip')
+      return { allowed: true, outcome: 'skipped', ...stripped, ...(plan.warning ? { warnings: [plan.warning] } : {}) };
     if (plan.kind === 'deny') return { allowed: false, code: plan.code, message: `mcs-allocator: ${plan.message}`, outcome: 'invalid' };
     if (req.dryRun) {
-      return { allowed: true, outcome: 'dry_run', ...stripped, warnings: ['mcs-allocator: dry run: no SELinux level was leased; the real request gets one'] };
+      return {
+        allowed: true,
+        outcome: 'dry_run',
+        ...stripped,
+        warnings: ['mcs-allocator: dry run: no SELinux level was leased; the real request gets one'],
+      };
     }
     let recursive = false;
     let lease: Lease;
@@ -174,8 +197,20 @@ export class Admitter {
     );
     // A shares annotation the pod brought along (and the webhook does not write) goes too.
     if (!(plan.anchors.length && !recursive)) patch.push(...annotationRemoval(pod.annotations, [ANNOTATIONS.shares]));
-    const warnings = recursive ? [`mcs-allocator: the pod's claims are held at different levels; it gets level ${lease.level} of its own and seLinuxChangePolicy Recursive`] : [];
-    return { allowed: true, patch, outcome: recursive ? 'recursive' : plan.anchors.length ? 'shared' : 'leased', leaseId: lease.id, level: lease.level, workloadId: plan.workloadId, ...(warnings.length ? { warnings } : {}) };
+    const warnings = recursive
+      ? [
+          `mcs-allocator: the pod's claims are held at different levels; it gets level ${lease.level} of its own and seLinuxChangePolicy Recursive`,
+        ]
+      : [];
+    return {
+      allowed: true,
+      patch,
+      outcome: recursive ? 'recursive' : plan.anchors.length ? 'shared' : 'leased',
+      leaseId: lease.id,
+      level: lease.level,
+      workloadId: plan.workloadId,
+      ...(warnings.length ? { warnings } : {}),
+    };
   }
 
   private what(level: string | undefined): Allocation {
@@ -223,7 +258,10 @@ export class Admitter {
    * created by this pod; the claims it lacks join it, then the pod. Looks
    * again when another admission changed things meanwhile.
    */
-  private async sharedLease(plan: Extract<AdmissionPlan, { kind: 'lease' }>, opts: AdmitOptions): Promise<{ lease: Lease } | { conflict: string }> {
+  private async sharedLease(
+    plan: Extract<AdmissionPlan, { kind: 'lease' }>,
+    opts: AdmitOptions,
+  ): Promise<{ lease: Lease } | { conflict: string }> {
     if (plan.anchors.length === 0) return { lease: await this.ownLease(plan, opts) };
     const { store, host } = this.deps;
     const ttlSeconds = this.deps.pendingTtlSeconds;
@@ -237,12 +275,18 @@ export class Admitter {
         byLease.set(l.id, e);
       });
       if (byLease.size > 1) {
-        return { conflict: [...byLease.values()].map((e) => `${e.what.join(', ')} at level ${e.lease.level} (lease ${e.lease.id})`).join('; ') };
+        return {
+          conflict: [...byLease.values()].map((e) => `${e.what.join(', ')} at level ${e.lease.level} (lease ${e.lease.id})`).join('; '),
+        };
       }
       let lease = [...byLease.values()][0]?.lease;
       if (lease && plan.level !== undefined && lease.level !== plan.level) {
         const e = [...byLease.values()][0]!;
-        throw new Denied(409, `${e.what.join(', ')} is held at level ${lease.level} (lease ${lease.id}, ${lease.workloadId}); the pod names ${plan.level}`, 'SHARE_LEVEL_MISMATCH');
+        throw new Denied(
+          409,
+          `${e.what.join(', ')} is held at level ${lease.level} (lease ${lease.id}, ${lease.workloadId}); the pod names ${plan.level}`,
+          'SHARE_LEVEL_MISMATCH',
+        );
       }
       try {
         let first = 0;
@@ -266,10 +310,18 @@ export class Admitter {
         }
         for (let i = first; i < plan.anchors.length; i++) {
           if (found[i]) continue;
-          await store.allocate({ host, workloadId: plan.anchors[i]!.workloadId, ttlSeconds, what: { kind: 'join', leaseId: lease.id } }, this.timeout(opts));
+          await store.allocate(
+            { host, workloadId: plan.anchors[i]!.workloadId, ttlSeconds, what: { kind: 'join', leaseId: lease.id } },
+            this.timeout(opts),
+          );
         }
         const joined = await store.allocate(
-          { host, workloadId: plan.workloadId, ttlSeconds, what: { kind: 'join', leaseId: lease.id, ...(plan.level ? { level: plan.level } : {}) } },
+          {
+            host,
+            workloadId: plan.workloadId,
+            ttlSeconds,
+            what: { kind: 'join', leaseId: lease.id, ...(plan.level ? { level: plan.level } : {}) },
+          },
           this.timeout(opts),
         );
         return { lease: joined.lease };
@@ -280,14 +332,18 @@ export class Admitter {
           const pod = await this.find(plan.workloadId, opts);
           if (pod && lease && pod.id === lease.id) return { lease: pod };
           if (pod && err instanceof WorkloadHasLeaseError && attempt >= 1) {
-            throw new Denied(409, `${plan.workloadId} already holds lease ${pod.id} (level ${pod.level}), not the lease of its claims`, 'WORKLOAD_HAS_LEASE');
+            throw new Denied(
+              409,
+              `${plan.workloadId} already holds lease ${pod.id} (level ${pod.level}), not the lease of its claims`,
+              'WORKLOAD_HAS_LEASE',
+            );
           }
           continue;
         }
         throw err;
       }
     }
-    throw new Denied(503, 'the leases of the pod\'s claims kept changing under concurrent admissions; retry', 'BUSY');
+    throw new Denied(503, "the leases of the pod's claims kept changing under concurrent admissions; retry", 'BUSY');
   }
 
   private update(req: AdmissionRequest, opts: AdmitOptions): Outcome {
@@ -295,7 +351,8 @@ export class Admitter {
     const old = podFacts(req.oldObject, req.namespace);
     const changed = changedAnnotation(old.annotations, now.annotations);
     if (changed) throw new Denied(403, `annotation ${changed} is written by the webhook and cannot be changed`, 'ANNOTATION_CHANGED');
-    if (policyFor(now.namespace, this.deps.policy, opts.forced) === 'none' || old.annotations[ANNOTATIONS.leaseId] === undefined) return { ...ALLOW, outcome: 'ignored' };
+    if (policyFor(now.namespace, this.deps.policy, opts.forced) === 'none' || old.annotations[ANNOTATIONS.leaseId] === undefined)
+      return { ...ALLOW, outcome: 'ignored' };
     const problem = updateLevelProblem(old, now);
     if (problem) throw new Denied(400, problem, 'LEVEL_CHANGED');
     return ALLOW;
@@ -317,7 +374,10 @@ export class Admitter {
     if (!isFinalDelete(pod, req.options)) return { ...ALLOW, outcome: 'graceful' };
     if (req.dryRun) return { ...ALLOW, outcome: 'dry_run' };
     if (!workloadBelongsTo(workloadId, pod)) {
-      this.deps.log.warn({ namespace: pod.namespace, pod: pod.name, workloadId }, 'a deleted pod names a workload id that is not its own; nothing released');
+      this.deps.log.warn(
+        { namespace: pod.namespace, pod: pod.name, workloadId },
+        'a deleted pod names a workload id that is not its own; nothing released',
+      );
       return { ...ALLOW, outcome: 'foreign' };
     }
     try {
@@ -325,8 +385,12 @@ export class Admitter {
       return { allowed: true, outcome: r.released ? 'released' : 'not_found', leaseId, workloadId };
     } catch (err) {
       if (!(err instanceof StoreError || err instanceof Denied)) throw err;
-      this.deps.log.warn({ leaseId, workloadId, err: err.message }, 'could not release a deleted pod\'s lease; it ends with its TTL');
-      return { allowed: true, outcome: 'release_failed', warnings: [`mcs-allocator: the pod's lease ${leaseId} could not be released now (${err.message}); it ends with its TTL`] };
+      this.deps.log.warn({ leaseId, workloadId, err: err.message }, "could not release a deleted pod's lease; it ends with its TTL");
+      return {
+        allowed: true,
+        outcome: 'release_failed',
+        warnings: [`mcs-allocator: the pod's lease ${leaseId} could not be released now (${err.message}); it ends with its TTL`],
+      };
     }
   }
 }

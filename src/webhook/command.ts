@@ -12,12 +12,24 @@ import { addFlags, ConfigError } from '../config.js';
 import { createRedis, describeTarget } from '../redis/connection.js';
 import { leaseStoreFor } from '../server/lease-store-for.js';
 import { Reaper } from '../server/reaper.js';
-import { HostExpiredError, PoolConfigMismatchError, PoolStateInconsistentError, ReservedInUseError, StoreUnavailableError } from '../store/errors.js';
+import {
+  HostExpiredError,
+  PoolConfigMismatchError,
+  PoolStateInconsistentError,
+  ReservedInUseError,
+  StoreUnavailableError,
+} from '../store/errors.js';
 import { LeaseStore } from '../store/lease-store.js';
 import { Admitter } from './admit.js';
-import { buildWebhookConfig, WEBHOOK_FLAGS, WEBHOOK_SHARED_FLAGS, WEBHOOK_SHARED_OVERRIDES, type WebhookConfig, type WebhookFlags } from './config.js';
+import {
+  buildWebhookConfig,
+  WEBHOOK_FLAGS,
+  WEBHOOK_SHARED_FLAGS,
+  WEBHOOK_SHARED_OVERRIDES,
+  type WebhookConfig,
+  type WebhookFlags,
+} from './config.js';
 import { startWebhookServer, WebhookMetrics } from './server.js';
-
 
 export function registerWebhookCommand(program: Command): void {
   addFlags(
@@ -44,7 +56,11 @@ Example:
       let config: WebhookConfig;
       try {
         config = buildWebhookConfig(flags);
-        for (const [option, file] of [['--tls-cert', config.certFile], ['--tls-key', config.keyFile], ...(config.clientCaFile ? [['--tls-client-ca', config.clientCaFile] as const] : [])] as const) {
+        for (const [option, file] of [
+          ['--tls-cert', config.certFile],
+          ['--tls-key', config.keyFile],
+          ...(config.clientCaFile ? [['--tls-client-ca', config.clientCaFile] as const] : []),
+        ] as const) {
           try {
             readFileSync(file);
           } catch (err) {
@@ -62,7 +78,9 @@ Example:
 
 function logger(config: WebhookConfig): Logger {
   const options = { level: config.store.logLevel, base: { service: 'mcs-allocator-webhook', pool: config.store.pool } };
-  return config.store.logFormat === 'pretty' ? pino(options, pretty({ colorize: process.stdout.isTTY, sync: true })) : pino(options, pino.destination({ dest: 1, sync: true }));
+  return config.store.logFormat === 'pretty'
+    ? pino(options, pretty({ colorize: process.stdout.isTTY, sync: true }))
+    : pino(options, pino.destination({ dest: 1, sync: true }));
 }
 
 function isFatal(err: unknown): boolean {
@@ -159,7 +177,10 @@ function heartbeats(config: WebhookConfig, store: LeaseStore, log: Logger): () =
       await store.heartbeat(config.host, config.clusterHostTtlSeconds, { timeoutMs: config.store.redisTimeoutMs });
     } catch (err) {
       if (err instanceof HostExpiredError) {
-        log.error({ host: config.host }, 'the cluster host had expired (no webhook heartbeat for --cluster-host-ttl): its pod leases were reclaimed; reconciling it empty');
+        log.error(
+          { host: config.host },
+          'the cluster host had expired (no webhook heartbeat for --cluster-host-ttl): its pod leases were reclaimed; reconciling it empty',
+        );
         await store.reconcile(config.host, [], { timeoutMs: 30_000 }).catch((e: Error) => log.warn({ err: e.message }, 'reconcile failed'));
       } else log.warn({ err: (err as Error).message }, 'heartbeat of the cluster host failed');
     }
@@ -199,7 +220,16 @@ async function runWebhook(config: WebhookConfig): Promise<void> {
   const stopBeats = heartbeats(config, store, log);
   let server;
   try {
-    server = await startWebhookServer({ listen: config.listen, certFile: config.certFile, keyFile: config.keyFile, ...(config.clientCaFile ? { clientCaFile: config.clientCaFile } : {}), admitter, log, healthy: opened.healthy, metrics });
+    server = await startWebhookServer({
+      listen: config.listen,
+      certFile: config.certFile,
+      keyFile: config.keyFile,
+      ...(config.clientCaFile ? { clientCaFile: config.clientCaFile } : {}),
+      admitter,
+      log,
+      healthy: opened.healthy,
+      metrics,
+    });
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'cannot listen');
     process.stderr.write(`mcs-allocator webhook: cannot listen on ${config.listen}: ${(err as Error).message}\n`);

@@ -2,7 +2,16 @@
  * Flags of `mcs-allocator webhook`, after validation. The store flags are
  * those of `serve` and go through the same rules (buildServeConfig).
  */
-import { buildServeConfig, ConfigError, DEFAULTS, LOG_FLAGS, SERVE_FLAGS, STORE_FLAGS, type ServeConfig, type ServeOptions } from '../config.js';
+import {
+  buildServeConfig,
+  ConfigError,
+  DEFAULTS,
+  LOG_FLAGS,
+  SERVE_FLAGS,
+  STORE_FLAGS,
+  type ServeConfig,
+  type ServeOptions,
+} from '../config.js';
 import { defaultsOf, pick, type FlagOverrides, type FlagSpec } from '../config/flags.js';
 import { isIdentifier } from '../domain/context.js';
 import { NO_OPTIONS, OptionError, resolveLabelOptions, type OptionsPolicy } from '../domain/options.js';
@@ -16,20 +25,105 @@ import { SHARING_POLICIES, type ConflictPolicy, type SharingPolicy, type Webhook
  */
 export const WEBHOOK_FLAGS = [
   { key: 'listen', flag: '--listen', arg: '<addr>', env: 'MCS_WEBHOOK_LISTEN', default: '0.0.0.0:8443', help: 'HTTPS address host:port' },
-  { key: 'tlsCert', flag: '--tls-cert', arg: '<file>', env: 'MCS_WEBHOOK_TLS_CERT', help: 'PEM certificate of the HTTPS port (reloaded when it changes)' },
+  {
+    key: 'tlsCert',
+    flag: '--tls-cert',
+    arg: '<file>',
+    env: 'MCS_WEBHOOK_TLS_CERT',
+    help: 'PEM certificate of the HTTPS port (reloaded when it changes)',
+  },
   { key: 'tlsKey', flag: '--tls-key', arg: '<file>', env: 'MCS_WEBHOOK_TLS_KEY', help: 'PEM private key of --tls-cert' },
-  { key: 'tlsClientCa', flag: '--tls-client-ca', arg: '<file>', env: 'MCS_WEBHOOK_TLS_CLIENT_CA', help: "admissions need a client certificate this CA signed (the apiserver's); /healthz and /metrics do not" },
-  { key: 'host', flag: '--host', arg: '<name>', env: 'MCS_WEBHOOK_HOST', default: 'kubernetes', help: 'the cluster host every pod lease is held on' },
-  { key: 'policyDefault', flag: '--policy-default', arg: '<policy>', env: 'MCS_WEBHOOK_POLICY_DEFAULT', default: 'pod', help: 'sharing policy: pod (a level per pod, pods mounting one claim share), namespace (a level per namespace), none' },
-  { key: 'namespacePolicy', flag: '--namespace-policy', arg: '<ns=policy,...>', env: 'MCS_WEBHOOK_NAMESPACE_POLICY', help: 'sharing policies of single namespaces' },
-  { key: 'excludeNamespaces', flag: '--exclude-namespaces', arg: '<ns,...>', env: 'MCS_WEBHOOK_EXCLUDE_NAMESPACES', default: 'kube-system,kube-public,kube-node-lease', help: "namespaces left alone (the webhook's own, $POD_NAMESPACE, is always)" },
-  { key: 'onConflict', flag: '--on-conflict', arg: '<deny|recursive>', env: 'MCS_WEBHOOK_ON_CONFLICT', default: 'deny', help: 'a pod whose claims are held at different levels: refused, or its own level with seLinuxChangePolicy Recursive' },
-  { key: 'selinuxUser', flag: '--selinux-user', arg: '<user>', env: 'MCS_WEBHOOK_SELINUX_USER', help: 'seLinuxOptions.user written into pods that set none' },
-  { key: 'selinuxRole', flag: '--selinux-role', arg: '<role>', env: 'MCS_WEBHOOK_SELINUX_ROLE', help: 'seLinuxOptions.role written into pods that set none' },
-  { key: 'selinuxType', flag: '--selinux-type', arg: '<type>', env: 'MCS_WEBHOOK_SELINUX_TYPE', help: 'seLinuxOptions.type written into pods that set none (on --allowed-types)' },
-  { key: 'pendingTtl', flag: '--pending-ttl', arg: '<seconds>', env: 'MCS_WEBHOOK_PENDING_TTL', default: '600', help: 'TTL of a lease at admission; the host agent renews it while the pod runs' },
-  { key: 'clusterHostTtl', flag: '--cluster-host-ttl', arg: '<seconds>', env: 'MCS_WEBHOOK_CLUSTER_HOST_TTL', default: '86400', help: 'with --host-ttl: how long the cluster host lives after the last webhook heartbeat' },
-  { key: 'heartbeatInterval', flag: '--heartbeat-interval', arg: '<seconds>', env: 'MCS_WEBHOOK_HEARTBEAT_INTERVAL', default: '30', help: 'how often the webhook heartbeats its cluster host' },
+  {
+    key: 'tlsClientCa',
+    flag: '--tls-client-ca',
+    arg: '<file>',
+    env: 'MCS_WEBHOOK_TLS_CLIENT_CA',
+    help: "admissions need a client certificate this CA signed (the apiserver's); /healthz and /metrics do not",
+  },
+  {
+    key: 'host',
+    flag: '--host',
+    arg: '<name>',
+    env: 'MCS_WEBHOOK_HOST',
+    default: 'kubernetes',
+    help: 'the cluster host every pod lease is held on',
+  },
+  {
+    key: 'policyDefault',
+    flag: '--policy-default',
+    arg: '<policy>',
+    env: 'MCS_WEBHOOK_POLICY_DEFAULT',
+    default: 'pod',
+    help: 'sharing policy: pod (a level per pod, pods mounting one claim share), namespace (a level per namespace), none',
+  },
+  {
+    key: 'namespacePolicy',
+    flag: '--namespace-policy',
+    arg: '<ns=policy,...>',
+    env: 'MCS_WEBHOOK_NAMESPACE_POLICY',
+    help: 'sharing policies of single namespaces',
+  },
+  {
+    key: 'excludeNamespaces',
+    flag: '--exclude-namespaces',
+    arg: '<ns,...>',
+    env: 'MCS_WEBHOOK_EXCLUDE_NAMESPACES',
+    default: 'kube-system,kube-public,kube-node-lease',
+    help: "namespaces left alone (the webhook's own, $POD_NAMESPACE, is always)",
+  },
+  {
+    key: 'onConflict',
+    flag: '--on-conflict',
+    arg: '<deny|recursive>',
+    env: 'MCS_WEBHOOK_ON_CONFLICT',
+    default: 'deny',
+    help: 'a pod whose claims are held at different levels: refused, or its own level with seLinuxChangePolicy Recursive',
+  },
+  {
+    key: 'selinuxUser',
+    flag: '--selinux-user',
+    arg: '<user>',
+    env: 'MCS_WEBHOOK_SELINUX_USER',
+    help: 'seLinuxOptions.user written into pods that set none',
+  },
+  {
+    key: 'selinuxRole',
+    flag: '--selinux-role',
+    arg: '<role>',
+    env: 'MCS_WEBHOOK_SELINUX_ROLE',
+    help: 'seLinuxOptions.role written into pods that set none',
+  },
+  {
+    key: 'selinuxType',
+    flag: '--selinux-type',
+    arg: '<type>',
+    env: 'MCS_WEBHOOK_SELINUX_TYPE',
+    help: 'seLinuxOptions.type written into pods that set none (on --allowed-types)',
+  },
+  {
+    key: 'pendingTtl',
+    flag: '--pending-ttl',
+    arg: '<seconds>',
+    env: 'MCS_WEBHOOK_PENDING_TTL',
+    default: '600',
+    help: 'TTL of a lease at admission; the host agent renews it while the pod runs',
+  },
+  {
+    key: 'clusterHostTtl',
+    flag: '--cluster-host-ttl',
+    arg: '<seconds>',
+    env: 'MCS_WEBHOOK_CLUSTER_HOST_TTL',
+    default: '86400',
+    help: 'with --host-ttl: how long the cluster host lives after the last webhook heartbeat',
+  },
+  {
+    key: 'heartbeatInterval',
+    flag: '--heartbeat-interval',
+    arg: '<seconds>',
+    env: 'MCS_WEBHOOK_HEARTBEAT_INTERVAL',
+    default: '30',
+    help: 'how often the webhook heartbeats its cluster host',
+  },
 ] as const satisfies readonly FlagSpec[];
 
 type Spec = (typeof WEBHOOK_FLAGS)[number];
@@ -72,12 +166,14 @@ export interface WebhookConfig {
 
 function whole(option: string, value: string, min: number, max: number): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new ConfigError(option, `must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new ConfigError(option, `must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
   return n;
 }
 
 function sharing(option: string, value: string): SharingPolicy {
-  if (!(SHARING_POLICIES as readonly string[]).includes(value)) throw new ConfigError(option, `must be pod, namespace or none, not ${JSON.stringify(value)}`);
+  if (!(SHARING_POLICIES as readonly string[]).includes(value))
+    throw new ConfigError(option, `must be pod, namespace or none, not ${JSON.stringify(value)}`);
   return value as SharingPolicy;
 }
 
@@ -95,8 +191,10 @@ export function parseNamespacePolicies(value: string | undefined): Map<string, S
 }
 
 export function buildWebhookConfig(f: WebhookFlags, env: NodeJS.ProcessEnv = process.env): WebhookConfig {
-  if (!f.tlsCert || !f.tlsKey) throw new ConfigError(f.tlsCert ? '--tls-key' : '--tls-cert', 'is required: the apiserver calls webhooks over HTTPS only');
-  if (!f.redis && !f.redisSentinels && !f.redisCluster) throw new ConfigError('--redis', 'is required (or --redis-sentinels, --redis-cluster): the webhook shares the service\'s Redis');
+  if (!f.tlsCert || !f.tlsKey)
+    throw new ConfigError(f.tlsCert ? '--tls-key' : '--tls-cert', 'is required: the apiserver calls webhooks over HTTPS only');
+  if (!f.redis && !f.redisSentinels && !f.redisCluster)
+    throw new ConfigError('--redis', "is required (or --redis-sentinels, --redis-cluster): the webhook shares the service's Redis");
   if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.test(f.listen) || Number(f.listen.replace(/^.*:/, '')) > 65535) {
     throw new ConfigError('--listen', `must be host:port, not ${JSON.stringify(f.listen)}`);
   }
@@ -117,12 +215,18 @@ export function buildWebhookConfig(f: WebhookFlags, env: NodeJS.ProcessEnv = pro
     throw new ConfigError('--host', 'must be a host name as the service takes them (letters, digits, ".", "-", "_")');
   }
   const excluded = new Set((f.excludeNamespaces ?? '').split(/[,\s]+/).filter(Boolean));
-  for (const ns of excluded) if (!NAMESPACE.test(ns)) throw new ConfigError('--exclude-namespaces', `${JSON.stringify(ns)} is not a namespace name`);
+  for (const ns of excluded)
+    if (!NAMESPACE.test(ns)) throw new ConfigError('--exclude-namespaces', `${JSON.stringify(ns)} is not a namespace name`);
   // Its own namespace (the downward API's POD_NAMESPACE): the webhook never waits for itself.
   if (env.POD_NAMESPACE && NAMESPACE.test(env.POD_NAMESPACE)) excluded.add(env.POD_NAMESPACE);
-  if (f.onConflict !== 'deny' && f.onConflict !== 'recursive') throw new ConfigError('--on-conflict', `must be deny or recursive, not ${JSON.stringify(f.onConflict)}`);
+  if (f.onConflict !== 'deny' && f.onConflict !== 'recursive')
+    throw new ConfigError('--on-conflict', `must be deny or recursive, not ${JSON.stringify(f.onConflict)}`);
   const selinux: { user?: string; role?: string; type?: string } = {};
-  for (const [k, option, v] of [['user', '--selinux-user', f.selinuxUser], ['role', '--selinux-role', f.selinuxRole], ['type', '--selinux-type', f.selinuxType]] as const) {
+  for (const [k, option, v] of [
+    ['user', '--selinux-user', f.selinuxUser],
+    ['role', '--selinux-role', f.selinuxRole],
+    ['type', '--selinux-type', f.selinuxType],
+  ] as const) {
     if (v === undefined || v === '') continue;
     if (!isIdentifier(v)) throw new ConfigError(option, `${JSON.stringify(v)} is not an SELinux identifier`);
     selinux[k] = v;
@@ -139,7 +243,10 @@ export function buildWebhookConfig(f: WebhookFlags, env: NodeJS.ProcessEnv = pro
   };
   let prefixes: LabelPrefixes;
   try {
-    const resolved = resolveLabelOptions({ ...NO_OPTIONS, user: selinux.user ?? '', role: selinux.role ?? '', type: selinux.type ?? '' }, optionsPolicy);
+    const resolved = resolveLabelOptions(
+      { ...NO_OPTIONS, user: selinux.user ?? '', role: selinux.role ?? '', type: selinux.type ?? '' },
+      optionsPolicy,
+    );
     prefixes = resolved.prefixes;
   } catch (err) {
     if (err instanceof OptionError) throw new ConfigError(`--selinux-${err.field.replace('options.', '')}`, err.rule);

@@ -70,7 +70,11 @@ export const namespaceWorkload = (namespace: string): string => boundedId(`ns:${
  */
 export function podWorkload(pod: Pick<PodFacts, 'namespace' | 'name' | 'generateName'>, admissionUid: string): string {
   if (pod.name !== undefined) return boundedId(`pod:${pod.namespace}/${pod.name}`);
-  const id = admissionUid.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 8).padEnd(8, '0');
+  const id = admissionUid
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 8)
+    .padEnd(8, '0');
   return boundedId(`pod:${pod.namespace}/${pod.generateName ?? ''}#${id}`);
 }
 
@@ -131,7 +135,8 @@ export function planCreate(
   const sharing = policyFor(pod.namespace, policy, forced);
   if (sharing === 'none') return { kind: 'skip', why: policy.excluded.has(pod.namespace) ? 'namespace excluded' : 'policy none' };
   if (pod.windows) return { kind: 'skip', why: 'windows pod (no SELinux)' };
-  if (pod.name === undefined && pod.generateName === undefined) return { kind: 'deny', code: 400, message: 'the pod has neither metadata.name nor metadata.generateName' };
+  if (pod.name === undefined && pod.generateName === undefined)
+    return { kind: 'deny', code: 400, message: 'the pod has neither metadata.name nor metadata.generateName' };
   let level: string | undefined;
   let from = '';
   for (const named of pod.levels) {
@@ -156,13 +161,21 @@ export function planCreate(
     from = named.field;
   }
   if (level === `s${pool.sensitivity}`) {
-    return { kind: 'skip', why: 'bare sensitivity', warning: `mcs-allocator: the pod runs at ${level} without categories; no level was leased` };
+    return {
+      kind: 'skip',
+      why: 'bare sensitivity',
+      warning: `mcs-allocator: the pod runs at ${level} without categories; no level was leased`,
+    };
   }
   const workloadId = podWorkload(pod, admissionUid);
   const anchors: Anchor[] =
     sharing === 'namespace'
       ? [{ workloadId: namespaceWorkload(pod.namespace), what: `namespace ${pod.namespace}`, stableKey: namespaceWorkload(pod.namespace) }]
-      : pod.claims.map((c) => ({ workloadId: claimWorkload(pod.namespace, c), what: `claim ${c}`, stableKey: claimWorkload(pod.namespace, c) }));
+      : pod.claims.map((c) => ({
+          workloadId: claimWorkload(pod.namespace, c),
+          what: `claim ${c}`,
+          stableKey: claimWorkload(pod.namespace, c),
+        }));
   const stableKey = anchors.length === 0 && pod.statefulSet !== undefined && pod.name !== undefined ? workloadId : '';
   return { kind: 'lease', policy: sharing, workloadId, level, anchors, stableKey, changePolicy: pod.changePolicy };
 }
@@ -179,7 +192,8 @@ export function planCreate(
 export function isFinalDelete(pod: Pick<PodFacts, 'nodeName' | 'phase' | 'terminationGracePeriodSeconds'>, options: unknown): boolean {
   if (pod.nodeName === undefined) return true;
   if (pod.phase === 'Succeeded' || pod.phase === 'Failed') return true;
-  const grace = typeof options === 'object' && options !== null ? (options as { gracePeriodSeconds?: unknown }).gracePeriodSeconds : undefined;
+  const grace =
+    typeof options === 'object' && options !== null ? (options as { gracePeriodSeconds?: unknown }).gracePeriodSeconds : undefined;
   if (typeof grace === 'number') return grace === 0;
   return pod.terminationGracePeriodSeconds === 0;
 }

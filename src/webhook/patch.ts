@@ -64,7 +64,9 @@ export interface RemoveOperation {
 
 /** Operations that remove these annotations where the pod has them. */
 export function annotationRemoval(annotations: Readonly<Record<string, string>>, keys: readonly string[]): RemoveOperation[] {
-  return keys.filter((k) => annotations[k] !== undefined).map((k) => ({ op: 'remove' as const, path: `/metadata/annotations/${pointerToken(k)}` }));
+  return keys
+    .filter((k) => annotations[k] !== undefined)
+    .map((k) => ({ op: 'remove' as const, path: `/metadata/annotations/${pointerToken(k)}` }));
 }
 
 export function annotationPatch(pod: Pick<PodFacts, 'hasAnnotations'>, annotations: Readonly<Record<string, string>>): PatchOperation[] {

@@ -147,7 +147,8 @@ export function podFacts(pod: unknown, requestNamespace: string): PodFacts {
       if (level) levels.push({ field: `${field}.securityContext.seLinuxOptions.level`, text: level });
     }
   }
-  if (array(spec, 'containers', 'spec.containers').length === 0) throw new PodShapeError('spec.containers', 'must name at least one container');
+  if (array(spec, 'containers', 'spec.containers').length === 0)
+    throw new PodShapeError('spec.containers', 'must name at least one container');
 
   const claims = new Set<string>();
   for (const [i, v] of array(spec, 'volumes', 'spec.volumes').entries()) {
@@ -170,7 +171,13 @@ export function podFacts(pod: unknown, requestNamespace: string): PodFacts {
   let statefulSet: string | undefined;
   for (const [i, o] of array(metadata, 'ownerReferences', 'metadata.ownerReferences').entries()) {
     if (!isObject(o)) throw new PodShapeError(`metadata.ownerReferences[${i}]`, 'must be an object');
-    if (o.kind === 'StatefulSet' && o.controller === true && typeof o.name === 'string' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('apps/')) {
+    if (
+      o.kind === 'StatefulSet' &&
+      o.controller === true &&
+      typeof o.name === 'string' &&
+      typeof o.apiVersion === 'string' &&
+      o.apiVersion.startsWith('apps/')
+    ) {
       statefulSet = o.name;
     }
   }
@@ -189,10 +196,13 @@ export function podFacts(pod: unknown, requestNamespace: string): PodFacts {
     annotations: annotations ?? {},
     hasAnnotations: annotations !== undefined,
     hasSecurityContext: securityContext !== undefined,
-    podSelinux: securityContext && object(securityContext, 'seLinuxOptions', 'spec.securityContext.seLinuxOptions') ? podSelinux ?? {} : undefined,
+    podSelinux:
+      securityContext && object(securityContext, 'seLinuxOptions', 'spec.securityContext.seLinuxOptions') ? (podSelinux ?? {}) : undefined,
     levels,
     claims: [...claims].sort(),
-    changePolicy: securityContext ? string(securityContext, 'seLinuxChangePolicy', 'spec.securityContext.seLinuxChangePolicy') || undefined : undefined,
+    changePolicy: securityContext
+      ? string(securityContext, 'seLinuxChangePolicy', 'spec.securityContext.seLinuxChangePolicy') || undefined
+      : undefined,
     statefulSet,
     windows: os ? string(os, 'name', 'spec.os.name') === 'windows' : false,
     nodeName: string(spec, 'nodeName', 'spec.nodeName') || undefined,

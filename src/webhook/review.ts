@@ -47,15 +47,18 @@ function gvk(v: unknown, field: string, keys: readonly string[]): Record<string,
 
 /** Parses a request body (already JSON-decoded). */
 export function parseReview(body: unknown): AdmissionRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ReviewError('the body must be a JSON object (an AdmissionReview)');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ReviewError('the body must be a JSON object (an AdmissionReview)');
   const b = body as Record<string, unknown>;
-  if (b.apiVersion !== 'admission.k8s.io/v1') throw new ReviewError(`apiVersion must be admission.k8s.io/v1, not ${JSON.stringify(b.apiVersion)}`);
+  if (b.apiVersion !== 'admission.k8s.io/v1')
+    throw new ReviewError(`apiVersion must be admission.k8s.io/v1, not ${JSON.stringify(b.apiVersion)}`);
   if (b.kind !== 'AdmissionReview') throw new ReviewError(`kind must be AdmissionReview, not ${JSON.stringify(b.kind)}`);
   const r = b.request;
   if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new ReviewError('request is required');
   const q = r as Record<string, unknown>;
   if (typeof q.uid !== 'string' || q.uid === '' || q.uid.length > 128) throw new ReviewError('request.uid must be a non-empty string');
-  if (typeof q.operation !== 'string' || !OPERATIONS.has(q.operation)) throw new ReviewError(`request.operation must be CREATE, UPDATE, DELETE or CONNECT, not ${JSON.stringify(q.operation)}`);
+  if (typeof q.operation !== 'string' || !OPERATIONS.has(q.operation))
+    throw new ReviewError(`request.operation must be CREATE, UPDATE, DELETE or CONNECT, not ${JSON.stringify(q.operation)}`);
   for (const k of ['namespace', 'name', 'subResource'] as const) {
     if (q[k] !== undefined && typeof q[k] !== 'string') throw new ReviewError(`request.${k} must be a string`);
   }
@@ -84,7 +87,14 @@ export interface Verdict {
   readonly warnings?: readonly string[];
 }
 
-const REASONS: Record<number, string> = { 400: 'BadRequest', 403: 'Forbidden', 409: 'Conflict', 422: 'Invalid', 500: 'InternalError', 503: 'ServiceUnavailable' };
+const REASONS: Record<number, string> = {
+  400: 'BadRequest',
+  403: 'Forbidden',
+  409: 'Conflict',
+  422: 'Invalid',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+};
 
 /** The AdmissionReview answering request `uid`. */
 export function reviewResponse(uid: string, v: Verdict): Record<string, unknown> {

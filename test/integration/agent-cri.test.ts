@@ -31,7 +31,14 @@ beforeAll(async () => {
   // --host-ttl: heartbeats every 2 s, which notice a Redis that lost the leases.
   service = await startService(redis.url, { listen: `127.0.0.1:${port}`, hostTtl: '6' });
   client = connect(`127.0.0.1:${port}`);
-  agent = new AgentProcess({ server: `127.0.0.1:${port}`, host: HOST, runtime: 'cri', runtimeSocket: cri.socketPath, dir: cri.dir, extraArgs: ['--reconcile-interval', '60'] }); // releases below come from events, not the interval
+  agent = new AgentProcess({
+    server: `127.0.0.1:${port}`,
+    host: HOST,
+    runtime: 'cri',
+    runtimeSocket: cri.socketPath,
+    dir: cri.dir,
+    extraArgs: ['--reconcile-interval', '60'],
+  }); // releases below come from events, not the interval
 }, 120_000);
 
 afterAll(async () => {
@@ -82,12 +89,12 @@ describe('agent with containerd (CRI)', () => {
 
     await cri.client.stopContainer(sidecar, 0);
     const { [sidecar]: _stopped, ...afterStop } = all;
-    await expectLeased('the stopped container leaves the pod\'s lease', afterStop);
+    await expectLeased("the stopped container leaves the pod's lease", afterStop);
     expect(agent.logs().some((l) => l.msg === 'lease released' && l.workloadId === sidecar && l.cause === 'died')).toBe(true);
 
     await cri.client.stopPodSandbox(db.id);
     await cri.client.removePodSandbox(db.id);
-    await expectLeased('the removed pod\'s lease is gone', { [web.id]: 's0:c1,c2', [server]: 's0:c1,c2' });
+    await expectLeased("the removed pod's lease is gone", { [web.id]: 's0:c1,c2', [server]: 's0:c1,c2' });
 
     await redis.stopProcess('SIGKILL');
     await redis.startProcess();

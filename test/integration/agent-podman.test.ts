@@ -48,7 +48,14 @@ beforeAll(async () => {
   port = await freePort();
   await startTheService();
   client = connect(`127.0.0.1:${port}`);
-  agent = new AgentProcess({ server: `127.0.0.1:${port}`, host: HOST, runtime: 'podman', runtimeSocket: podman.socketPath, dir: podman.dir, extraArgs: ['--reconcile-interval', '3', '--new-lease-grace', '2', '--retry-for', '1'] });
+  agent = new AgentProcess({
+    server: `127.0.0.1:${port}`,
+    host: HOST,
+    runtime: 'podman',
+    runtimeSocket: podman.socketPath,
+    dir: podman.dir,
+    extraArgs: ['--reconcile-interval', '3', '--new-lease-grace', '2', '--retry-for', '1'],
+  });
   podman.installHooks(hookDefinitions({ server: `127.0.0.1:${port}`, socket: agent.socket, host: HOST }));
   await agent.start();
 }, 120_000);
@@ -112,7 +119,15 @@ const logged = (msg: string) => agent.logs().filter((l) => l.msg === msg);
 describe('agent with Podman', () => {
   it('run, stop, start, kill, restart, rm, a failed start and a refused one: exactly the running containers hold leases', async () => {
     const plain = await run('plain');
-    await run('web', '--annotation', 'io.mcs-allocator.workload-id=web', '--annotation', 'io.mcs-allocator.level=s0:c7+c9', '--annotation', 'io.mcs-allocator.volume.data=/srv/web-data:Z');
+    await run(
+      'web',
+      '--annotation',
+      'io.mcs-allocator.workload-id=web',
+      '--annotation',
+      'io.mcs-allocator.level=s0:c7+c9',
+      '--annotation',
+      'io.mcs-allocator.volume.data=/srv/web-data:Z',
+    );
     let leased = await expectLeasesFollowTheRuntime('two containers leased');
     expect(leased.get('web')).toBe('s0:c7,c9');
     expect(leased.get(plain)).toMatch(/^s0:c\d+,c\d+$/);
@@ -138,7 +153,17 @@ describe('agent with Podman', () => {
 
     // A refused start: one line naming the reason, where Podman shows it.
     await run('holder', '--annotation', 'io.mcs-allocator.level=s0:c20+c21');
-    const refused = await podman.podmanResult('run', '--name', 'refused', '--network', 'none', '--annotation', 'io.mcs-allocator.level=s0:c20+c21', TEST_IMAGE, 'true');
+    const refused = await podman.podmanResult(
+      'run',
+      '--name',
+      'refused',
+      '--network',
+      'none',
+      '--annotation',
+      'io.mcs-allocator.level=s0:c20+c21',
+      TEST_IMAGE,
+      'true',
+    );
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/mcs-allocator refused this container: ALREADY_EXISTS \(LEVEL_IN_USE\): .*s0:c20,c21/);
     expect(logged('refused a container start').some((l) => /LEVEL_IN_USE/.test(String(l.reason)))).toBe(true);
@@ -146,7 +171,16 @@ describe('agent with Podman', () => {
     await expectLeasesFollowTheRuntime('the refused start holds nothing');
 
     // The old comma form: Podman itself refuses it (it splits on commas).
-    const comma = await podman.podmanResult('run', '--rm', '--network', 'none', '--annotation', 'io.mcs-allocator.level=s0:c1,c2', TEST_IMAGE, 'true');
+    const comma = await podman.podmanResult(
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--annotation',
+      'io.mcs-allocator.level=s0:c1,c2',
+      TEST_IMAGE,
+      'true',
+    );
     expect(comma.code).not.toBe(0);
     expect(comma.stderr).toMatch(/annotations must be formatted KEY=VALUE/);
   });
@@ -209,7 +243,7 @@ describe('agent with Podman', () => {
     await expectLeasesFollowTheRuntime('released by the reconcile at start');
   });
 
-  it('Redis restarted empty: the agent restores every running container\'s lease, at the levels they run with, while other hosts wait', async () => {
+  it("Redis restarted empty: the agent restores every running container's lease, at the levels they run with, while other hosts wait", async () => {
     // A pool of 6 pairs, so that another host taking every free pair would
     // also take a running container's pair if the service handed one out.
     await stopTheService();
@@ -222,18 +256,28 @@ describe('agent with Podman', () => {
     await redis.startProcess(); // no AOF: empty
     // The agent may restore its leases before a poll could see the pool empty:
     // wait only for the service to answer again.
-    await waitUntil('the service to reach Redis again', async () => ((await client.ListLeases({ host: HOST }).catch(() => undefined)) ? true : undefined), 10_000);
+    await waitUntil(
+      'the service to reach Redis again',
+      async () => ((await client.ListLeases({ host: HOST }).catch(() => undefined)) ? true : undefined),
+      10_000,
+    );
     // Another host asking for a new pair waits until hosts have reported what they run.
     const waiting = await rpcError(client.Allocate({ host: 'other-host', workload_id: 'newcomer' }));
     expect([grpc.status[waiting.code], waiting.metadata.get('mcs-error-reason')]).toEqual(['UNAVAILABLE', ['POOL_RECOVERING']]);
     const after = await expectLeasesFollowTheRuntime('restored after Redis lost everything');
     expect([...after].sort()).toEqual([...before].sort());
     expect(readFileSync(join(agent.stateDir, 'pool-epoch'), 'utf8').trim()).not.toBe('');
-    expect(logged('reconciled: the service changed').some((l) => Array.isArray(l.restoredIds) && (l.restoredIds as string[]).includes('keep-2'))).toBe(true);
+    expect(
+      logged('reconciled: the service changed').some((l) => Array.isArray(l.restoredIds) && (l.restoredIds as string[]).includes('keep-2')),
+    ).toBe(true);
 
     // When the window ends, the other host takes every pair left: exactly
     // the 4 the two containers do not run with.
-    await waitUntil('the recovery window to end', async () => ((await client.Allocate({ host: 'other-host', workload_id: 'taker-0' }).catch(() => undefined)) ? true : undefined), 20_000);
+    await waitUntil(
+      'the recovery window to end',
+      async () => ((await client.Allocate({ host: 'other-host', workload_id: 'taker-0' }).catch(() => undefined)) ? true : undefined),
+      20_000,
+    );
     for (let i = 1; i < 4; i++) await client.Allocate({ host: 'other-host', workload_id: `taker-${i}` });
     const full = await rpcError(client.Allocate({ host: 'other-host', workload_id: 'taker-4' }));
     expect(full.metadata.get('mcs-error-reason')).toEqual(['POOL_EXHAUSTED']);
@@ -252,7 +296,12 @@ describe('agent with Podman', () => {
     const res = await mcsctl(['--server', `127.0.0.1:${port}`, '--json', 'drift', '--socket', agent.socket]);
     expect(res.code).toBe(1);
     const rows = (JSON.parse(res.stdout) as { rows: { workloadId: string; kind: string }[] }).rows;
-    expect(rows).toEqual(expect.arrayContaining([expect.objectContaining({ workloadId: 'drifting', kind: 'ok' }), expect.objectContaining({ workloadId: 'ghost', kind: 'extra' })]));
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ workloadId: 'drifting', kind: 'ok' }),
+        expect.objectContaining({ workloadId: 'ghost', kind: 'extra' }),
+      ]),
+    );
     await expectLeasesFollowTheRuntime('the extra lease released by a reconcile');
     const text = await mcsctl(['--server', `127.0.0.1:${port}`, 'drift', '--socket', agent.socket]);
     expect(text.code).toBe(0);

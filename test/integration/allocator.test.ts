@@ -112,9 +112,10 @@ describe('Release', () => {
     const wrongToken = await rpcError(t.client.Release({ lease_id: lease!.lease_id, fencing_token: stale }));
     expectStatus(wrongToken, 'FAILED_PRECONDITION', 'FENCING_TOKEN_MISMATCH');
     expect((await t.client.GetLease({ lease_id: lease!.lease_id })).level).toBe(lease!.level);
-    expect(
-      await t.client.Release({ lease_id: lease!.lease_id, host: 'node-1', fencing_token: lease!.fencing_token }),
-    ).toEqual({ released: true, remaining_members: 0 });
+    expect(await t.client.Release({ lease_id: lease!.lease_id, host: 'node-1', fencing_token: lease!.fencing_token })).toEqual({
+      released: true,
+      remaining_members: 0,
+    });
   });
 
   it.each([

@@ -20,7 +20,13 @@ let store: LeaseStore;
 beforeAll(async () => {
   redis = await TestRedis.start();
   client = redis.client();
-  store = new LeaseStore(client, { name: 'claims', sensitivity: 's0', categories: parseCategoryRange('c0.c63'), reserved: [], profile: builtinProfile('container')! });
+  store = new LeaseStore(client, {
+    name: 'claims',
+    sensitivity: 's0',
+    categories: parseCategoryRange('c0.c63'),
+    reserved: [],
+    profile: builtinProfile('container')!,
+  });
   await store.init();
 });
 afterAll(async () => {
@@ -42,37 +48,41 @@ describe('claim conflicts', () => {
   it('match the rule for random claim sets', async () => {
     let round = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(claim, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 8 }), claim, async (leases, probe) => {
-        round += 1;
-        const host = `h${round}`;
-        // The granted claims, lease by lease, as the rule says they may be.
-        const held: { path: string; mode: 'z' | 'Z' }[] = [];
-        for (const [i, want] of leases.entries()) {
-          const claims: Claim[] = want.map((c) => ({ scope: `h:${host}`, path: c.path, mode: c.mode }));
-          // One lease's own claims never conflict with each other here (the
-          // request rules refuse mixed modes on one branch before the store).
-          const own = want.filter((c, j) => want.findIndex((d) => d.path === c.path && d.mode === c.mode) === j);
-          if (own.some((c) => own.some((d) => d !== c && pathsOverlap(c.path, d.path) && c.mode !== d.mode))) continue;
-          const expected = own.some((c) => conflicts(c, held));
-          const got = await store.allocate({ host, workloadId: `w${i}`, claims }).then(
-            () => false,
-            (err: unknown) => {
-              if (err instanceof VolumeConflictError) return true;
-              throw err;
-            },
-          );
-          expect(got).toBe(expected);
-          if (!got) held.push(...own);
-        }
-        const refused = await store
-          .allocate({ host, workloadId: 'probe', claims: [{ scope: `h:${host}`, path: probe.path, mode: probe.mode }] })
-          .then(
-            () => false,
-            (err: unknown) => err instanceof VolumeConflictError,
-          );
-        expect(refused).toBe(conflicts(probe, held));
-        for (const w of [...leases.keys()].map((i) => `w${i}`).concat('probe')) await store.release({ host, workloadId: w });
-      }),
+      fc.asyncProperty(
+        fc.array(fc.array(claim, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 8 }),
+        claim,
+        async (leases, probe) => {
+          round += 1;
+          const host = `h${round}`;
+          // The granted claims, lease by lease, as the rule says they may be.
+          const held: { path: string; mode: 'z' | 'Z' }[] = [];
+          for (const [i, want] of leases.entries()) {
+            const claims: Claim[] = want.map((c) => ({ scope: `h:${host}`, path: c.path, mode: c.mode }));
+            // One lease's own claims never conflict with each other here (the
+            // request rules refuse mixed modes on one branch before the store).
+            const own = want.filter((c, j) => want.findIndex((d) => d.path === c.path && d.mode === c.mode) === j);
+            if (own.some((c) => own.some((d) => d !== c && pathsOverlap(c.path, d.path) && c.mode !== d.mode))) continue;
+            const expected = own.some((c) => conflicts(c, held));
+            const got = await store.allocate({ host, workloadId: `w${i}`, claims }).then(
+              () => false,
+              (err: unknown) => {
+                if (err instanceof VolumeConflictError) return true;
+                throw err;
+              },
+            );
+            expect(got).toBe(expected);
+            if (!got) held.push(...own);
+          }
+          const refused = await store
+            .allocate({ host, workloadId: 'probe', claims: [{ scope: `h:${host}`, path: probe.path, mode: probe.mode }] })
+            .then(
+              () => false,
+              (err: unknown) => err instanceof VolumeConflictError,
+            );
+          expect(refused).toBe(conflicts(probe, held));
+          for (const w of [...leases.keys()].map((i) => `w${i}`).concat('probe')) await store.release({ host, workloadId: w });
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -100,7 +100,11 @@ describe('invalid values', () => {
     ['unknown profile', ['--profile', 'nosuch'], /^mcs-allocator: --profile: .*nosuch/m],
     ['log level', ['--log-level', 'loud'], /^mcs-allocator: --log-level: /m],
     ['reserved level that is not a pair', ['--reserved', 's0:c1'], /^mcs-allocator: --reserved: s0:c1 is not a pair/m],
-    ['reserved pair outside the range', ['--categories', 'c0.c9', '--reserved', 's0:c3,c12'], /^mcs-allocator: --reserved: s0:c3,c12 is outside .*c0\.c9/m],
+    [
+      'reserved pair outside the range',
+      ['--categories', 'c0.c9', '--reserved', 's0:c3,c12'],
+      /^mcs-allocator: --reserved: s0:c3,c12 is outside .*c0\.c9/m,
+    ],
     ['listen address', ['--listen', 'nowhere'], /^mcs-allocator: --listen: /m],
     ['redis timeout', ['--redis-timeout', '2s'], /^mcs-allocator: --redis-timeout: /m],
     ['reap interval', ['--reap-interval', '0'], /^mcs-allocator: --reap-interval: /m],
@@ -142,7 +146,13 @@ describe('environment variables', () => {
     };
 
     const a = await serve([], env);
-    expect(await a.client.GetPoolStats({})).toMatchObject({ pool: 'from-env', category_range: 'c0.c9', total: '45', reserved: '1', free: '44' });
+    expect(await a.client.GetPoolStats({})).toMatchObject({
+      pool: 'from-env',
+      category_range: 'c0.c9',
+      total: '45',
+      reserved: '1',
+      free: '44',
+    });
     const lease = await a.client.Allocate({ host: 'node-1', workload_id: 'w' });
     expect(lease.lease!.pool).toBe('from-env');
     expect(lease.lease!.level).not.toBe('s0:c0,c1');
@@ -201,7 +211,17 @@ describe('a pool written with another key layout', () => {
     try {
       await raw.hset('mcs:{old-layout}:meta', 'version', '1');
       const before = await raw.hgetall('mcs:{old-layout}:meta');
-      const p = await runToExit(['serve', '--redis', redis.url, '--pool', 'old-layout', '--categories', 'c0.c9', '--listen', '127.0.0.1:0']);
+      const p = await runToExit([
+        'serve',
+        '--redis',
+        redis.url,
+        '--pool',
+        'old-layout',
+        '--categories',
+        'c0.c9',
+        '--listen',
+        '127.0.0.1:0',
+      ]);
       expect(p.code, p.stdout + p.stderr).toBe(1);
       expect(p.stderr).toMatch(/^mcs-allocator: pool old-layout .*layout version 1.*reads version 3/m);
       expect(await raw.hgetall('mcs:{old-layout}:meta')).toEqual(before);

@@ -23,7 +23,10 @@ describe('docker-compose.yml', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const config = parse(r.stdout) as {
-      services: Record<string, { ports?: string[]; depends_on?: Record<string, { condition: string }>; environment?: Record<string, string> }>;
+      services: Record<
+        string,
+        { ports?: string[]; depends_on?: Record<string, { condition: string }>; environment?: Record<string, string> }
+      >;
       volumes: Record<string, unknown>;
     };
     expect(Object.keys(config.services).sort()).toEqual(['mcs-allocator', 'redis']);

@@ -90,7 +90,9 @@ async function stopGracefully(proc: CliProcess, redisPid: number, dataDir: strin
 
 /** What must survive a restart, in a comparable form. */
 function fingerprint(leases: Lease__Output[]): string[][] {
-  return leases.map((l) => [l.lease_id, l.host, l.workload_id, l.level, l.process_label, l.fencing_token]).sort((a, b) => a[0]!.localeCompare(b[0]!));
+  return leases
+    .map((l) => [l.lease_id, l.host, l.workload_id, l.level, l.process_label, l.fencing_token])
+    .sort((a, b) => a[0]!.localeCompare(b[0]!));
 }
 
 async function listAll(client: TestClient): Promise<Lease__Output[]> {

@@ -40,7 +40,9 @@ const SCALARS: Record<number, string> = { 5: 'int32', 9: 'string' };
 /** A served message's fields, in the form google_rpc.rb prints Google's. */
 function servedFields(file: string, message: string): Field[] {
   const raw = compiledDescriptors().files.get(file)!.raw;
-  const proto = descriptor.FileDescriptorProto.toObject(descriptor.FileDescriptorProto.decode(raw), { arrays: true }) as { messageType: MessageProto[] };
+  const proto = descriptor.FileDescriptorProto.toObject(descriptor.FileDescriptorProto.decode(raw), { arrays: true }) as {
+    messageType: MessageProto[];
+  };
   const m = proto.messageType.find((t) => t.name === message)!;
   return m.field!.map((f) => {
     let type = SCALARS[f.type] ?? '';
@@ -76,7 +78,14 @@ describe("the error model against Google's generated google.rpc types", () => {
     expect(decoded).toEqual({
       code: err.code,
       message: err.details,
-      details: [{ type_url: 'type.googleapis.com/google.rpc.ErrorInfo', reason: err.metadata.get('mcs-error-reason')[0], domain: 'mcs-allocator', metadata }],
+      details: [
+        {
+          type_url: 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: err.metadata.get('mcs-error-reason')[0],
+          domain: 'mcs-allocator',
+          metadata,
+        },
+      ],
     });
   });
 
@@ -86,6 +95,13 @@ describe("the error model against Google's generated google.rpc types", () => {
     const raw = err.metadata.get('grpc-status-details-bin')[0] as Buffer;
     const decoded = JSON.parse(await runOk(RUBY, [GOOGLE, 'decode'], { input: raw.toString('base64') }));
     expect(decoded.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-    expect(decoded.details).toEqual([{ type_url: 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'POOL_EXHAUSTED', domain: 'mcs-allocator', metadata: { pool: 'errors', total: '3' } }]);
+    expect(decoded.details).toEqual([
+      {
+        type_url: 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'POOL_EXHAUSTED',
+        domain: 'mcs-allocator',
+        metadata: { pool: 'errors', total: '3' },
+      },
+    ]);
   });
 });

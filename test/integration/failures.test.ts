@@ -290,15 +290,19 @@ describe('connection dropped after a script was sent, before its reply', () => {
       if (source !== 'lua' && cmd === 'fcall' && args.includes('resent')) scriptRuns.push(args);
     });
     // MONITOR is live once it reports a command of ours.
-    await waitUntil('MONITOR to be live', async () => {
-      let seen = false;
-      const probe = (_t: string, args: string[]) => (seen ||= args.includes('mcs-monitor-probe'));
-      monitor.on('monitor', probe);
-      await raw.get('mcs-monitor-probe');
-      await new Promise((r) => setTimeout(r, 50));
-      monitor.off('monitor', probe);
-      return seen;
-    }, 5000);
+    await waitUntil(
+      'MONITOR to be live',
+      async () => {
+        let seen = false;
+        const probe = (_t: string, args: string[]) => (seen ||= args.includes('mcs-monitor-probe'));
+        monitor.on('monitor', probe);
+        await raw.get('mcs-monitor-probe');
+        await new Promise((r) => setTimeout(r, 50));
+        monitor.off('monitor', probe);
+        return seen;
+      },
+      5000,
+    );
 
     const tokenBefore = BigInt((await raw.hget(`${PREFIX}meta`, 'token'))!);
     expect((await rawLeases(raw)).count).toBe(0);

@@ -127,7 +127,12 @@ describe('Reconcile goes through the same rules as Allocate', () => {
 
   it('keeps a lease the host holds although its policy would not grant it anew', async () => {
     // Granted before the policy changed (here: straight through the store).
-    await server.store.allocate({ host: 'node-b', workloadId: 'legacy', what: { kind: 'disabled', level: 's0' }, prefixes: server.store.privilegedPrefixes });
+    await server.store.allocate({
+      host: 'node-b',
+      workloadId: 'legacy',
+      what: { kind: 'disabled', level: 's0' },
+      prefixes: server.store.privilegedPrefixes,
+    });
     const b = as('node-b');
     const held = (await b.ListLeases({ host: 'node-b' })).leases.map((l) => ({ workload_id: l.workload_id, level: l.level }));
     expect(held).toContainEqual({ workload_id: 'legacy', level: 's0' });
@@ -142,11 +147,16 @@ describe('Reconcile goes through the same rules as Allocate', () => {
     const a = as('node-a');
     const before = await server.store.stats();
     const held = (await a.ListLeases({ host: 'node-a' })).leases.map((l) => ({ workload_id: l.workload_id, level: l.level }));
-    const wide = [{ workload_id: 'wide', level: 's0:c0.c1021' }, ...Array.from({ length: 12 }, (_, i) => ({ workload_id: `w${i}`, level: `s0:c${i}.c${1000 + i}` }))];
+    const wide = [
+      { workload_id: 'wide', level: 's0:c0.c1021' },
+      ...Array.from({ length: 12 }, (_, i) => ({ workload_id: `w${i}`, level: `s0:c${i}.c${1000 + i}` })),
+    ];
     const res = await a.Reconcile({ host: 'node-a', workloads: [...wide, ...held] });
     expect(res.conflicts.map((c) => c.reason)).toEqual(Array(13).fill('LEVEL_TOO_WIDE'));
     expect(res.kept).toHaveLength(held.length);
-    expect(res.conflicts[0]!.message).toBe('level s0:c0.c1021 covers 521731 pairs of the pool; a static level may cover at most 1024 (--max-static-pairs)');
+    expect(res.conflicts[0]!.message).toBe(
+      'level s0:c0.c1021 covers 521731 pairs of the pool; a static level may cover at most 1024 (--max-static-pairs)',
+    );
     expect(res.restored).toEqual([]);
     const stats = await server.store.stats();
     expect(stats.blocked).toBe(before.blocked);
@@ -167,10 +177,11 @@ describe('Reconcile goes through the same rules as Allocate', () => {
     const held = (await a.ListLeases({ host: 'node-a', page_size: 100 })).leases;
     // Report every pair of the pool as running, beside what it holds.
     const all: { workload_id: string; level: string }[] = held.map((l) => ({ workload_id: l.workload_id, level: l.level }));
-    for (let i = 0; i < 20; i++) for (let j = i + 1; j < 20; j++) {
-      const level = `s0:c${i},c${j}`;
-      if (!held.some((l) => l.level === level)) all.push({ workload_id: `x${i}-${j}`, level });
-    }
+    for (let i = 0; i < 20; i++)
+      for (let j = i + 1; j < 20; j++) {
+        const level = `s0:c${i},c${j}`;
+        if (!held.some((l) => l.level === level)) all.push({ workload_id: `x${i}-${j}`, level });
+      }
     const res = await a.Reconcile({ host: 'node-a', workloads: all });
     expect(res.kept).toHaveLength(10);
     expect(res.restored).toEqual([]);
@@ -222,13 +233,22 @@ describe('Reconcile calls are bounded in size and in number at once', () => {
 describe('static levels cost what --max-static-pairs allows, no more', () => {
   it('refuses s0:c0.c1023 before it reaches Redis', async () => {
     const b = as('node-a');
-    const err = await refusedWithoutTrace(raw, () => b.Allocate({ host: 'node-a', workload_id: 'wide', options: { ...NO_OPTIONS, level: 's0:c0.c1023' } }));
+    const err = await refusedWithoutTrace(raw, () =>
+      b.Allocate({ host: 'node-a', workload_id: 'wide', options: { ...NO_OPTIONS, level: 's0:c0.c1023' } }),
+    );
     // The field-named message is the request check's (the script's names no field).
-    expectStatus(err, 'INVALID_ARGUMENT', 'LEVEL_TOO_WIDE', /^options\.level: s0:c0\.c1023 covers 523776 pairs of the pool; a static level may cover at most 1024 \(--max-static-pairs\)$/);
+    expectStatus(
+      err,
+      'INVALID_ARGUMENT',
+      'LEVEL_TOO_WIDE',
+      /^options\.level: s0:c0\.c1023 covers 523776 pairs of the pool; a static level may cover at most 1024 \(--max-static-pairs\)$/,
+    );
   });
 
   it('the script refuses it too, for any caller of the store', async () => {
-    const err = await server.store.allocate({ host: 'node-a', workloadId: 'direct', what: { kind: 'static', level: 's0:c0.c1023' } }).catch((e: unknown) => e);
+    const err = await server.store
+      .allocate({ host: 'node-a', workloadId: 'direct', what: { kind: 'static', level: 's0:c0.c1023' } })
+      .catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/covers 523776 pairs.*--max-static-pairs/);
   });
 
@@ -250,7 +270,9 @@ describe('static levels cost what --max-static-pairs allows, no more', () => {
     await a.Allocate({ host: 'node-a', workload_id: 's2', options: { ...NO_OPTIONS, level: 's0:c1,c4,c5' } });
     // Pairs are not wide: still granted.
     await a.Allocate({ host: 'node-a', workload_id: 'p', options: { ...NO_OPTIONS, level: 's0:c8,c9' } });
-    const err = await refusedWithoutTrace(raw, () => a.Allocate({ host: 'node-a', workload_id: 's3', options: { ...NO_OPTIONS, level: 's0:c1,c6,c7' } }));
+    const err = await refusedWithoutTrace(raw, () =>
+      a.Allocate({ host: 'node-a', workload_id: 's3', options: { ...NO_OPTIONS, level: 's0:c1,c6,c7' } }),
+    );
     expectStatus(err, 'RESOURCE_EXHAUSTED', 'HOST_STATIC_QUOTA', /host node-a holds 2 static levels .* at most 2 \(--host-static-quota\)/);
     await a.Release({ host: 'node-a', workload_id: 's1' });
     expect((await a.Allocate({ host: 'node-a', workload_id: 's3', options: { ...NO_OPTIONS, level: 's0:c1,c6,c7' } })).created).toBe(true);
@@ -263,12 +285,20 @@ describe('a lease holds a bounded number of claims and members', () => {
   it('Allocate and PlanVolumes stop at the bound and change nothing when they refuse', async () => {
     const a = as('node-a');
     const { lease } = await a.Allocate({ host: 'node-a', workload_id: 'hoarder', volumes: [0, 1, 2].map((i) => volume(long(i))) });
-    const err = await refusedWithoutTrace(raw, () => a.PlanVolumes({ lease_id: lease.lease_id, volumes: [3, 4].map((i) => volume(long(i))) }));
+    const err = await refusedWithoutTrace(raw, () =>
+      a.PlanVolumes({ lease_id: lease.lease_id, volumes: [3, 4].map((i) => volume(long(i))) }),
+    );
     expectStatus(err, 'RESOURCE_EXHAUSTED', 'LEASE_TOO_LARGE', /^the lease would hold \d+ claim bytes; at most 16384$/);
-    const again = await refusedWithoutTrace(raw, () => a.Allocate({ host: 'node-a', workload_id: 'hoarder', volumes: [5, 6].map((i) => volume(long(i))) }));
+    const again = await refusedWithoutTrace(raw, () =>
+      a.Allocate({ host: 'node-a', workload_id: 'hoarder', volumes: [5, 6].map((i) => volume(long(i))) }),
+    );
     expectStatus(again, 'RESOURCE_EXHAUSTED', 'LEASE_TOO_LARGE');
     // Many short claims: the count bound.
-    const { lease: many } = await a.Allocate({ host: 'node-a', workload_id: 'many', volumes: Array.from({ length: 128 }, (_, i) => volume(`/m/${i}`)) });
+    const { lease: many } = await a.Allocate({
+      host: 'node-a',
+      workload_id: 'many',
+      volumes: Array.from({ length: 128 }, (_, i) => volume(`/m/${i}`)),
+    });
     const more = await refusedWithoutTrace(raw, () => a.PlanVolumes({ lease_id: many.lease_id, volumes: [volume('/m/extra')] }));
     expectStatus(more, 'RESOURCE_EXHAUSTED', 'LEASE_TOO_LARGE', /^the lease would hold 129 claims; at most 128$/);
     // What was granted still answers in full.
@@ -279,7 +309,8 @@ describe('a lease holds a bounded number of claims and members', () => {
   it('pod members stop at the bound', async () => {
     const a = as('node-a');
     const { lease } = await a.Allocate({ host: 'node-a', workload_id: `pod-0` });
-    for (let i = 1; i < LEASE_LIMITS.MAX_MEMBERS; i++) await a.Allocate({ host: 'node-a', workload_id: `pod-${i}`, share_with: lease.lease_id });
+    for (let i = 1; i < LEASE_LIMITS.MAX_MEMBERS; i++)
+      await a.Allocate({ host: 'node-a', workload_id: `pod-${i}`, share_with: lease.lease_id });
     const err = await refusedWithoutTrace(raw, () => a.Allocate({ host: 'node-a', workload_id: 'pod-extra', share_with: lease.lease_id }));
     expectStatus(err, 'RESOURCE_EXHAUSTED', 'LEASE_TOO_LARGE', /^the lease would hold 257 members; at most 256$/);
     await a.Release({ lease_id: lease.lease_id });
@@ -288,7 +319,11 @@ describe('a lease holds a bounded number of claims and members', () => {
   it('every event, record and ListLeases page stays small', async () => {
     const a = as('node-a');
     for (let i = 0; i < 100; i++) {
-      await a.Allocate({ host: 'node-a', workload_id: `big-${i}`, volumes: [0, 1, 2].map((j) => volume(`/big/${i}/${'y'.repeat(4000)}/${j}`)) });
+      await a.Allocate({
+        host: 'node-a',
+        workload_id: `big-${i}`,
+        volumes: [0, 1, 2].map((j) => volume(`/big/${i}/${'y'.repeat(4000)}/${j}`)),
+      });
     }
     const events = (await raw.xrevrange('mcs:{hard}:events', '+', '-', 'COUNT', 1000)) as [string, string[]][];
     const biggest = Math.max(...events.map(([, f]) => f.join('').length));
@@ -329,7 +364,9 @@ describe('a host with many leases is read in bounded ranges', () => {
     expect(res.released.map((l) => l.workload_id).sort()).toEqual(ids.filter((_, i) => i % 2 === 1).sort());
     // 300 short leases expire unreaped between the live ones.
     for (let i = 0; i < 300; i += 100) {
-      await Promise.all(Array.from({ length: 100 }, (_, j) => a.Allocate({ host: 'node-a', workload_id: `short-${i + j}`, ttl_seconds: 1 })));
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) => a.Allocate({ host: 'node-a', workload_id: `short-${i + j}`, ttl_seconds: 1 })),
+      );
     }
     await s.reaper.stop();
     await new Promise((r) => setTimeout(r, 1100));
@@ -351,7 +388,15 @@ describe('errors name only what the caller may see', () => {
   it("another host's static level, pair, request id and storage claim are not named to a host", async () => {
     const a = as('node-a');
     const b = as('node-b');
-    const mine = (await a.Allocate({ host: 'node-a', workload_id: 'secret-wl', request_id: 'job-9-try-1', options: { ...NO_OPTIONS, level: 's0:c3,c4' }, volumes: [volume('/shared/data', 'Z', 'nfs-1')] })).lease;
+    const mine = (
+      await a.Allocate({
+        host: 'node-a',
+        workload_id: 'secret-wl',
+        request_id: 'job-9-try-1',
+        options: { ...NO_OPTIONS, level: 's0:c3,c4' },
+        volumes: [volume('/shared/data', 'Z', 'nfs-1')],
+      })
+    ).lease;
     const secrets = [mine.lease_id, 'node-a', 'secret-wl', '/shared/data'];
     const hidden = (err: grpc.ServiceError) => {
       const info = errorInfoOf(err);
@@ -367,14 +412,25 @@ describe('errors name only what the caller may see', () => {
     expectStatus(dominance, 'FAILED_PRECONDITION', 'LEVEL_DOMINANCE_CONFLICT', /another host/);
     hidden(dominance);
     const claim = await rpcError(b.Allocate({ host: 'node-b', workload_id: 'z', volumes: [volume('/shared/data/sub', 'Z', 'nfs-1')] }));
-    expectStatus(claim, 'FAILED_PRECONDITION', 'VOLUME_CONFLICT', /^volume \/shared\/data\/sub \(Z\) on storage nfs-1 conflicts with a claim of a lease of another host/);
+    expectStatus(
+      claim,
+      'FAILED_PRECONDITION',
+      'VOLUME_CONFLICT',
+      /^volume \/shared\/data\/sub \(Z\) on storage nfs-1 conflicts with a claim of a lease of another host/,
+    );
     for (const s of [mine.lease_id, 'node-a', 'secret-wl']) expect(claim.details).not.toContain(s);
     const join = await rpcError(b.Allocate({ host: 'node-b', workload_id: 'j', share_with: mine.lease_id }));
     expectStatus(join, 'FAILED_PRECONDITION', 'HOST_MISMATCH', /^the lease belongs to another host$/);
     hidden(join);
     const rec = await b.Reconcile({ host: 'node-b', workloads: [{ workload_id: 'r', level: 's0:c3,c4' }] });
     expect(rec.conflicts).toEqual([
-      expect.objectContaining({ reason: 'LEVEL_IN_USE', holder_lease_id: '', holder_host: '', holder_workload_id: '', message: 'level s0:c3,c4 is held by a lease of another host' }),
+      expect.objectContaining({
+        reason: 'LEVEL_IN_USE',
+        holder_lease_id: '',
+        holder_host: '',
+        holder_workload_id: '',
+        message: 'level s0:c3,c4 is held by a lease of another host',
+      }),
     ]);
     // Request ids are per host: node-b's job-9-try-1 is its own.
     expect((await b.Allocate({ host: 'node-b', workload_id: 'job', request_id: 'job-9-try-1' })).created).toBe(true);

@@ -14,18 +14,59 @@ import { useService } from '../support/fixtures.js';
 const t = useService({ pool: 'fuzz', categories: 'c0.c31' });
 beforeAll(async () => {
   // Something to collide with.
-  await t.client.Allocate({ host: 'node-1', workload_id: 'existing', volumes: [{ host_path: '/data/x', mode: 'Z', read_only: false, storage_id: '', current_label: '' }] });
+  await t.client.Allocate({
+    host: 'node-1',
+    workload_id: 'existing',
+    volumes: [{ host_path: '/data/x', mode: 'Z', read_only: false, storage_id: '', current_label: '' }],
+  });
 });
 
 const nasty = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.constantFrom(
-    '', ' ', '\u0000', 'a\u0000b', '\n', '\t', '\u007f', 'ＡＢＣ', 'nоde-1', 'node-1\u200b', 'x'.repeat(300), 'x'.repeat(70_000),
-    '/usr/../etc', '//', '/data/./x/', '/data/x/..', '/data/x.', '../../etc/passwd', '/', '/usr/', '/home/alice',
-    's0:c1.c0', 's0:c1,,c2', 's0:c1024', 's00:c1', 's0:c01', 's0-s0:c0.c1023', 's0:c0.c31', 'TopSecret', 's0:c5',
-    'system_u:object_r:container_file_t:s0:c1:c2', 'a:b:c', 'u:r:t:s0:c1,c2:extra', 'z', 'Z', 'zz', 'aaaaaaaaaaaaaaaa',
-    'spc_t', 'container_t', 'container_kvm_t', 'node-1', 'existing',
+    '',
+    ' ',
+    '\u0000',
+    'a\u0000b',
+    '\n',
+    '\t',
+    '\u007f',
+    'ＡＢＣ',
+    'nоde-1',
+    'node-1\u200b',
+    'x'.repeat(300),
+    'x'.repeat(70_000),
+    '/usr/../etc',
+    '//',
+    '/data/./x/',
+    '/data/x/..',
+    '/data/x.',
+    '../../etc/passwd',
+    '/',
+    '/usr/',
+    '/home/alice',
+    's0:c1.c0',
+    's0:c1,,c2',
+    's0:c1024',
+    's00:c1',
+    's0:c01',
+    's0-s0:c0.c1023',
+    's0:c0.c31',
+    'TopSecret',
+    's0:c5',
+    'system_u:object_r:container_file_t:s0:c1:c2',
+    'a:b:c',
+    'u:r:t:s0:c1,c2:extra',
+    'z',
+    'Z',
+    'zz',
+    'aaaaaaaaaaaaaaaa',
+    'spc_t',
+    'container_t',
+    'container_kvm_t',
+    'node-1',
+    'existing',
   ),
 );
 
@@ -90,9 +131,18 @@ describe('every RPC under generated hostile fields', () => {
   it('Release, Renew, GetLease, PlanVolumes', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ lease_id: nasty, host: nasty, workload_id: nasty, fencing_token: fc.oneof(fc.constant('0'), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String)), ttl_seconds: fc.nat(), volumes: fc.array(volume, { maxLength: 3 }) }),
+        fc.record({
+          lease_id: nasty,
+          host: nasty,
+          workload_id: nasty,
+          fencing_token: fc.oneof(fc.constant('0'), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String)),
+          ttl_seconds: fc.nat(),
+          volumes: fc.array(volume, { maxLength: 3 }),
+        }),
         async (r) => {
-          await probe(() => t.client.Release({ lease_id: r.lease_id, host: r.host, workload_id: r.workload_id, fencing_token: r.fencing_token }));
+          await probe(() =>
+            t.client.Release({ lease_id: r.lease_id, host: r.host, workload_id: r.workload_id, fencing_token: r.fencing_token }),
+          );
           await probe(() => t.client.Renew({ lease_id: r.lease_id, ttl_seconds: r.ttl_seconds }));
           await probe(() => t.client.GetLease({ lease_id: r.lease_id, host: r.host, workload_id: r.workload_id }));
           await probe(() => t.client.PlanVolumes({ lease_id: r.lease_id, volumes: r.volumes }));
@@ -105,7 +155,13 @@ describe('every RPC under generated hostile fields', () => {
   it('ListLeases, Heartbeat, Reconcile', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ host: nasty, page_size: fc.integer({ min: -5, max: 5000 }), page_token: nasty, ttl_seconds: fc.nat(), workloads: fc.array(fc.record({ workload_id: nasty, level: nasty }), { maxLength: 4 }) }),
+        fc.record({
+          host: nasty,
+          page_size: fc.integer({ min: -5, max: 5000 }),
+          page_token: nasty,
+          ttl_seconds: fc.nat(),
+          workloads: fc.array(fc.record({ workload_id: nasty, level: nasty }), { maxLength: 4 }),
+        }),
         async (r) => {
           await probe(() => t.client.ListLeases({ host: r.host, page_size: r.page_size, page_token: r.page_token }));
           await probe(() => t.client.Heartbeat({ host: r.host, ttl_seconds: r.ttl_seconds }));

@@ -28,7 +28,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10
 }
 
 describe('heartbeats', () => {
-  it('keep all of a host\'s leases alive in one call; a lapse reclaims them exactly once across replicas', async () => {
+  it("keep all of a host's leases alive in one call; a lapse reclaims them exactly once across replicas", async () => {
     const logs = [new LogCapture(), new LogCapture(), new LogCapture()];
     const opts = { pool: 'beat', categories: 'c0.c63', hostTtl: '2', reapInterval: '50' };
     const reps = [await replica(opts, logs[0]), await replica(opts, logs[1]), await replica(opts, logs[2])];
@@ -136,7 +136,12 @@ describe('Reconcile', () => {
     const held = (await c.Allocate({ host: 'node-c', workload_id: 'x', options: { ...NO_OPTIONS, level: 's0:c500,c501' } })).lease;
     const res = await c.Reconcile({ host: 'node-d', workloads: [{ workload_id: 'y', level: 's0:c500,c501,c502' }] });
     expect(res.conflicts).toEqual([
-      expect.objectContaining({ reason: 'LEVEL_DOMINANCE_CONFLICT', holder_lease_id: held.lease_id, holder_host: 'node-c', holder_workload_id: 'x' }),
+      expect.objectContaining({
+        reason: 'LEVEL_DOMINANCE_CONFLICT',
+        holder_lease_id: held.lease_id,
+        holder_host: 'node-c',
+        holder_workload_id: 'x',
+      }),
     ]);
     expect(res.restored).toEqual([]);
   });
@@ -144,7 +149,10 @@ describe('Reconcile', () => {
   it('handles thousands of workloads in bounded batches', async () => {
     // A pool of its own: a random lease elsewhere could hold one of these 2000 pairs.
     const c = (await replica({ pool: 'rec-big', categories: 'c0.c1023' })).client;
-    const workloads = Array.from({ length: 2000 }, (_, i) => ({ workload_id: `big-${i}`, level: `s0:c${600 + (i % 400)},c${1000 + Math.floor(i / 400)}` }));
+    const workloads = Array.from({ length: 2000 }, (_, i) => ({
+      workload_id: `big-${i}`,
+      level: `s0:c${600 + (i % 400)},c${1000 + Math.floor(i / 400)}`,
+    }));
     const first = await c.Reconcile({ host: 'big', workloads }, { deadlineMs: 60_000 });
     expect(first.restored.length).toBe(2000);
     expect(new Set(first.restored.map((l) => l.level)).size).toBe(2000);
@@ -155,7 +163,16 @@ describe('Reconcile', () => {
 
   it.each([
     [{ host: 'h', workloads: [{ workload_id: 'a', level: 's0:c1,c1' }] }, 'workloads[0].level'],
-    [{ host: 'h', workloads: [{ workload_id: 'a', level: 's0:c1' }, { workload_id: 'a', level: 's0:c2' }] }, 'workloads[1].workload_id'],
+    [
+      {
+        host: 'h',
+        workloads: [
+          { workload_id: 'a', level: 's0:c1' },
+          { workload_id: 'a', level: 's0:c2' },
+        ],
+      },
+      'workloads[1].workload_id',
+    ],
     [{ host: '', workloads: [] }, 'host'],
   ])('refuses %j with INVALID_ARGUMENT', async (req, field) => {
     const err = await rpcError(c.Reconcile(req));

@@ -55,9 +55,12 @@ const all = files.flatMap((f) => docsOf(f).map((d) => ({ file: f, doc: d })));
 const find = (kind: string, name: string) => all.find((x) => x.doc.kind === kind && x.doc.metadata.name === name)!.doc;
 
 describe('deploy/kubernetes', () => {
-  it.each(all.map((x) => [`${x.file}: ${x.doc.kind} ${x.doc.metadata?.name}`, x.doc] as const))('%s is valid against its schema', (_, doc) => {
-    expect(() => validate(doc)).not.toThrow();
-  });
+  it.each(all.map((x) => [`${x.file}: ${x.doc.kind} ${x.doc.metadata?.name}`, x.doc] as const))(
+    '%s is valid against its schema',
+    (_, doc) => {
+      expect(() => validate(doc)).not.toThrow();
+    },
+  );
 
   it('the schema check fails on a broken object (the check can fail)', () => {
     const d = structuredClone(find('Deployment', 'mcs-allocator'));
@@ -84,9 +87,15 @@ describe('deploy/kubernetes', () => {
       expect(w.sideEffects).toBe('NoneOnDryRun');
       expect(w.timeoutSeconds).toBeLessThanOrEqual(10);
       // The service's own namespace is never sent to it.
-      expect(w.namespaceSelector.matchExpressions).toContainEqual({ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'mcs-system'] });
+      expect(w.namespaceSelector.matchExpressions).toContainEqual({
+        key: 'kubernetes.io/metadata.name',
+        operator: 'NotIn',
+        values: ['kube-system', 'mcs-system'],
+      });
     }
-    expect(mutating.webhooks.every((w: Doc) => w.reinvocationPolicy === 'Never' && w.rules.every((r: Doc) => r.operations.join() === 'CREATE'))).toBe(true);
+    expect(
+      mutating.webhooks.every((w: Doc) => w.reinvocationPolicy === 'Never' && w.rules.every((r: Doc) => r.operations.join() === 'CREATE')),
+    ).toBe(true);
     expect(validating.webhooks[0].failurePolicy).toBe('Ignore');
     expect(validating.webhooks[0].rules.flatMap((r: Doc) => r.operations).sort()).toEqual(['DELETE', 'UPDATE']);
     // The Service routes 443 to the container port the webhook listens on.

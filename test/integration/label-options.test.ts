@@ -35,9 +35,13 @@ describe('label options', () => {
   });
 
   it('refuses spc_t and unlisted types with PERMISSION_DENIED, malformed ones with INVALID_ARGUMENT, leaving no trace', async () => {
-    const denied = await refusedWithoutTrace(t.raw, () => c.Allocate({ host: 'h', workload_id: 'p', options: { ...NO_OPTIONS, type: 'spc_t' } }));
+    const denied = await refusedWithoutTrace(t.raw, () =>
+      c.Allocate({ host: 'h', workload_id: 'p', options: { ...NO_OPTIONS, type: 'spc_t' } }),
+    );
     expectStatus(denied, 'PERMISSION_DENIED', 'NOT_ALLOWED', /^options\.type: spc_t is not an allowed process type/);
-    const bad = await refusedWithoutTrace(t.raw, () => c.Allocate({ host: 'h', workload_id: 'p', options: { ...NO_OPTIONS, type: 'a:b' } }));
+    const bad = await refusedWithoutTrace(t.raw, () =>
+      c.Allocate({ host: 'h', workload_id: 'p', options: { ...NO_OPTIONS, type: 'a:b' } }),
+    );
     expectStatus(bad, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /^options\.type: must be an SELinux identifier/);
     const mixed = await refusedWithoutTrace(t.raw, () =>
       c.Allocate({ host: 'h', workload_id: 'p', options: { ...NO_OPTIONS, disable: true, level: 's0:c1,c2' } }),
@@ -86,7 +90,9 @@ describe('static levels', () => {
     ['s0:c100', 'is dominated by'],
     ['s0:c99.c101,c199.c201', 'dominates'],
   ])('refuses %s, which %s the leased s0:c100,c200, with FAILED_PRECONDITION', async (level, relation) => {
-    const err = await refusedWithoutTrace(t.raw, () => c.Allocate({ host: 'h3', workload_id: `x-${level}`, options: { ...NO_OPTIONS, level } }));
+    const err = await refusedWithoutTrace(t.raw, () =>
+      c.Allocate({ host: 'h3', workload_id: `x-${level}`, options: { ...NO_OPTIONS, level } }),
+    );
     expectStatus(err, 'FAILED_PRECONDITION', 'LEVEL_DOMINANCE_CONFLICT', new RegExp(`${relation} level s0:c100,c200 of lease`));
   });
 
@@ -105,8 +111,15 @@ describe('static levels', () => {
     const err = await refusedWithoutTrace(t.raw, () =>
       c.Allocate({ host: 'h', workload_id: 'wide', options: { ...NO_OPTIONS, level: `s0:c${a},c${b},c${third}` } }),
     );
-    expectStatus(err, 'FAILED_PRECONDITION', 'LEVEL_DOMINANCE_CONFLICT', new RegExp(`dominates level ${lease.level} of lease ${lease.lease_id}`));
-    const single = await refusedWithoutTrace(t.raw, () => c.Allocate({ host: 'h', workload_id: 'one', options: { ...NO_OPTIONS, level: `s0:c${a}` } }));
+    expectStatus(
+      err,
+      'FAILED_PRECONDITION',
+      'LEVEL_DOMINANCE_CONFLICT',
+      new RegExp(`dominates level ${lease.level} of lease ${lease.lease_id}`),
+    );
+    const single = await refusedWithoutTrace(t.raw, () =>
+      c.Allocate({ host: 'h', workload_id: 'one', options: { ...NO_OPTIONS, level: `s0:c${a}` } }),
+    );
     expectStatus(single, 'FAILED_PRECONDITION', 'LEVEL_DOMINANCE_CONFLICT', /is dominated by/);
   });
 });
@@ -185,7 +198,12 @@ describe('pods', () => {
 
   it('joining a static level by naming it', async () => {
     const db = (await c.Allocate({ host: 'node', workload_id: 'db', options: { ...NO_OPTIONS, level: 's0:c7,c9' } })).lease;
-    const side = await c.Allocate({ host: 'node', workload_id: 'sidecar', share_with: db.lease_id, options: { ...NO_OPTIONS, level: 's0:c9,c7' } });
+    const side = await c.Allocate({
+      host: 'node',
+      workload_id: 'sidecar',
+      share_with: db.lease_id,
+      options: { ...NO_OPTIONS, level: 's0:c9,c7' },
+    });
     expect(side.lease.members).toEqual(['db', 'sidecar']);
     const wrong = await refusedWithoutTrace(t.raw, () =>
       c.Allocate({ host: 'node', workload_id: 'x', share_with: db.lease_id, options: { ...NO_OPTIONS, level: 's0:c7,c8' } }),

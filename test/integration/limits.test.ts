@@ -19,7 +19,9 @@ describe('--host-quota', () => {
     const wide = await rpcError(c.Allocate({ host: 'modest', workload_id: 'wide', options: { ...NO_OPTIONS, level: 's0:c0.c3' } }));
     expect(wide.metadata.get('mcs-error-reason')).toEqual(['HOST_QUOTA']);
     expect(wide.details).toMatch(/holds 0 pairs; 6 more would pass its quota of 5/);
-    expect((await c.Allocate({ host: 'modest', workload_id: 'narrow', options: { ...NO_OPTIONS, level: 's0:c0.c2' } })).lease.level).toBe('s0:c0.c2');
+    expect((await c.Allocate({ host: 'modest', workload_id: 'narrow', options: { ...NO_OPTIONS, level: 's0:c0.c2' } })).lease.level).toBe(
+      's0:c0.c2',
+    );
     const first = (await c.Allocate({ host: 'greedy', workload_id: 'w0' })).lease;
     for (let i = 1; i < 5; i++) await c.Allocate({ host: 'greedy', workload_id: `w${i}` });
     const err = await rpcError(c.Allocate({ host: 'greedy', workload_id: 'w5' }));

@@ -38,14 +38,26 @@ async function levelsInRedis(raw: Redis, pool: string, client: TestClient): Prom
 }
 
 describe('SIGKILL of one replica under load', () => {
-  it('keeps every acknowledged lease, duplicates nothing, and the other replicas\' clients never notice', async () => {
+  it("keeps every acknowledged lease, duplicates nothing, and the other replicas' clients never notice", async () => {
     const redis = await TestRedis.start({ persistent: true });
     redises.push(redis);
     const procs: { proc: CliProcess; client: TestClient }[] = [];
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
       const address = `127.0.0.1:${port}`;
-      const proc = runCli(['serve', '--redis', redis.url, '--listen', address, '--pool', 'kill', '--categories', 'c0.c127', '--log-level', 'warn']);
+      const proc = runCli([
+        'serve',
+        '--redis',
+        redis.url,
+        '--listen',
+        address,
+        '--pool',
+        'kill',
+        '--categories',
+        'c0.c127',
+        '--log-level',
+        'warn',
+      ]);
       const client = await waitServing(proc, address);
       clients.push(client);
       procs.push({ proc, client });

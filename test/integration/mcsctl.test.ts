@@ -59,14 +59,46 @@ const LEVEL = /^s0:c\d+,c\d+$/;
 
 describe('help', () => {
   const commands = [
-    ['allocate'], ['release'], ['renew'], ['heartbeat'], ['leases'], ['leases', 'list'], ['leases', 'get'], ['leases', 'watch'],
-    ['pools'], ['pools', 'stats'], ['plan'], ['oci'], ['oci', 'precreate'], ['oci', 'poststop'],
+    ['allocate'],
+    ['release'],
+    ['renew'],
+    ['heartbeat'],
+    ['leases'],
+    ['leases', 'list'],
+    ['leases', 'get'],
+    ['leases', 'watch'],
+    ['pools'],
+    ['pools', 'stats'],
+    ['plan'],
+    ['oci'],
+    ['oci', 'precreate'],
+    ['oci', 'poststop'],
   ];
 
   it('the top-level help names every command, the global flags and the exit codes', async () => {
     const r = await mcsctl(['--help']);
     expect(r.code, show(r)).toBe(0);
-    for (const word of ['allocate', 'release', 'renew', 'heartbeat', 'leases', 'pools', 'plan', 'oci', '--server', 'MCS_SERVER', '--timeout', '--json', '--tls-ca', 'MCS_TLS_CA', '--tls-cert', 'MCS_TLS_CERT', '--tls-key', 'MCS_TLS_KEY', 'Exit codes']) {
+    for (const word of [
+      'allocate',
+      'release',
+      'renew',
+      'heartbeat',
+      'leases',
+      'pools',
+      'plan',
+      'oci',
+      '--server',
+      'MCS_SERVER',
+      '--timeout',
+      '--json',
+      '--tls-ca',
+      'MCS_TLS_CA',
+      '--tls-cert',
+      'MCS_TLS_CERT',
+      '--tls-key',
+      'MCS_TLS_KEY',
+      'Exit codes',
+    ]) {
       expect(r.stdout).toContain(word);
     }
   });
@@ -117,7 +149,19 @@ describe('usage errors exit 2 and send nothing', () => {
 
 describe('allocate', () => {
   it('text: the lease and the volume plan, one line per action with the command', async () => {
-    const r = await ok(['allocate', '--host', 'a-1', '--workload', 'web', '--volume', '/srv/web:Z', '--volume', '/srv/shared:z:ro', '--volume', '/scratch']);
+    const r = await ok([
+      'allocate',
+      '--host',
+      'a-1',
+      '--workload',
+      'web',
+      '--volume',
+      '/srv/web:Z',
+      '--volume',
+      '/srv/shared:z:ro',
+      '--volume',
+      '/scratch',
+    ]);
     const lease = await client.GetLease({ host: 'a-1', workload_id: 'web' });
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(`allocated lease ${lease.lease_id}`);
@@ -140,7 +184,11 @@ describe('allocate', () => {
     expect(typeof res.lease.fencing_token).toBe('string');
     expect(res.lease.kind).toBe('RANDOM');
     expect(res.lease.expires_at.seconds).toMatch(/^\d+$/);
-    expect(res.volume_plan.actions[0]).toMatchObject({ host_path: '/srv/api', action: 'RELABEL_RECURSIVE', target_label: res.lease.mount_label });
+    expect(res.volume_plan.actions[0]).toMatchObject({
+      host_path: '/srv/api',
+      action: 'RELABEL_RECURSIVE',
+      target_label: res.lease.mount_label,
+    });
     expect(await client.GetLease({ lease_id: res.lease.lease_id })).toEqual(res.lease);
   });
 
@@ -159,8 +207,22 @@ describe('allocate', () => {
     expect(r.stdout).toBe(
       `--security-opt label=level:${lease.level} --security-opt label=type:container_t --security-opt label=filetype:container_file_t\n`,
     );
-    const kvm = await ok(['allocate', '--host', 'a-2', '--workload', 'vm', '--type', 'container_kvm_t', '--user', 'user_u', '--format', 'podman']);
-    expect(kvm.stdout).toMatch(/^--security-opt label=level:s0:c\d+,c\d+ --security-opt label=user:user_u --security-opt label=type:container_kvm_t --security-opt label=filetype:container_file_t\n$/);
+    const kvm = await ok([
+      'allocate',
+      '--host',
+      'a-2',
+      '--workload',
+      'vm',
+      '--type',
+      'container_kvm_t',
+      '--user',
+      'user_u',
+      '--format',
+      'podman',
+    ]);
+    expect(kvm.stdout).toMatch(
+      /^--security-opt label=level:s0:c\d+,c\d+ --security-opt label=user:user_u --security-opt label=type:container_kvm_t --security-opt label=filetype:container_file_t\n$/,
+    );
     const off = await ok(['allocate', '--host', 'a-2', '--workload', 'priv', '--disable', '--format', 'podman']);
     expect(off.stdout).toBe('--security-opt label=disable\n');
   });
@@ -170,10 +232,17 @@ describe('allocate', () => {
     const lease = await client.GetLease({ host: 'a-2', workload_id: 'env-1' });
     const got = execFileSync(
       '/bin/sh',
-      ['-c', 'eval "$1"; printf "%s|" "$MCS_LEASE_ID" "$MCS_LEVEL" "$MCS_PROCESS_LABEL" "$MCS_MOUNT_LABEL" "$MCS_RO_MOUNT_LABEL" "$MCS_FENCING_TOKEN"', 'sh', r.stdout],
+      [
+        '-c',
+        'eval "$1"; printf "%s|" "$MCS_LEASE_ID" "$MCS_LEVEL" "$MCS_PROCESS_LABEL" "$MCS_MOUNT_LABEL" "$MCS_RO_MOUNT_LABEL" "$MCS_FENCING_TOKEN"',
+        'sh',
+        r.stdout,
+      ],
       { encoding: 'utf8' },
     );
-    expect(got).toBe([lease.lease_id, lease.level, lease.process_label, lease.mount_label, lease.ro_mount_label, lease.fencing_token, ''].join('|'));
+    expect(got).toBe(
+      [lease.lease_id, lease.level, lease.process_label, lease.mount_label, lease.ro_mount_label, lease.fencing_token, ''].join('|'),
+    );
   });
 
   it('static levels, pods (--share-with) and label options reach the service', async () => {
@@ -188,14 +257,20 @@ describe('allocate', () => {
 
   it('refusals exit 1 with status, reason and message on stderr', async () => {
     await ok(['allocate', '--host', 'a-4', '--workload', 'owner', '--volume', '/data:Z']);
-    const r = await refused(['allocate', '--host', 'a-4', '--workload', 'intruder', '--volume', '/data:Z'], 'FAILED_PRECONDITION', 'VOLUME_CONFLICT');
+    const r = await refused(
+      ['allocate', '--host', 'a-4', '--workload', 'intruder', '--volume', '/data:Z'],
+      'FAILED_PRECONDITION',
+      'VOLUME_CONFLICT',
+    );
     expect(r.stderr).toMatch(/volume \/data/);
     await refused(['allocate', '--host', 'a-4', '--workload', 'x', '--type', 'spc_t'], 'PERMISSION_DENIED', 'NOT_ALLOWED');
     await refused(['allocate', '--host', 'a-4', '--workload', 'y', '--level', 's0:c1023,c1022'], 'FAILED_PRECONDITION', 'LEVEL_RESERVED');
     await refused(['allocate', '--host', 'bad host', '--workload', 'z'], 'INVALID_ARGUMENT', 'INVALID_ARGUMENT');
     await refused(['allocate', '--host', 'a-4', '--workload', 'etc', '--volume', '/etc:Z'], 'FAILED_PRECONDITION', 'RELABEL_NOT_ALLOWED');
     // nothing was written by the refused calls
-    await expect(rpcError(client.GetLease({ host: 'a-4', workload_id: 'intruder' }))).resolves.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(rpcError(client.GetLease({ host: 'a-4', workload_id: 'intruder' }))).resolves.toMatchObject({
+      code: grpc.status.NOT_FOUND,
+    });
   });
 });
 
@@ -224,7 +299,9 @@ describe('release and renew', () => {
   it('a stale fencing token is refused', async () => {
     const a = await okJson(['allocate', '--host', 'r-2', '--workload', 'fenced']);
     await refused(['release', '--lease', a.lease.lease_id, '--fencing-token', '1'], 'FAILED_PRECONDITION', 'FENCING_TOKEN_MISMATCH');
-    expect(await okJson(['release', '--lease', a.lease.lease_id, '--fencing-token', a.lease.fencing_token])).toMatchObject({ released: true });
+    expect(await okJson(['release', '--lease', a.lease.lease_id, '--fencing-token', a.lease.fencing_token])).toMatchObject({
+      released: true,
+    });
   });
 
   it('renew moves the expiry; an unknown lease is NOT_FOUND', async () => {
@@ -241,7 +318,7 @@ describe('release and renew', () => {
 });
 
 describe('heartbeat', () => {
-  it('counts the host\'s leases', async () => {
+  it("counts the host's leases", async () => {
     await ok(['allocate', '--host', 'hb-1', '--workload', 'a']);
     await ok(['allocate', '--host', 'hb-1', '--workload', 'b']);
     const res = await okJson(['heartbeat', '--host', 'hb-1']);
@@ -270,7 +347,12 @@ describe('leases list and get', () => {
       expect(cells[5]).toBe('1');
       expect(cells[7]).toMatch(/^in (9m\d+s|10m0s)$/);
     }
-    expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[2]).sort()).toEqual(['l-a', 'l-b', 'l-c']);
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(/\s{2,}/)[2])
+        .sort(),
+    ).toEqual(['l-a', 'l-b', 'l-c']);
   });
 
   it('follows next_page_token until the end, or until --limit', async () => {
@@ -315,7 +397,10 @@ describe('stable keys', () => {
     expect(again.created).toBe(true);
     expect(again.lease.level).toBe(first.lease.level);
     expect((await ok(['leases', 'list', '--held', '--host', 'stable-1'])).stdout.trim()).toBe('no held stable levels');
-    await usage(['allocate', '--host', 'stable-1', '--workload', 'c-3', '--stable-key', 'x', '--stable-retention', 'soon'], /--stable-retention/);
+    await usage(
+      ['allocate', '--host', 'stable-1', '--workload', 'c-3', '--stable-key', 'x', '--stable-retention', 'soon'],
+      /--stable-retention/,
+    );
     await refused(['allocate', '--host', 'stable-1', '--workload', 'c-3', '--stable-key', 'web'], 'ALREADY_EXISTS', 'STABLE_KEY_IN_USE');
   });
 });
@@ -327,7 +412,10 @@ describe('leases watch', () => {
       const a = await client.Allocate({ host: 'watch-1', workload_id: 'x' });
       await client.Release({ lease_id: a.lease.lease_id });
       await waitUntil('two events', () => w.stdout.split('\n').filter(Boolean).length >= 2, 10_000);
-      const events = w.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+      const events = w.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, any>);
       expect(events.map((e) => e.type)).toEqual(['ALLOCATED', 'RELEASED']);
       expect(events.map((e) => e.lease.lease_id)).toEqual([a.lease.lease_id, a.lease.lease_id]);
       expect(events[0]!.event_id).toMatch(/^\d+-\d+$/);
@@ -362,7 +450,9 @@ describe('leases watch', () => {
         },
         10_000,
       );
-      expect(w.stdout).toMatch(/^\d+-\d+ \d{4}-\d\d-\d\dT[\d:.]+Z ALLOCATED +lease=[a-z2-7]{16} host=watch-2 workload=n-\d+ level=s0:c\d+,c\d+ kind=RANDOM/m);
+      expect(w.stdout).toMatch(
+        /^\d+-\d+ \d{4}-\d\d-\d\dT[\d:.]+Z ALLOCATED +lease=[a-z2-7]{16} host=watch-2 workload=n-\d+ level=s0:c\d+,c\d+ kind=RANDOM/m,
+      );
     } finally {
       w.kill('SIGTERM');
     }
@@ -400,7 +490,13 @@ describe('pools stats and plan', () => {
     const text = await ok(['plan', '--lease', a.lease.lease_id, '--volume', '/srv/late:Z']);
     expect(text.stdout).toBe(`volume plan:\n  RELABEL_RECURSIVE /srv/late  chcon -R ${a.lease.mount_label} /srv/late\n`);
     const plan = await okJson(['plan', '--lease', a.lease.lease_id, '--volume', '/srv/ro:z:ro', '--storage-id', 'nfs-9']);
-    expect(plan.actions).toEqual([expect.objectContaining({ host_path: '/srv/ro', action: 'RELABEL_RECURSIVE', target_label: 'system_u:object_r:container_ro_file_t:s0' })]);
+    expect(plan.actions).toEqual([
+      expect.objectContaining({
+        host_path: '/srv/ro',
+        action: 'RELABEL_RECURSIVE',
+        target_label: 'system_u:object_r:container_ro_file_t:s0',
+      }),
+    ]);
     expect((await client.GetLease({ lease_id: a.lease.lease_id })).claims).toEqual([
       { host_path: '/srv/late', mode: 'Z', storage_id: '' },
       { host_path: '/srv/ro', mode: 'z', storage_id: 'nfs-9' },
@@ -448,7 +544,13 @@ describe('unreachable server: exit 3', () => {
 
   it('nothing listening: every command exits 3 at once, saying it cannot reach the server', async () => {
     const port = await freePort();
-    for (const args of [['pools', 'stats'], ['allocate', '--host', 'h', '--workload', 'w'], ['leases', 'list'], ['release', '--host', 'h', '--workload', 'w'], ['leases', 'watch']]) {
+    for (const args of [
+      ['pools', 'stats'],
+      ['allocate', '--host', 'h', '--workload', 'w'],
+      ['leases', 'list'],
+      ['release', '--host', 'h', '--workload', 'w'],
+      ['leases', 'watch'],
+    ]) {
       const r = await mcsctl(['--server', `127.0.0.1:${port}`, ...args]);
       expect(r.code, show(r)).toBe(3);
       expect(r.stdout).toBe('');
@@ -489,10 +591,50 @@ describe('TLS', () => {
     dir = mkdtempSync(join(tmpdir(), 'mcsctl-tls-'));
     const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
     writeFileSync(join(dir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=mcsctl test CA');
+    ssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=mcsctl test CA',
+    );
     for (const name of ['server', 'client']) {
-      ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name === 'server' ? 'localhost' : 'mcsctl'}`);
-      ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', ...(name === 'server' ? ['-extfile', 'san.cnf'] : []));
+      ssl(
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.csr`,
+        '-subj',
+        `/CN=${name === 'server' ? 'localhost' : 'mcsctl'}`,
+      );
+      ssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${name}.pem`,
+        '-days',
+        '2',
+        ...(name === 'server' ? ['-extfile', 'san.cnf'] : []),
+      );
     }
     const read = (f: string) => readFileSync(join(dir, f));
     // A LabelAllocator of the test's own, served over mutual TLS.
@@ -500,11 +642,24 @@ describe('TLS', () => {
     tlsServer.addService(loadAllocatorProto().grpcObject.mcs.v1.LabelAllocator.service, {
       GetPoolStats: (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         seenClientCerts.push(Boolean(call.getAuthContext()?.sslPeerCertificate));
-        cb(null, { pool: 'tls', category_range: 'c0.c9', sensitivity: 's0', total: '45', leased: '9', free: '35', reserved: '0', blocked: '1' });
+        cb(null, {
+          pool: 'tls',
+          category_range: 'c0.c9',
+          sensitivity: 's0',
+          total: '45',
+          leased: '9',
+          free: '35',
+          reserved: '0',
+          blocked: '1',
+        });
       },
     } as unknown as grpc.UntypedServiceImplementation);
     const port = await new Promise<number>((resolve, reject) =>
-      tlsServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createSsl(read('ca.pem'), [{ private_key: read('server.key'), cert_chain: read('server.pem') }], true), (e, p) => (e ? reject(e) : resolve(p))),
+      tlsServer.bindAsync(
+        '127.0.0.1:0',
+        grpc.ServerCredentials.createSsl(read('ca.pem'), [{ private_key: read('server.key'), cert_chain: read('server.pem') }], true),
+        (e, p) => (e ? reject(e) : resolve(p)),
+      ),
     );
     tlsAddress = `localhost:${port}`;
   }, 60_000);
@@ -515,7 +670,18 @@ describe('TLS', () => {
   });
 
   it('--tls-ca/--tls-cert/--tls-key speak mutual TLS', async () => {
-    const r = await mcsctl(['--server', tlsAddress, '--tls-ca', join(dir, 'ca.pem'), '--tls-cert', join(dir, 'client.pem'), '--tls-key', join(dir, 'client.key'), 'pools', 'stats']);
+    const r = await mcsctl([
+      '--server',
+      tlsAddress,
+      '--tls-ca',
+      join(dir, 'ca.pem'),
+      '--tls-cert',
+      join(dir, 'client.pem'),
+      '--tls-key',
+      join(dir, 'client.key'),
+      'pools',
+      'stats',
+    ]);
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout).toMatch(/^pool\s+tls$/m);
     expect(r.stdout).toMatch(/^utilisation\s+20\.00%$/m);

@@ -59,7 +59,7 @@ describe('/metrics', () => {
     expect(body).not.toMatch(/workload|fill\d|lease_id/);
   });
 
-  it('passes promtool check metrics (Prometheus\' own linter)', async () => {
+  it("passes promtool check metrics (Prometheus' own linter)", async () => {
     const { body } = await scrape();
     const r = await run(PROMTOOL, ['check', 'metrics'], { input: body });
     expect(r.stdout + r.stderr).toBe('');
@@ -70,13 +70,20 @@ describe('/metrics', () => {
   });
 
   it('promtool does fail a malformed exposition (the check is real)', async () => {
-    const r = await run(PROMTOOL, ['check', 'metrics'], { input: '# HELP mcs_things_total Things.\n# TYPE mcs_things_total gauge\nmcs_things_total 1\n' });
+    const r = await run(PROMTOOL, ['check', 'metrics'], {
+      input: '# HELP mcs_things_total Things.\n# TYPE mcs_things_total gauge\nmcs_things_total 1\n',
+    });
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/non-counter metrics should not have "_total" suffix/);
   });
 
   it('counts open WatchLeases streams and refused ones', async () => {
-    const watched = await startService(t.redis.url, { pool: 'metered-watch', categories: 'c0.c9', metricsListen: '127.0.0.1:0', maxWatchesPerClient: '2' });
+    const watched = await startService(t.redis.url, {
+      pool: 'metered-watch',
+      categories: 'c0.c9',
+      metricsListen: '127.0.0.1:0',
+      maxWatchesPerClient: '2',
+    });
     const w = connect(watched.address);
     const get = async (series: string) => value(await (await fetch(`http://127.0.0.1:${watched.metricsPort}/metrics`)).text(), series);
     const open = () =>

@@ -34,7 +34,10 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcs-setrans-'));
   const file = join(dir, 'setrans.conf');
   writeFileSync(file, SETRANS);
-  for (const [pool, sensitivity] of [['unclassified', 's0'], ['secret', 's2']] as const) {
+  for (const [pool, sensitivity] of [
+    ['unclassified', 's0'],
+    ['secret', 's2'],
+  ] as const) {
     const server = await startService(redis.url, { pool, sensitivity, setrans: file, categories: 'c0.c255' });
     servers.push(server);
     const c = connect(server.address);
@@ -49,9 +52,8 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-
 describe('pools at two sensitivities in one Redis', () => {
-  it('lease levels, contexts and stats carry each pool\'s sensitivity', async () => {
+  it("lease levels, contexts and stats carry each pool's sensitivity", async () => {
     const low = (await s0.Allocate({ host: 'h', workload_id: 'w' })).lease;
     const high = (await s2.Allocate({ host: 'h', workload_id: 'w' })).lease;
     expect(parseLevel(low.level).sensitivity).toBe(0);
@@ -85,7 +87,9 @@ describe('level names', () => {
     expect(err(wider)).toEqual(['FAILED_PRECONDITION', 'LEVEL_DOMINANCE_CONFLICT']);
     expect(wider.details).toMatch(/level s2:c100,c200 of lease/);
     // A name with a ':' in it.
-    expect((await s2.Allocate({ host: 'h1', workload_id: 'seven', options: { ...NO_OPTIONS, level: 'Secret:Seven' } })).lease.level).toBe('s2:c7');
+    expect((await s2.Allocate({ host: 'h1', workload_id: 'seven', options: { ...NO_OPTIONS, level: 'Secret:Seven' } })).lease.level).toBe(
+      's2:c7',
+    );
   });
 
   it.each([
@@ -99,7 +103,13 @@ describe('level names', () => {
   });
 
   it('Reconcile takes names too', async () => {
-    const res = await s2.Reconcile({ host: 'h9', workloads: [{ workload_id: 'r', level: 'Secret:Seven' }, { workload_id: 'q', level: 's2:c50,c51' }] });
+    const res = await s2.Reconcile({
+      host: 'h9',
+      workloads: [
+        { workload_id: 'r', level: 'Secret:Seven' },
+        { workload_id: 'q', level: 's2:c50,c51' },
+      ],
+    });
     expect(res.conflicts.map((c) => [c.workload_id, c.reason])).toEqual([['r', 'LEVEL_IN_USE']]);
     expect(res.restored.map((l) => l.level)).toEqual(['s2:c50,c51']);
   });

@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   client?.close();
-  service?.kill("SIGKILL");
+  service?.kill('SIGKILL');
   await redis?.stop();
 });
 

@@ -51,7 +51,12 @@ function poststop(input: string, args: string[] = [], server = address): Promise
 }
 
 /** The precreate output must be exactly the input with the two labels and the lease annotations changed. */
-function expectOnlyLabelsChanged(input: string, output: string, lease: { process_label: string; mount_label: string; lease_id: string }, plan?: unknown): void {
+function expectOnlyLabelsChanged(
+  input: string,
+  output: string,
+  lease: { process_label: string; mount_label: string; lease_id: string },
+  plan?: unknown,
+): void {
   const expected = edit(input, (d) => {
     d.process.selinuxLabel = lease.process_label;
     d.linux.mountLabel = lease.mount_label;
@@ -128,7 +133,7 @@ describe('oci precreate', () => {
     expect(clash.stderr).toMatch(/^mcsctl: ALREADY_EXISTS \(LEVEL_IN_USE\): /);
   });
 
-  it('a type the server does not allow is refused (the config\'s type is checked, not trusted)', async () => {
+  it("a type the server does not allow is refused (the config's type is checked, not trusted)", async () => {
     const input = edit(LABELLED, (d) => {
       d.process.selinuxLabel = 'system_u:system_r:unconfined_t:s0:c300,c301';
       d.linux.mountLabel = 'system_u:object_r:container_file_t:s0:c300,c301';
@@ -137,7 +142,9 @@ describe('oci precreate', () => {
     const r = await precreate(input, ['--host', 'oci-2']);
     expect(r.code, show(r)).toBe(1);
     expect(r.stderr).toMatch(/^mcsctl: PERMISSION_DENIED \(NOT_ALLOWED\): /);
-    await expect(rpcError(client.GetLease({ host: 'oci-2', workload_id: 'sneaky' }))).resolves.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(rpcError(client.GetLease({ host: 'oci-2', workload_id: 'sneaky' }))).resolves.toMatchObject({
+      code: grpc.status.NOT_FOUND,
+    });
   });
 
   it('uses a lease allocated before the container started (mcsctl allocate --format podman)', async () => {
@@ -157,7 +164,9 @@ describe('oci precreate', () => {
     expect(out.annotations['io.mcs-allocator.lease-id']).toBe(lease.lease_id);
     expect(out.process.selinuxLabel).toBe(lease.process_label);
     expect(JSON.parse(out.annotations['io.mcs-allocator.volume-plan']).actions[0].target_label).toBe(lease.mount_label);
-    expect((await client.GetLease({ lease_id: lease.lease_id })).claims).toEqual([{ host_path: '/srv/planned', mode: 'Z', storage_id: '' }]);
+    expect((await client.GetLease({ lease_id: lease.lease_id })).claims).toEqual([
+      { host_path: '/srv/planned', mode: 'Z', storage_id: '' },
+    ]);
 
     // but a config carrying another level than the workload's lease is refused
     const other = edit(input, (d) => {
@@ -180,14 +189,20 @@ describe('oci precreate', () => {
     expect(l1).toMatchObject({ kind: 'DISABLED', level: 's0', process_label: 'system_u:system_r:spc_t:s0' });
     expect((JSON.parse(r1.stdout) as Doc).process.selinuxLabel).toBe('system_u:system_r:spc_t:s0');
 
-    const r2 = await precreate(withAnnotations(CONFIG, { 'io.mcs-allocator.workload-id': 'priv-2', 'io.mcs-allocator.disable': 'true' }), ['--host', 'oci-5']);
+    const r2 = await precreate(withAnnotations(CONFIG, { 'io.mcs-allocator.workload-id': 'priv-2', 'io.mcs-allocator.disable': 'true' }), [
+      '--host',
+      'oci-5',
+    ]);
     expect(r2.code, show(r2)).toBe(0);
     expect((await client.GetLease({ host: 'oci-5', workload_id: 'priv-2' })).kind).toBe('DISABLED');
   });
 
-  it('joins a pod\'s lease with io.mcs-allocator.share-with', async () => {
+  it("joins a pod's lease with io.mcs-allocator.share-with", async () => {
     const infra = await client.Allocate({ host: 'oci-6', workload_id: 'pod-infra' });
-    const r = await precreate(withAnnotations(CONFIG, { 'io.mcs-allocator.workload-id': 'pod-app', 'io.mcs-allocator.share-with': infra.lease.lease_id }), ['--host', 'oci-6']);
+    const r = await precreate(
+      withAnnotations(CONFIG, { 'io.mcs-allocator.workload-id': 'pod-app', 'io.mcs-allocator.share-with': infra.lease.lease_id }),
+      ['--host', 'oci-6'],
+    );
     expect(r.code, show(r)).toBe(0);
     expect((JSON.parse(r.stdout) as Doc).process.selinuxLabel).toBe(infra.lease.process_label);
     expect((await client.GetLease({ lease_id: infra.lease.lease_id })).members).toEqual(['pod-infra', 'pod-app']);
@@ -247,9 +262,16 @@ describe('oci poststop', () => {
 
   it('finds the workload by the annotation first, as precreate did', async () => {
     await client.Allocate({ host: 'oci-11', workload_id: 'named-app' });
-    const r = await poststop(withAnnotations(STATE, { 'io.mcs-allocator.workload-id': 'named-app' }), ['--host', 'oci-11', '--workload', 'ignored']);
+    const r = await poststop(withAnnotations(STATE, { 'io.mcs-allocator.workload-id': 'named-app' }), [
+      '--host',
+      'oci-11',
+      '--workload',
+      'ignored',
+    ]);
     expect(r.code, show(r)).toBe(0);
-    await expect(rpcError(client.GetLease({ host: 'oci-11', workload_id: 'named-app' }))).resolves.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(rpcError(client.GetLease({ host: 'oci-11', workload_id: 'named-app' }))).resolves.toMatchObject({
+      code: grpc.status.NOT_FOUND,
+    });
   });
 
   it('a container recreated with io.mcs-allocator.stable-key gets its level back; another key does not', async () => {
@@ -268,12 +290,15 @@ describe('oci poststop', () => {
     const back = await client.GetLease({ host: 'oci-13', workload_id: 'web-2' });
     expect(back.level).toBe(lease.level);
     expect(JSON.parse(again.stdout).process.selinuxLabel).toBe(lease.process_label);
-    const other = await precreate(withAnnotations(CONFIG, { 'io.mcs-allocator.workload-id': 'web-3', 'io.mcs-allocator.stable-key': 'quadlet/db' }), ['--host', 'oci-13']);
+    const other = await precreate(
+      withAnnotations(CONFIG, { 'io.mcs-allocator.workload-id': 'web-3', 'io.mcs-allocator.stable-key': 'quadlet/db' }),
+      ['--host', 'oci-13'],
+    );
     expect(other.code, show(other)).toBe(0);
     expect((await client.GetLease({ host: 'oci-13', workload_id: 'web-3' })).level).not.toBe(lease.level);
   });
 
-  it('leaves a pod\'s label to the members still running', async () => {
+  it("leaves a pod's label to the members still running", async () => {
     const infra = await client.Allocate({ host: 'oci-12', workload_id: 'infra' });
     await client.Allocate({ host: 'oci-12', workload_id: 'app', share_with: infra.lease.lease_id });
     const r = await poststop(STATE, ['--host', 'oci-12', '--workload', 'app']);
@@ -298,7 +323,10 @@ describe('oci poststop', () => {
   it('a service that comes back within --retry-for gets the release', async () => {
     await client.Allocate({ host: 'oci-14', workload_id: 'late-release' });
     const port = await freePort();
-    const p = startMcsctl(['--server', `127.0.0.1:${port}`, 'oci', 'poststop', '--host', 'oci-14', '--workload', 'late-release', '--retry-for', '15'], { input: STATE });
+    const p = startMcsctl(
+      ['--server', `127.0.0.1:${port}`, 'oci', 'poststop', '--host', 'oci-14', '--workload', 'late-release', '--retry-for', '15'],
+      { input: STATE },
+    );
     await sleep(800);
     expect(p.running).toBe(true);
     const second = await startService(redis.url, { listen: `127.0.0.1:${port}` });
@@ -309,7 +337,9 @@ describe('oci poststop', () => {
     } finally {
       await second.close();
     }
-    await expect(rpcError(client.GetLease({ host: 'oci-14', workload_id: 'late-release' }))).resolves.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(rpcError(client.GetLease({ host: 'oci-14', workload_id: 'late-release' }))).resolves.toMatchObject({
+      code: grpc.status.NOT_FOUND,
+    });
   });
 
   it('a refusal other than unavailability is logged and does not fail teardown (exit 1 with --strict)', async () => {
@@ -351,7 +381,7 @@ describe('deploy/hooks.d', () => {
     }
   });
 
-  it('run as a runtime runs them (argv and only the file\'s environment), they lease and release', async () => {
+  it("run as a runtime runs them (argv and only the file's environment), they lease and release", async () => {
     const run = (file: string, input: string) => {
       const h = hook(file);
       const env = Object.fromEntries((h.hook.env as string[]).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));

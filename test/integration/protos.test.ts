@@ -71,14 +71,17 @@ describe('buf breaking (npm run proto:breaking)', () => {
     // (on main itself: HEAD).
     const r = await run(process.execPath, [BREAKING]);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^comparing proto\/ with \S+ \(\w+; (the newest release tag|no release tag yet: where this branch left main|no release tag and no main branch: the last commit)\)\nno breaking changes\n$/);
+    expect(r.stdout).toMatch(
+      /^comparing proto\/ with \S+ \(\w+; (the newest release tag|no release tag yet: where this branch left main|no release tag and no main branch: the last commit)\)\nno breaking changes\n$/,
+    );
     expect(r.code).toBe(0);
   });
 
   it('fails on a breaking change against a tag, and passes an addition', async () => {
     // A repository of its own with a released API (tag v1.0.0), changed after.
     const dir = copyOfProtos();
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd: dir, stdio: 'pipe' });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd: dir, stdio: 'pipe' });
     git('init', '-q', '-b', 'main');
     git('add', '.');
     git('commit', '-q', '-m', 'api');

@@ -122,7 +122,7 @@ describe("README's grpcurl commands, as written", () => {
     expect(lease.workloadId).toBe('vm-7');
   });
 
-  it('share_with the example id is NOT_FOUND, with the decoded ErrorInfo (the id is the README\'s, not a live lease)', async () => {
+  it("share_with the example id is NOT_FOUND, with the decoded ErrorInfo (the id is the README's, not a live lease)", async () => {
     const r = await sh(find(/"share_with":"aaata42dsjvpkud4"/));
     expect(r.code).toBe(64 + 5);
     expect(r.stdout).toBe('');

@@ -46,7 +46,12 @@ describe('a pool created again after Redis lost it', () => {
     // Host b keeps allocating meanwhile: it is told to wait, not given a pair.
     await waitUntil('the pool created again', async () => (await c.GetPoolStats({})).leased === '0', 10_000);
     const waiting = await rpcError(c.Allocate({ host: 'b', workload_id: 'early' }));
-    expectStatus(waiting, 'UNAVAILABLE', 'POOL_RECOVERING', /^pool recover was created again at \S+ \(Redis lost its data\): new leases wait until \S+ for the hosts to report what they run \(Reconcile\); retry then$/);
+    expectStatus(
+      waiting,
+      'UNAVAILABLE',
+      'POOL_RECOVERING',
+      /^pool recover was created again at \S+ \(Redis lost its data\): new leases wait until \S+ for the hosts to report what they run \(Reconcile\); retry then$/,
+    );
     const staticWaits = await rpcError(c.Allocate({ host: 'b', workload_id: 'static', options: { ...NO_OPTIONS, level: 's0:c1,c2' } }));
     expectStatus(staticWaits, 'UNAVAILABLE', 'POOL_RECOVERING');
     // A disabled label takes no pair: it is not held up.

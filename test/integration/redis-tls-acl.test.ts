@@ -24,11 +24,16 @@ beforeAll(async () => {
   tlsPort = await freePort();
   redis = await TestRedis.start({
     args: [
-      '--tls-port', String(tlsPort),
-      '--tls-cert-file', pki.path('redis.crt'),
-      '--tls-key-file', pki.path('redis.key'),
-      '--tls-ca-cert-file', pki.path('ca.crt'),
-      '--tls-auth-clients', 'no',
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      pki.path('redis.crt'),
+      '--tls-key-file',
+      pki.path('redis.key'),
+      '--tls-ca-cert-file',
+      pki.path('ca.crt'),
+      '--tls-auth-clients',
+      'no',
     ],
   });
   admin = redis.client();
@@ -55,11 +60,21 @@ describe('Redis over TLS with an ACL user', () => {
     clients.push(c);
     // The static level first: a random pair drawn before it could lie inside it.
     await c.Allocate({ host: 'h', workload_id: 's', options: { ...NO_OPTIONS, level: 's0:c1,c2,c3' } });
-    const a = (await c.Allocate({ host: 'h', workload_id: 'w', ttl_seconds: 60, volumes: [{ host_path: '/d', mode: 'Z', read_only: false, storage_id: '', current_label: '' }] })).lease;
+    const a = (
+      await c.Allocate({
+        host: 'h',
+        workload_id: 'w',
+        ttl_seconds: 60,
+        volumes: [{ host_path: '/d', mode: 'Z', read_only: false, storage_id: '', current_label: '' }],
+      })
+    ).lease;
     await c.Allocate({ host: 'h', workload_id: 'p', share_with: a.lease_id });
     await c.Renew({ lease_id: a.lease_id, ttl_seconds: 120 });
     await c.Heartbeat({ host: 'h', ttl_seconds: 0 });
-    await c.PlanVolumes({ lease_id: a.lease_id, volumes: [{ host_path: '/e', mode: 'z', read_only: false, storage_id: '', current_label: '' }] });
+    await c.PlanVolumes({
+      lease_id: a.lease_id,
+      volumes: [{ host_path: '/e', mode: 'z', read_only: false, storage_id: '', current_label: '' }],
+    });
     expect((await c.ListLeases({})).leases.length).toBe(2);
     const rec = await c.Reconcile({ host: 'h', workloads: [{ workload_id: 'w', level: a.level }] });
     expect(rec.kept.length).toBe(1);

@@ -134,7 +134,13 @@ describe('CRI adapter (containerd)', () => {
       const pid = await cri.pidOf(a);
       process.kill(pid, 'SIGKILL');
       const died = await log.waitFor('a died', (e) => e.id === a && e.type === 'died');
-      expect(died).toMatchObject({ source: 'poll', raw: 'CONTAINER_RUNNING->CONTAINER_EXITED', role: 'container', name: 'a', podId: pod.id });
+      expect(died).toMatchObject({
+        source: 'poll',
+        raw: 'CONTAINER_RUNNING->CONTAINER_EXITED',
+        role: 'container',
+        name: 'a',
+        podId: pod.id,
+      });
       const status = await cri.client.containerStatus(a);
       expect(status.status?.exit_code).toBe(137);
       await cri.client.removeContainer(a);
@@ -200,7 +206,10 @@ describe('CRI adapter (containerd)', () => {
         ids.push(
           ...(await Promise.all(
             [0, 1, 2, 3, 4].map((k) =>
-              cri.runContainer(pod, `c${i + k}`, { annotations: { 'io.mcs-allocator.workload-id': `p${p}-c${i + k}` }, selinuxLevel: `s0:c${p},c${p + 100}` }),
+              cri.runContainer(pod, `c${i + k}`, {
+                annotations: { 'io.mcs-allocator.workload-id': `p${p}-c${i + k}` },
+                selinuxLevel: `s0:c${p},c${p + 100}`,
+              }),
             ),
           )),
         );

@@ -91,7 +91,9 @@ describe('Podman adapter', () => {
   });
 
   it('refuses an unquoted annotation value with a comma that does not continue as KEY=VALUE (podman CLI)', async () => {
-    await expect(podman.create('bad-annotation', ['--annotation', 'io.example/bad=a,b'])).rejects.toThrow(/annotations must be formatted KEY=VALUE/);
+    await expect(podman.create('bad-annotation', ['--annotation', 'io.example/bad=a,b'])).rejects.toThrow(
+      /annotations must be formatted KEY=VALUE/,
+    );
   });
 
   it("lists a pod's infra container as its sandbox, and the pod of its containers", async () => {
@@ -120,7 +122,10 @@ describe('Podman adapter', () => {
       await podman.podman('rm', id);
       await log.waitFor('removed', (e) => e.id === id && e.type === 'removed');
 
-      const types = log.of(id).filter((e) => e.type !== 'other').map((e) => e.type);
+      const types = log
+        .of(id)
+        .filter((e) => e.type !== 'other')
+        .map((e) => e.type);
       expect(types).toEqual(['created', 'started', 'died', 'removed']);
       expect(log.of(id).map((e) => e.raw)).toEqual(expect.arrayContaining(['create', 'init', 'start', 'died', 'cleanup', 'remove']));
     } finally {
@@ -139,7 +144,12 @@ describe('Podman adapter', () => {
       expect(byId(await runtime.list(), id)).toMatchObject({ state: 'created', runtimeState: 'created' });
       await podman.podman('rm', id);
       await log.waitFor('removed', (e) => e.id === id && e.type === 'removed');
-      expect(log.of(id).filter((e) => e.type !== 'other').map((e) => e.type)).toEqual(['created', 'died', 'removed']);
+      expect(
+        log
+          .of(id)
+          .filter((e) => e.type !== 'other')
+          .map((e) => e.type),
+      ).toEqual(['created', 'died', 'removed']);
     } finally {
       await log.stop();
     }
@@ -231,7 +241,9 @@ describe('Podman adapter', () => {
     for (let i = 0; i < names.length; i += 4) {
       ids.push(
         ...(await Promise.all(
-          names.slice(i, i + 4).map((n) => podman.runDetached(n, ['--label', `n=${n}`, '--annotation', `io.mcs-allocator.workload-id=${n}`])),
+          names
+            .slice(i, i + 4)
+            .map((n) => podman.runDetached(n, ['--label', `n=${n}`, '--annotation', `io.mcs-allocator.workload-id=${n}`])),
         )),
       );
     }

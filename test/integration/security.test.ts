@@ -91,7 +91,6 @@ function expectDenied(err: grpc.ServiceError, identity: string, message: RegExp)
   expect(err.details).toMatch(message);
 }
 
-
 describe('transport', () => {
   it.each([
     ['no client certificate', undefined],
@@ -154,7 +153,12 @@ describe('authorization', () => {
       await rpcError(n2.Release({ lease_id: mine.lease_id })),
       await rpcError(n2.GetLease({ lease_id: mine.lease_id })),
       await rpcError(n2.Renew({ lease_id: mine.lease_id, ttl_seconds: 60 })),
-      await rpcError(n2.PlanVolumes({ lease_id: mine.lease_id, volumes: [{ host_path: '/srv/x', mode: 'Z', read_only: false, storage_id: '', current_label: '' }] })),
+      await rpcError(
+        n2.PlanVolumes({
+          lease_id: mine.lease_id,
+          volumes: [{ host_path: '/srv/x', mode: 'Z', read_only: false, storage_id: '', current_label: '' }],
+        }),
+      ),
     ]) {
       expectDenied(err, 'cn=node-2', /the lease belongs to a host it may not act for$/);
       expect(errorInfoOf(err)?.metadata).toEqual({ identity: 'cn=node-2', method: expect.any(String) });
@@ -171,19 +175,23 @@ describe('authorization', () => {
   it('the policy decides which types, disabled labels and static levels a host may ask for', async () => {
     const n1 = as('node-1');
     const n2 = as('node-2');
-    expect((await n1.Allocate({ host: 'node-1', workload_id: 'spc', options: { ...NO_OPTIONS, type: 'spc_t' } })).lease.process_label).toMatch(/:spc_t:/);
+    expect(
+      (await n1.Allocate({ host: 'node-1', workload_id: 'spc', options: { ...NO_OPTIONS, type: 'spc_t' } })).lease.process_label,
+    ).toMatch(/:spc_t:/);
     const err = await rpcError(n2.Allocate({ host: 'node-2', workload_id: 'spc', options: { ...NO_OPTIONS, type: 'spc_t' } }));
     expect(grpc.status[err.code]).toBe('PERMISSION_DENIED');
     expect(err.details).toMatch(/^options\.type: spc_t is not an allowed process type/);
     const disabled = await rpcError(n2.Allocate({ host: 'node-2', workload_id: 'priv', options: { ...NO_OPTIONS, disable: true } }));
     expect(disabled.details).toBe('options.disable: this identity may not ask for a disabled label');
-    expect((await n1.Allocate({ host: 'node-1', workload_id: 'lvl', options: { ...NO_OPTIONS, level: 's0:c5,c6' } })).lease.level).toBe('s0:c5,c6');
+    expect((await n1.Allocate({ host: 'node-1', workload_id: 'lvl', options: { ...NO_OPTIONS, level: 's0:c5,c6' } })).lease.level).toBe(
+      's0:c5,c6',
+    );
     const wide = await rpcError(n1.Allocate({ host: 'node-1', workload_id: 'far', options: { ...NO_OPTIONS, level: 's0:c200,c300' } }));
     expect(grpc.status[wide.code]).toBe('PERMISSION_DENIED');
     expect(wide.details).toMatch(/^options\.level: s0:c200,c300 is not among the levels/);
   });
 
-  it('a cluster-wide stable key needs the identity\'s own cluster_stable_keys', async () => {
+  it("a cluster-wide stable key needs the identity's own cluster_stable_keys", async () => {
     const n1 = as('node-1');
     const held = (await n1.Allocate({ host: 'node-1', workload_id: 'vm', stable_key: 'shared/vm-1' })).lease;
     await n1.Release({ lease_id: held.lease_id });
@@ -191,7 +199,10 @@ describe('authorization', () => {
     expect(grpc.status[stolen.code]).toBe('PERMISSION_DENIED');
     expect(stolen.metadata.get('mcs-error-reason')).toEqual(['NOT_AUTHORIZED']);
     expect(stolen.details).toBe("stable_key: shared/vm-1 is cluster-wide and not among this identity's cluster_stable_keys");
-    expect((await as('ops').ListLeases({ held: true })).leases.map((l) => [l.lease_id, l.stable_key])).toContainEqual([held.lease_id, 'shared/vm-1']);
+    expect((await as('ops').ListLeases({ held: true })).leases.map((l) => [l.lease_id, l.stable_key])).toContainEqual([
+      held.lease_id,
+      'shared/vm-1',
+    ]);
     // node-2's own keys stay per host, and node-1 takes its held level back.
     expect((await as('node-2').Allocate({ host: 'node-2', workload_id: 'db', stable_key: 'db-0' })).lease.stable_key).toBe('db-0');
     expect((await n1.Allocate({ host: 'node-1', workload_id: 'vm-again', stable_key: 'shared/vm-1' })).lease.level).toBe(held.level);

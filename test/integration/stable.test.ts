@@ -2,7 +2,14 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCategoryRange } from '../../src/domain/categories.js';
 import { builtinProfile } from '../../src/domain/profile.js';
-import { HostQuotaError, LevelConflictError, LevelInUseError, PoolExhaustedError, StableKeyInUseError, StableKeyLevelMismatchError } from '../../src/store/errors.js';
+import {
+  HostQuotaError,
+  LevelConflictError,
+  LevelInUseError,
+  PoolExhaustedError,
+  StableKeyInUseError,
+  StableKeyLevelMismatchError,
+} from '../../src/store/errors.js';
 import { LeaseStore, type PoolSettings, type StableKey } from '../../src/store/lease-store.js';
 import { readEvents } from '../../src/store/events.js';
 import { waitUntil } from '../../testkit/process.js';
@@ -42,7 +49,11 @@ async function store(categories = 'c0.c31', more: Partial<PoolSettings> = {}, c:
 }
 
 const key = (k: string, retentionSeconds = 0, scope: StableKey['scope'] = 'host'): StableKey => ({ key: k, scope, retentionSeconds });
-const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('a stable key', () => {
   it('brings the released pair back to the same key, and keeps it from everyone else meanwhile', async () => {
@@ -56,7 +67,8 @@ describe('a stable key', () => {
     expect(holds[0]!.heldUntil).toBeGreaterThan(Date.now() + 3_500_000);
     // Another key, or none, never gets the held pair.
     const others = [];
-    for (let i = 0; i < 20; i++) others.push((await s.allocate({ host: 'h', workloadId: `o${i}`, stable: i % 2 ? key(`other-${i}`) : undefined })).lease.level);
+    for (let i = 0; i < 20; i++)
+      others.push((await s.allocate({ host: 'h', workloadId: `o${i}`, stable: i % 2 ? key(`other-${i}`) : undefined })).lease.level);
     expect(others).not.toContain(first.level);
     // The same key does: a new lease (created, new id) with the old level.
     const back = await s.allocate({ host: 'h', workloadId: 'db-0-b', stable: key('sts/db-0') });
@@ -86,10 +98,14 @@ describe('a stable key', () => {
     expect(twice).toBeInstanceOf(StableKeyInUseError);
     expect((twice as Error).message).toContain(live.id);
     await s.release({ leaseId: live.id });
-    const other = await refusal(s.allocate({ host: 'h', workloadId: 'three', stable: key('k'), what: { kind: 'static', level: 's0:c30,c31' } }));
+    const other = await refusal(
+      s.allocate({ host: 'h', workloadId: 'three', stable: key('k'), what: { kind: 'static', level: 's0:c30,c31' } }),
+    );
     expect(other).toBeInstanceOf(StableKeyLevelMismatchError);
     // The held level itself is fine.
-    expect((await s.allocate({ host: 'h', workloadId: 'three', stable: key('k'), what: { kind: 'static', level: live.level } })).lease.level).toBe(live.level);
+    expect(
+      (await s.allocate({ host: 'h', workloadId: 'three', stable: key('k'), what: { kind: 'static', level: live.level } })).lease.level,
+    ).toBe(live.level);
   });
 
   it('holds for the retention asked for, at most --stable-retention, then gives the pair back exactly once', async () => {
@@ -104,7 +120,9 @@ describe('a stable key', () => {
     expect((await s.stats()).held).toBe(5);
     const from = (await client.xrevrange(s.keys.events, '+', '-', 'COUNT', 1))[0]![0];
     await new Promise((r) => setTimeout(r, 1100));
-    const reaped = (await Promise.all([s, ...others].map(async (x) => (await Promise.all([x.reap(2), x.reap(2), x.reap(2)])).flat()))).flat();
+    const reaped = (
+      await Promise.all([s, ...others].map(async (x) => (await Promise.all([x.reap(2), x.reap(2), x.reap(2)])).flat()))
+    ).flat();
     expect(reaped.map((l) => l.id).sort()).toEqual(leases.map((l) => l.id).sort());
     expect(await s.stats()).toEqual({ ...before, held: 0 });
     const ended = (await readEvents(client, s.keys.events, from, { blockMs: 10, count: 100 })).filter((e) => e.type === 'HOLD_ENDED');
@@ -120,25 +138,33 @@ describe('a stable key', () => {
     for (let i = 0; i < 10; i++) leases.push((await s.allocate({ host: 'h', workloadId: `w${i}`, stable: key(`k${i}`) })).lease);
     await s.release({ leaseId: leases[3]!.id });
     expect(await refusal(s.allocate({ host: 'h', workloadId: 'x' }))).toBeInstanceOf(PoolExhaustedError);
-    expect((await s.stats())).toMatchObject({ total: 10, free: 0, leased: 9, held: 1 });
+    expect(await s.stats()).toMatchObject({ total: 10, free: 0, leased: 9, held: 1 });
     expect((await s.allocate({ host: 'h', workloadId: 'w3-again', stable: key('k3') })).lease.level).toBe(leases[3]!.level);
   });
 
   it('keeps dominance: a held static level and a held pair block what is comparable with them', async () => {
     const s = await store();
-    const wide = (await s.allocate({ host: 'h', workloadId: 'wide', what: { kind: 'static', level: 's0:c1,c2,c3' }, stable: key('wide') })).lease;
+    const wide = (await s.allocate({ host: 'h', workloadId: 'wide', what: { kind: 'static', level: 's0:c1,c2,c3' }, stable: key('wide') }))
+      .lease;
     await s.release({ leaseId: wide.id });
-    expect(await refusal(s.allocate({ host: 'h', workloadId: 'a', what: { kind: 'static', level: 's0:c1,c2' } }))).toBeInstanceOf(LevelConflictError);
+    expect(await refusal(s.allocate({ host: 'h', workloadId: 'a', what: { kind: 'static', level: 's0:c1,c2' } }))).toBeInstanceOf(
+      LevelConflictError,
+    );
     const same = await refusal(s.allocate({ host: 'h', workloadId: 'b', what: { kind: 'static', level: 's0:c1,c2,c3' } }));
     expect(same).toBeInstanceOf(LevelInUseError);
     expect((same as Error).message).toMatch(/held for stable key wide/);
-    const pair = (await s.allocate({ host: 'h', workloadId: 'p', what: { kind: 'static', level: 's0:c10,c11' }, stable: key('pair') })).lease;
+    const pair = (await s.allocate({ host: 'h', workloadId: 'p', what: { kind: 'static', level: 's0:c10,c11' }, stable: key('pair') }))
+      .lease;
     await s.release({ leaseId: pair.id });
-    expect(await refusal(s.allocate({ host: 'h', workloadId: 'c', what: { kind: 'static', level: 's0:c10,c11,c12' } }))).toBeInstanceOf(LevelConflictError);
-    expect(await refusal(s.allocate({ host: 'h', workloadId: 'd', what: { kind: 'static', level: 's0:c11' } }))).toBeInstanceOf(LevelConflictError);
+    expect(await refusal(s.allocate({ host: 'h', workloadId: 'c', what: { kind: 'static', level: 's0:c10,c11,c12' } }))).toBeInstanceOf(
+      LevelConflictError,
+    );
+    expect(await refusal(s.allocate({ host: 'h', workloadId: 'd', what: { kind: 'static', level: 's0:c11' } }))).toBeInstanceOf(
+      LevelConflictError,
+    );
     // Dropping the holds gives everything back.
     for (const h of (await s.listHolds({ limit: 10 })).holds) expect((await s.release({ leaseId: h.id })).released).toBe(true);
-    expect((await s.stats())).toMatchObject({ held: 0, blocked: 0 });
+    expect(await s.stats()).toMatchObject({ held: 0, blocked: 0 });
     expect((await s.allocate({ host: 'h', workloadId: 'a', what: { kind: 'static', level: 's0:c1,c2' } })).created).toBe(true);
   });
 
@@ -200,7 +226,12 @@ describe('stable keys through the API', () => {
     expect(held.leases.map((l) => [l.lease_id, l.members, l.stable_key])).toEqual([[first.lease.lease_id, [], 'web.service']]);
     expect(held.leases[0]!.held_until).not.toBeNull();
     // The host reads the old label on the volume: the plan skips it.
-    const again = await c.Allocate({ host: 'h', workload_id: 'quadlet-2', stable_key: 'web.service', volumes: [vol('/srv/web', first.lease.mount_label)] });
+    const again = await c.Allocate({
+      host: 'h',
+      workload_id: 'quadlet-2',
+      stable_key: 'web.service',
+      volumes: [vol('/srv/web', first.lease.mount_label)],
+    });
     expect([again.created, again.lease.level]).toEqual([true, first.lease.level]);
     expect(again.volume_plan.actions[0]!.action).toBe('SKIP');
     expect((await c.ListLeases({ host: 'h', held: true })).leases).toEqual([]);
@@ -233,12 +264,15 @@ describe('stable keys through the API', () => {
       const before = await a.GetPoolStats({});
       const from = (await client.xrevrange('mcs:{stable-race}:events', '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
       const leases = [];
-      for (let i = 0; i < 6; i++) leases.push((await clients[i % 3]!.Allocate({ host: 'h', workload_id: `w${i}`, stable_key: `k${i}` })).lease);
+      for (let i = 0; i < 6; i++)
+        leases.push((await clients[i % 3]!.Allocate({ host: 'h', workload_id: `w${i}`, stable_key: `k${i}` })).lease);
       await Promise.all(leases.map((l, i) => clients[i % 3]!.Release({ lease_id: l.lease_id })));
       expect(Number((await b.GetPoolStats({})).held)).toBeGreaterThan(0);
       await waitUntil('every hold ended', async () => (await c3.GetPoolStats({})).held === '0', 10_000);
       expect(await a.GetPoolStats({})).toEqual(before);
-      const ended = (await readEvents(client, 'mcs:{stable-race}:events', from, { blockMs: 10, count: 1000 })).filter((e) => e.type === 'HOLD_ENDED');
+      const ended = (await readEvents(client, 'mcs:{stable-race}:events', from, { blockMs: 10, count: 1000 })).filter(
+        (e) => e.type === 'HOLD_ENDED',
+      );
       expect(ended.map((e) => e.fields[0]).sort()).toEqual(leases.map((l) => l.lease_id).sort());
       // Another key, after the retention: any free pair, the whole pool to choose from.
       const all = new Set<string>();

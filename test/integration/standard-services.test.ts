@@ -73,7 +73,12 @@ describe.each(['v1', 'v1alpha'])('grpc.reflection.%s.ServerReflection, to a stri
 
   it('lists the services the server serves, with their methods', () => {
     expect(report.version).toBe(version);
-    expect(report.services).toEqual(['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection', 'mcs.v1.LabelAllocator']);
+    expect(report.services).toEqual([
+      'grpc.health.v1.Health',
+      'grpc.reflection.v1.ServerReflection',
+      'grpc.reflection.v1alpha.ServerReflection',
+      'mcs.v1.LabelAllocator',
+    ]);
     const { grpcObject } = loadAllocatorProto();
     const served = Object.values(grpcObject.mcs.v1.LabelAllocator.service).map((m) => m.path.split('/').pop());
     expect(report.methods['mcs.v1.LabelAllocator']).toEqual(served);
@@ -120,7 +125,7 @@ describe.each(['v1', 'v1alpha'])('grpc.reflection.%s.ServerReflection, to a stri
     ]);
   });
 
-  it('is enough to call the API and to decode a failed call\'s error details', () => {
+  it("is enough to call the API and to decode a failed call's error details", () => {
     const lease = report.allocate.ok!.lease;
     expect(report.allocate.ok!.created).toBe(true);
     expect(lease).toMatchObject({ host: 'node-9', workloadId: `py-${version}`, pool: 'std', kind: 'RANDOM', members: [`py-${version}`] });
@@ -151,7 +156,9 @@ describe('reflection with the benchmark service (--bench-noop)', () => {
       const client = join(REPO_ROOT, 'test/support/pygrpcurl.py');
       expect((await runOk(PYTHON, [client, '-plaintext', bench.address, 'list'])).split('\n')).toContain('mcs.bench.v1.Bench');
       const described = await runOk(PYTHON, [client, '-plaintext', bench.address, 'describe', 'mcs.bench.v1.Bench']);
-      expect(described).toMatch(/^mcs\.bench\.v1\.Bench is a service:\nname: "Bench"\nmethod \{\n  name: "Noop"\n  input_type: "\.mcs\.v1\.AllocateRequest"/);
+      expect(described).toMatch(
+        /^mcs\.bench\.v1\.Bench is a service:\nname: "Bench"\nmethod \{\n  name: "Noop"\n  input_type: "\.mcs\.v1\.AllocateRequest"/,
+      );
     } finally {
       await bench.close();
     }

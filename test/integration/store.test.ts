@@ -406,7 +406,16 @@ describe('indexes under a random mix of operations', () => {
       if (step % 50 === 49) await checkInvariant(store);
     }
     // The mix reached every kind of change it is meant to exercise.
-    for (const what of ['allocated random', 'allocated static', 'allocated disabled', 'joined', 'released member', 'released lease', 'renewed', 'reaped']) {
+    for (const what of [
+      'allocated random',
+      'allocated static',
+      'allocated disabled',
+      'joined',
+      'released member',
+      'released lease',
+      'renewed',
+      'reaped',
+    ]) {
       expect(outcomes.get(what) ?? 0, what).toBeGreaterThan(0);
     }
     await checkInvariant(store);

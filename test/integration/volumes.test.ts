@@ -40,7 +40,11 @@ describe('plans', () => {
         mount_option: `context="system_u:object_r:container_file_t:${level}"`,
         reason: expect.any(String),
       },
-      expect.objectContaining({ host_path: '/shared/cache', action: 'RELABEL_RECURSIVE', target_label: 'system_u:object_r:container_file_t:s0' }),
+      expect.objectContaining({
+        host_path: '/shared/cache',
+        action: 'RELABEL_RECURSIVE',
+        target_label: 'system_u:object_r:container_file_t:s0',
+      }),
       expect.objectContaining({ host_path: '/srv/config', target_label: `system_u:object_r:container_ro_file_t:${level}` }),
       expect.objectContaining({ host_path: '/var/lib/blob', target_label: 'system_u:object_r:container_ro_file_t:s0' }),
       expect.objectContaining({ host_path: '/scratch', action: 'NONE', target_label: '', command: [], mount_option: '' }),
@@ -54,10 +58,17 @@ describe('plans', () => {
   });
 
   it('skips a volume already labelled with its target, compared canonically', async () => {
-    const { lease } = await t.client.Allocate({ host: 'h1', workload_id: 'skip', options: { user: '', role: '', type: '', level: 's0:c100,c200', filetype: '', disable: false, profile: '' } });
+    const { lease } = await t.client.Allocate({
+      host: 'h1',
+      workload_id: 'skip',
+      options: { user: '', role: '', type: '', level: 's0:c100,c200', filetype: '', disable: false, profile: '' },
+    });
     const plan = await t.client.PlanVolumes({
       lease_id: lease.lease_id,
-      volumes: [vol('/skip/me', 'Z', { current_label: 'system_u:object_r:container_file_t:s0:c200,c100' }), vol('/skip/other', 'Z', { current_label: 'system_u:object_r:container_file_t:s0:c1,c2' })],
+      volumes: [
+        vol('/skip/me', 'Z', { current_label: 'system_u:object_r:container_file_t:s0:c200,c100' }),
+        vol('/skip/other', 'Z', { current_label: 'system_u:object_r:container_file_t:s0:c1,c2' }),
+      ],
     });
     expect(plan.actions.map((a) => a.action)).toEqual(['SKIP', 'RELABEL_RECURSIVE']);
     expect(plan.actions[0]!.command).toEqual([]);
@@ -92,9 +103,21 @@ describe('plans', () => {
 describe('claims', () => {
   it('a private claim blocks the same, nested and containing paths on the same host, for other leases only', async () => {
     const a = (await t.client.Allocate({ host: 'n1', workload_id: 'a', volumes: [vol('/data/db', 'Z')] })).lease;
-    for (const [path, mode] of [['/data/db', 'z'], ['/data/db/sub', 'Z'], ['/data', 'z'], ['/data/db', 'Z']] as const) {
-      const err = await refusedWithoutTrace(t.raw, () => t.client.Allocate({ host: 'n1', workload_id: `b-${path}-${mode}`, volumes: [vol(path, mode)] }));
-      expectStatus(err, 'FAILED_PRECONDITION', 'VOLUME_CONFLICT', new RegExp(`conflicts with lease ${a.lease_id}, which holds /data/db \\(Z\\)`));
+    for (const [path, mode] of [
+      ['/data/db', 'z'],
+      ['/data/db/sub', 'Z'],
+      ['/data', 'z'],
+      ['/data/db', 'Z'],
+    ] as const) {
+      const err = await refusedWithoutTrace(t.raw, () =>
+        t.client.Allocate({ host: 'n1', workload_id: `b-${path}-${mode}`, volumes: [vol(path, mode)] }),
+      );
+      expectStatus(
+        err,
+        'FAILED_PRECONDITION',
+        'VOLUME_CONFLICT',
+        new RegExp(`conflicts with lease ${a.lease_id}, which holds /data/db \\(Z\\)`),
+      );
     }
     // Another host has its own /data/db; a sibling path is unrelated.
     await t.client.Allocate({ host: 'n2', workload_id: 'b', volumes: [vol('/data/db', 'Z')] });
@@ -109,13 +132,16 @@ describe('claims', () => {
   it('shared claims coexist, but a private claim on a shared path is refused', async () => {
     const one = (await t.client.Allocate({ host: 'n3', workload_id: 's1', volumes: [vol('/cache', 'z')] })).lease;
     await t.client.Allocate({ host: 'n3', workload_id: 's2', volumes: [vol('/cache', 'z')] });
-    const err = await refusedWithoutTrace(t.raw, () => t.client.Allocate({ host: 'n3', workload_id: 's3', volumes: [vol('/cache/private', 'Z')] }));
+    const err = await refusedWithoutTrace(t.raw, () =>
+      t.client.Allocate({ host: 'n3', workload_id: 's3', volumes: [vol('/cache/private', 'Z')] }),
+    );
     expectStatus(err, 'FAILED_PRECONDITION', 'VOLUME_CONFLICT', /which holds \/cache \(z\)/);
     expect(one.claims).toEqual([{ host_path: '/cache', mode: 'z', storage_id: '' }]);
   });
 
   it('claims on shared storage conflict across hosts', async () => {
-    const a = (await t.client.Allocate({ host: 'east', workload_id: 'x', volumes: [vol('/mnt/nfs/vol1', 'Z', { storage_id: 'nfs-1' })] })).lease;
+    const a = (await t.client.Allocate({ host: 'east', workload_id: 'x', volumes: [vol('/mnt/nfs/vol1', 'Z', { storage_id: 'nfs-1' })] }))
+      .lease;
     const err = await refusedWithoutTrace(t.raw, () =>
       t.client.Allocate({ host: 'west', workload_id: 'y', volumes: [vol('/mnt/nfs/vol1', 'Z', { storage_id: 'nfs-1' })] }),
     );
@@ -135,7 +161,16 @@ describe('claims', () => {
     expect((await t.client.GetLease({ lease_id: a.lease_id })).claims).toHaveLength(1);
     const err = await refusedWithoutTrace(t.raw, () => t.client.PlanVolumes({ lease_id: b.lease_id, volumes: [vol('/later/inner', 'z')] }));
     expectStatus(err, 'FAILED_PRECONDITION', 'VOLUME_CONFLICT', new RegExp(a.lease_id));
-    expectStatus(await rpcError(t.client.PlanVolumes({ lease_id: 'aaaaaaaaaaaaaaaa', volumes: [vol('/x', 'z')] })), 'NOT_FOUND', 'LEASE_NOT_FOUND');
-    expectStatus(await rpcError(t.client.PlanVolumes({ lease_id: a.lease_id, volumes: [] })), 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', /^volumes: is required/);
+    expectStatus(
+      await rpcError(t.client.PlanVolumes({ lease_id: 'aaaaaaaaaaaaaaaa', volumes: [vol('/x', 'z')] })),
+      'NOT_FOUND',
+      'LEASE_NOT_FOUND',
+    );
+    expectStatus(
+      await rpcError(t.client.PlanVolumes({ lease_id: a.lease_id, volumes: [] })),
+      'INVALID_ARGUMENT',
+      'INVALID_ARGUMENT',
+      /^volumes: is required/,
+    );
   });
 });

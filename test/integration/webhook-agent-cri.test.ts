@@ -32,11 +32,21 @@ let webhookPort: number;
 function post(path: string, body: unknown): Promise<any> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
-      { host: '127.0.0.1', port: webhookPort, path, method: 'POST', ca: pki.read('ca.crt'), servername: 'mcs-webhook.mcs-system.svc', headers: { 'content-type': 'application/json' } },
+      {
+        host: '127.0.0.1',
+        port: webhookPort,
+        path,
+        method: 'POST',
+        ca: pki.read('ca.crt'),
+        servername: 'mcs-webhook.mcs-system.svc',
+        headers: { 'content-type': 'application/json' },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString())) : reject(new Error(`HTTP ${res.statusCode}`))));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString())) : reject(new Error(`HTTP ${res.statusCode}`)),
+        );
       },
     );
     req.on('error', reject);
@@ -51,12 +61,47 @@ beforeAll(async () => {
   const port = await freePort();
   service = await startService(redis.url, { listen: `127.0.0.1:${port}`, hostTtl: '30' });
   client = connect(`127.0.0.1:${port}`);
-  pki = new TestPki().ca('ca').leaf('webhook', 'ca', { cn: 'mcs-webhook.mcs-system.svc', dns: ['mcs-webhook.mcs-system.svc'], server: true });
+  pki = new TestPki()
+    .ca('ca')
+    .leaf('webhook', 'ca', { cn: 'mcs-webhook.mcs-system.svc', dns: ['mcs-webhook.mcs-system.svc'], server: true });
   webhookPort = await freePort();
   // A short pending TTL: the agent's renewal is what keeps a running pod's lease.
-  webhook = runCli(['webhook', '--listen', `127.0.0.1:${webhookPort}`, '--tls-cert', pki.path('webhook.crt'), '--tls-key', pki.path('webhook.key'), '--redis', redis.url, '--host', CLUSTER, '--pending-ttl', '60', '--host-ttl', '30', '--recovery-window', '0']);
-  await waitUntil('the webhook answers', async () => post('/mutate', createReview(pod({ name: 'probe', namespace: 'kube-system' }))).then(() => true, () => undefined), 20_000);
-  agent = new AgentProcess({ server: `127.0.0.1:${port}`, host: NODE, runtime: 'cri', runtimeSocket: cri.socketPath, dir: cri.dir, extraArgs: ['--reconcile-interval', '2', '--cluster-lease-ttl', '900'] });
+  webhook = runCli([
+    'webhook',
+    '--listen',
+    `127.0.0.1:${webhookPort}`,
+    '--tls-cert',
+    pki.path('webhook.crt'),
+    '--tls-key',
+    pki.path('webhook.key'),
+    '--redis',
+    redis.url,
+    '--host',
+    CLUSTER,
+    '--pending-ttl',
+    '60',
+    '--host-ttl',
+    '30',
+    '--recovery-window',
+    '0',
+  ]);
+  await waitUntil(
+    'the webhook answers',
+    async () =>
+      post('/mutate', createReview(pod({ name: 'probe', namespace: 'kube-system' }))).then(
+        () => true,
+        () => undefined,
+      ),
+    20_000,
+  );
+  agent = new AgentProcess({
+    server: `127.0.0.1:${port}`,
+    host: NODE,
+    runtime: 'cri',
+    runtimeSocket: cri.socketPath,
+    dir: cri.dir,
+    extraArgs: ['--reconcile-interval', '2', '--cluster-lease-ttl', '900'],
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -70,12 +115,17 @@ afterAll(async () => {
 });
 
 describe('webhook, agent and containerd', () => {
-  it('a pod admitted by the webhook runs at its level; the node\'s agent renews its lease without reconciling it; the final DELETE releases it', async () => {
+  it("a pod admitted by the webhook runs at its level; the node's agent renews its lease without reconciling it; the final DELETE releases it", async () => {
     // The apiserver's mutating admission.
     const created = pod({ name: 'web-1', claims: ['media'] });
     const review = await post('/mutate', createReview(created));
     expect(review.response.allowed).toBe(true);
-    const admitted: Pod = jsonpatch.applyPatch(structuredClone(created), JSON.parse(Buffer.from(review.response.patch, 'base64').toString()), true, false).newDocument;
+    const admitted: Pod = jsonpatch.applyPatch(
+      structuredClone(created),
+      JSON.parse(Buffer.from(review.response.patch, 'base64').toString()),
+      true,
+      false,
+    ).newDocument;
     const level: string = admitted.spec.securityContext.seLinuxOptions.level;
     const leaseId: string = admitted.metadata.annotations['io.mcs-allocator.lease-id'];
     const lease = await client.GetLease({ lease_id: leaseId });
@@ -131,7 +181,10 @@ describe('webhook, agent and containerd', () => {
     for (const name of ['db-0', 'db-1']) {
       const created = pod({ name, claims: ['shared-rwx'] });
       const review = await post('/mutate', createReview(created));
-      admitted.push(jsonpatch.applyPatch(structuredClone(created), JSON.parse(Buffer.from(review.response.patch, 'base64').toString()), true, false).newDocument);
+      admitted.push(
+        jsonpatch.applyPatch(structuredClone(created), JSON.parse(Buffer.from(review.response.patch, 'base64').toString()), true, false)
+          .newDocument,
+      );
     }
     const level: string = admitted[0]!.spec.securityContext.seLinuxOptions.level;
     expect(admitted[1]!.spec.securityContext.seLinuxOptions.level).toBe(level);
@@ -143,7 +196,7 @@ describe('webhook, agent and containerd', () => {
     await redis.stopProcess();
     await redis.startProcess();
     await waitUntil(
-      'the agent leased both pods\' level again, in one lease with the claim',
+      "the agent leased both pods' level again, in one lease with the claim",
       async () => {
         try {
           const l = await client.GetLease({ host: CLUSTER, workload_id: 'pvc:team-a/shared-rwx' });
@@ -154,13 +207,25 @@ describe('webhook, agent and containerd', () => {
       },
       30_000,
     ).catch((err: Error) => {
-      throw new Error(`${err.message}\nagent log:\n${agent.logText().split('\n').filter((l) => /lease|reconcil|renew/.test(l)).slice(-30).join('\n')}`);
+      throw new Error(
+        `${err.message}\nagent log:\n${agent
+          .logText()
+          .split('\n')
+          .filter((l) => /lease|reconcil|renew/.test(l))
+          .slice(-30)
+          .join('\n')}`,
+      );
     });
     expect(agent.logText()).toContain('leased its level again');
     // A new pod of the claim joins the restored lease through the webhook.
     const created = pod({ name: 'db-2', claims: ['shared-rwx'] });
     const next = await post('/mutate', createReview(created));
-    const out: Pod = jsonpatch.applyPatch(structuredClone(created), JSON.parse(Buffer.from(next.response.patch, 'base64').toString()), true, false).newDocument;
+    const out: Pod = jsonpatch.applyPatch(
+      structuredClone(created),
+      JSON.parse(Buffer.from(next.response.patch, 'base64').toString()),
+      true,
+      false,
+    ).newDocument;
     expect(out.spec.securityContext.seLinuxOptions.level).toBe(level);
   });
 });

@@ -32,9 +32,26 @@ const HOST = 'kubernetes';
 
 function startWebhook(p: number, extra: string[] = []): CliProcess {
   return runCli([
-    'webhook', '--listen', `127.0.0.1:${p}`, '--tls-cert', pki.path('webhook.crt'), '--tls-key', pki.path('webhook.key'),
-    '--redis', redis.url, '--pool', POOL, '--host', HOST, '--redis-timeout', '1000',
-    '--namespace-policy', 'legacy=none', '--exclude-namespaces', 'kube-system,mcs-system', ...extra,
+    'webhook',
+    '--listen',
+    `127.0.0.1:${p}`,
+    '--tls-cert',
+    pki.path('webhook.crt'),
+    '--tls-key',
+    pki.path('webhook.key'),
+    '--redis',
+    redis.url,
+    '--pool',
+    POOL,
+    '--host',
+    HOST,
+    '--redis-timeout',
+    '1000',
+    '--namespace-policy',
+    'legacy=none',
+    '--exclude-namespaces',
+    'kube-system,mcs-system',
+    ...extra,
   ]);
 }
 
@@ -43,11 +60,19 @@ beforeAll(async () => {
   // Persistent (AOF): the test stops it and starts it again, as an outage does.
   redis = await TestRedis.start({ persistent: true });
   client = redis.client();
-  pki = new TestPki().ca('ca').leaf('webhook', 'ca', { cn: 'mcs-webhook.mcs-system.svc', dns: ['mcs-webhook.mcs-system.svc'], ip: ['127.0.0.1'], server: true });
+  pki = new TestPki()
+    .ca('ca')
+    .leaf('webhook', 'ca', { cn: 'mcs-webhook.mcs-system.svc', dns: ['mcs-webhook.mcs-system.svc'], ip: ['127.0.0.1'], server: true });
   port = await freePort();
   webhook = startWebhook(port);
   await waitUntil('the webhook answers /healthz', async () => (await get('/healthz').catch(() => ({ status: 0 }))).status === 200, 20_000);
-  store = new LeaseStore(client, { name: POOL, sensitivity: 's0', categories: parseCategoryRange('c0.c1023'), reserved: [], profile: builtinProfile('container')! });
+  store = new LeaseStore(client, {
+    name: POOL,
+    sensitivity: 's0',
+    categories: parseCategoryRange('c0.c1023'),
+    reserved: [],
+    profile: builtinProfile('container')!,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -64,11 +89,27 @@ interface Answer {
   json?: any;
 }
 
-function call(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}, p = port, clientCert?: string): Promise<Answer> {
+function call(
+  method: string,
+  path: string,
+  body?: string | Buffer,
+  headers: Record<string, string> = {},
+  p = port,
+  clientCert?: string,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const tls = clientCert ? { cert: pki.read(`${clientCert}.crt`), key: pki.read(`${clientCert}.key`), agent: false as const } : { agent };
     const req = httpsRequest(
-      { host: '127.0.0.1', port: p, path, method, ca: pki.read('ca.crt'), servername: 'mcs-webhook.mcs-system.svc', ...tls, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers } },
+      {
+        host: '127.0.0.1',
+        port: p,
+        path,
+        method,
+        ca: pki.read('ca.crt'),
+        servername: 'mcs-webhook.mcs-system.svc',
+        ...tls,
+        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -183,7 +224,9 @@ describe('the webhook over HTTPS', () => {
     expect(levelOf(b.pod)).toBe(levelOf(a.pod));
     expect(leaseOf(b.pod)).toBe(leaseOf(a.pod));
     const lease = await store.get({ leaseId: leaseOf(a.pod) });
-    expect([...lease.members].sort()).toEqual(['pod:team-a/shared-0', 'pod:team-a/shared-1', 'pvc:team-a/cache-b', 'pvc:team-a/media'].sort());
+    expect([...lease.members].sort()).toEqual(
+      ['pod:team-a/shared-0', 'pod:team-a/shared-1', 'pvc:team-a/cache-b', 'pvc:team-a/media'].sort(),
+    );
     expect(lease.stableKey).toBe('pvc:team-a/media');
     const other = await admit(pod({ name: 'other-0', claims: ['other'] }));
     const both = await review(createReview(pod({ name: 'both', claims: ['other', 'media'] })));
@@ -201,16 +244,29 @@ describe('the webhook over HTTPS', () => {
     const y = await admit(pod({ name: 'y', namespace: 'tenant-x', claims: ['own'] }), '/mutate/namespace');
     expect(levelOf(y.pod)).toBe(levelOf(x.pod));
     expect((await store.get({ host: HOST, workloadId: 'ns:tenant-x' })).members).toContain('pod:tenant-x/y');
-    for (const [p, path] of [[pod({ name: 'l', namespace: 'legacy' }), '/mutate'], [pod({ name: 'k', namespace: 'kube-system' }), '/mutate'], [pod({ name: 'n' }), '/mutate/none']] as const) {
+    for (const [p, path] of [
+      [pod({ name: 'l', namespace: 'legacy' }), '/mutate'],
+      [pod({ name: 'k', namespace: 'kube-system' }), '/mutate'],
+      [pod({ name: 'n' }), '/mutate/none'],
+    ] as const) {
       const r = await review(createReview(p), path);
       expect(r.response).toEqual({ uid: r.response.uid, allowed: true });
     }
   });
 
-  it('the webhook\'s annotations a pod brings along are replaced or removed, never trusted', async () => {
-    const forged = { 'io.mcs-allocator.lease-id': 'aaaaaaaaaaaaaaaa', 'io.mcs-allocator.workload-id': 'pod:team-a/web-1', 'io.mcs-allocator.shares': 'pvc:team-a/media', keep: 'me' };
+  it("the webhook's annotations a pod brings along are replaced or removed, never trusted", async () => {
+    const forged = {
+      'io.mcs-allocator.lease-id': 'aaaaaaaaaaaaaaaa',
+      'io.mcs-allocator.workload-id': 'pod:team-a/web-1',
+      'io.mcs-allocator.shares': 'pvc:team-a/media',
+      keep: 'me',
+    };
     const leased = await admit(pod({ name: 'forger', annotations: forged }));
-    expect(leased.pod.metadata.annotations).toEqual({ 'io.mcs-allocator.lease-id': leaseOf(leased.pod), 'io.mcs-allocator.workload-id': 'pod:team-a/forger', keep: 'me' });
+    expect(leased.pod.metadata.annotations).toEqual({
+      'io.mcs-allocator.lease-id': leaseOf(leased.pod),
+      'io.mcs-allocator.workload-id': 'pod:team-a/forger',
+      keep: 'me',
+    });
     expect(leaseOf(leased.pod)).not.toBe('aaaaaaaaaaaaaaaa');
     const skipped = await review(createReview(pod({ name: 'forger', namespace: 'legacy', annotations: forged })));
     expect(skipped.response.allowed).toBe(true);
@@ -233,10 +289,19 @@ describe('the webhook over HTTPS', () => {
     const first = await review(deleteReview(live, { gracePeriodSeconds: 30, username: 'alice' }), '/validate');
     expect(first.response.allowed).toBe(true);
     expect((await store.get({ leaseId: leaseOf(out) })).id).toBe(leaseOf(out));
-    const dry = await review(deleteReview({ ...live, metadata: { ...live.metadata, deletionTimestamp: '2026-12-02T10:12:00Z' } }, { gracePeriodSeconds: 0, dryRun: true }), '/validate');
+    const dry = await review(
+      deleteReview(
+        { ...live, metadata: { ...live.metadata, deletionTimestamp: '2026-12-02T10:12:00Z' } },
+        { gracePeriodSeconds: 0, dryRun: true },
+      ),
+      '/validate',
+    );
     expect(dry.response.allowed).toBe(true);
     expect((await store.get({ leaseId: leaseOf(out) })).id).toBe(leaseOf(out));
-    const last = await review(deleteReview({ ...live, metadata: { ...live.metadata, deletionTimestamp: '2026-12-02T10:12:00Z' } }, { gracePeriodSeconds: 0 }), '/validate');
+    const last = await review(
+      deleteReview({ ...live, metadata: { ...live.metadata, deletionTimestamp: '2026-12-02T10:12:00Z' } }, { gracePeriodSeconds: 0 }),
+      '/validate',
+    );
     expect(last.response.allowed).toBe(true);
     await expect(store.get({ leaseId: leaseOf(out) })).rejects.toThrow('no such lease');
     // A pod never scheduled goes at its first DELETE.
@@ -267,7 +332,7 @@ describe('the webhook over HTTPS', () => {
     expect(leaseOf(again.pod)).not.toBe(leaseOf(first.pod));
   });
 
-  it('refuses an UPDATE that rewrites the webhook\'s annotations or brings an ephemeral container at another level', async () => {
+  it("refuses an UPDATE that rewrites the webhook's annotations or brings an ephemeral container at another level", async () => {
     const { pod: out } = await admit(pod({ name: 'upd', level: 's0:c700,c701' }));
     const live = running(out);
     const forged = structuredClone(live);
@@ -288,17 +353,30 @@ describe('the webhook over HTTPS', () => {
     const broken = createReview(pod({ name: 'broken' }));
     broken.request.object.spec.containers = 'app';
     const r = await review(broken);
-    expect(r.response).toMatchObject({ allowed: false, status: { code: 400, message: 'mcs-allocator: malformed pod: spec.containers: must be an array' } });
+    expect(r.response).toMatchObject({
+      allowed: false,
+      status: { code: 400, message: 'mcs-allocator: malformed pod: spec.containers: must be an array' },
+    });
     const wrongVersion = { ...createReview(pod({ name: 'v' })), apiVersion: 'admission.k8s.io/v1beta1' };
-    expect(await call('POST', '/mutate', JSON.stringify(wrongVersion))).toMatchObject({ status: 400, text: expect.stringContaining('apiVersion must be admission.k8s.io/v1') });
+    expect(await call('POST', '/mutate', JSON.stringify(wrongVersion))).toMatchObject({
+      status: 400,
+      text: expect.stringContaining('apiVersion must be admission.k8s.io/v1'),
+    });
     expect((await call('POST', '/mutate', '{"apiVersion": ')).status).toBe(400);
     expect((await call('POST', '/mutate', 'x', { 'content-type': 'text/plain' })).status).toBe(415);
     expect((await call('GET', '/mutate')).status).toBe(405);
     expect((await call('POST', '/mutate/shared', '{}')).status).toBe(404);
     expect((await call('POST', '/elsewhere', '{}')).status).toBe(404);
     // Too large, declared or streamed: 413 before the body is read to its end.
-    expect(await rawStatus(`POST /mutate HTTP/1.1\r\nHost: w\r\nContent-Type: application/json\r\nContent-Length: ${5 * 1024 * 1024}\r\n\r\n`)).toBe(413);
-    expect(await rawStatus('POST /mutate HTTP/1.1\r\nHost: w\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', Buffer.alloc(5 * 1024 * 1024, 0x20))).toBe(413);
+    expect(
+      await rawStatus(`POST /mutate HTTP/1.1\r\nHost: w\r\nContent-Type: application/json\r\nContent-Length: ${5 * 1024 * 1024}\r\n\r\n`),
+    ).toBe(413);
+    expect(
+      await rawStatus(
+        'POST /mutate HTTP/1.1\r\nHost: w\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+        Buffer.alloc(5 * 1024 * 1024, 0x20),
+      ),
+    ).toBe(413);
     // Still serving after all that.
     expect((await get('/healthz')).status).toBe(200);
     const metrics = (await get('/metrics')).text;
@@ -307,7 +385,9 @@ describe('the webhook over HTTPS', () => {
   });
 
   it('200 pods of one StatefulSet sharing one RWX claim, admitted at once, get one level', async () => {
-    const pods = Array.from({ length: 200 }, (_, i) => pod({ name: `sts-${i}`, namespace: 'rwx', statefulSet: 'sts', claims: ['shared-data'] }));
+    const pods = Array.from({ length: 200 }, (_, i) =>
+      pod({ name: `sts-${i}`, namespace: 'rwx', statefulSet: 'sts', claims: ['shared-data'] }),
+    );
     const answers = await Promise.all(pods.map((p) => admit(p)));
     const levels = new Set(answers.map((a) => levelOf(a.pod)));
     const leases = new Set(answers.map((a) => leaseOf(a.pod)));
@@ -339,7 +419,18 @@ describe('the webhook over HTTPS', () => {
       expect([r.response.allowed, r.response.status.code]).toEqual([false, 503]);
       await waitUntil('/healthz says 503', async () => (await get('/healthz')).status === 503, 10_000);
       // A DELETE is never refused, even now.
-      const del = await review(deleteReview(running(pod({ name: 'gone', annotations: { 'io.mcs-allocator.lease-id': 'aaaaaaaaaaaaaaaa', 'io.mcs-allocator.workload-id': 'pod:team-a/gone' } })), { gracePeriodSeconds: 0 }), '/validate');
+      const del = await review(
+        deleteReview(
+          running(
+            pod({
+              name: 'gone',
+              annotations: { 'io.mcs-allocator.lease-id': 'aaaaaaaaaaaaaaaa', 'io.mcs-allocator.workload-id': 'pod:team-a/gone' },
+            }),
+          ),
+          { gracePeriodSeconds: 0 },
+        ),
+        '/validate',
+      );
       expect(del.response.allowed).toBe(true);
       expect(del.response.warnings[0]).toContain('could not be released');
     } finally {
@@ -354,11 +445,26 @@ describe('mcs-allocator webhook flags', () => {
   const cases: [string[], string][] = [
     [['--redis', 'redis://127.0.0.1:1'], '--tls-cert: is required'],
     [['--tls-cert', '/etc/hostname', '--tls-key', '/etc/hostname'], '--redis: is required'],
-    [['--redis', 'redis://127.0.0.1:1', '--tls-cert', '/etc/hostname', '--tls-key', '/etc/hostname', '--policy-default', 'shared'], '--policy-default: must be pod, namespace or none, not "shared"'],
-    [['--redis', 'redis://127.0.0.1:1', '--tls-cert', '/nonexistent.crt', '--tls-key', '/etc/hostname'], '--tls-cert: cannot read /nonexistent.crt'],
-    [['--redis', 'redis://127.0.0.1:1', '--tls-cert', '/etc/hostname', '--tls-key', '/etc/hostname', '--selinux-type', 'spc_t'], '--selinux-type: spc_t is not an allowed process type'],
-    [['--redis', 'redis://127.0.0.1:1', '--tls-cert', '/etc/hostname', '--tls-key', '/etc/hostname', '--namespace-policy', 'a=pod,b'], '--namespace-policy: "b" is not namespace=policy'],
-    [['--redis', 'redis://127.0.0.1:1', '--tls-cert', '/etc/hostname', '--tls-key', '/etc/hostname', '--categories', 'c5.c2'], '--categories:'],
+    [
+      ['--redis', 'redis://127.0.0.1:1', '--tls-cert', '/etc/hostname', '--tls-key', '/etc/hostname', '--policy-default', 'shared'],
+      '--policy-default: must be pod, namespace or none, not "shared"',
+    ],
+    [
+      ['--redis', 'redis://127.0.0.1:1', '--tls-cert', '/nonexistent.crt', '--tls-key', '/etc/hostname'],
+      '--tls-cert: cannot read /nonexistent.crt',
+    ],
+    [
+      ['--redis', 'redis://127.0.0.1:1', '--tls-cert', '/etc/hostname', '--tls-key', '/etc/hostname', '--selinux-type', 'spc_t'],
+      '--selinux-type: spc_t is not an allowed process type',
+    ],
+    [
+      ['--redis', 'redis://127.0.0.1:1', '--tls-cert', '/etc/hostname', '--tls-key', '/etc/hostname', '--namespace-policy', 'a=pod,b'],
+      '--namespace-policy: "b" is not namespace=policy',
+    ],
+    [
+      ['--redis', 'redis://127.0.0.1:1', '--tls-cert', '/etc/hostname', '--tls-key', '/etc/hostname', '--categories', 'c5.c2'],
+      '--categories:',
+    ],
   ];
   it.each(cases)('%j exits 2 naming the flag', async (args, message) => {
     const p = runCli(['webhook', ...args]);
@@ -373,7 +479,11 @@ describe('--tls-client-ca', () => {
     const p = await freePort();
     const strict = startWebhook(p, ['--tls-client-ca', pki.path('ca.crt')]);
     try {
-      await waitUntil('the strict webhook answers /healthz', async () => (await call('GET', '/healthz', undefined, {}, p).catch(() => ({ status: 0 }))).status === 200, 20_000);
+      await waitUntil(
+        'the strict webhook answers /healthz',
+        async () => (await call('GET', '/healthz', undefined, {}, p).catch(() => ({ status: 0 }))).status === 200,
+        20_000,
+      );
       const body = JSON.stringify(createReview(pod({ name: 'mtls' })));
       expect((await call('POST', '/mutate', body, {}, p)).status).toBe(401);
       expect((await call('POST', '/mutate', body, {}, p, 'stranger')).status).toBe(401);
@@ -392,7 +502,13 @@ describe('--on-conflict recursive (the admission logic in-process, against the r
     const admitter = new Admitter({
       store,
       host: 'kubernetes-r',
-      policy: { defaultPolicy: 'pod', namespaces: new Map(), excluded: new Set(), onConflict: 'recursive', selinux: { type: 'container_t' } },
+      policy: {
+        defaultPolicy: 'pod',
+        namespaces: new Map(),
+        excluded: new Set(),
+        onConflict: 'recursive',
+        selinux: { type: 'container_t' },
+      },
       pool: { sensitivity: 0, categories: parseCategoryRange('c0.c1023') },
       pendingTtlSeconds: 600,
       prefixes: store.defaultPrefixes,
@@ -405,11 +521,19 @@ describe('--on-conflict recursive (the admission logic in-process, against the r
     const c = await admitter.admit(parseReview(createReview(pod({ name: 'c', claims: ['one', 'two'] }))), deadline());
     expect([a.outcome, b.outcome, c.outcome]).toEqual(['shared', 'shared', 'recursive']);
     expect(new Set([a.level, b.level, c.level]).size).toBe(3);
-    const out = jsonpatch.applyPatch(structuredClone(pod({ name: 'c', claims: ['one', 'two'] })), c.patch as jsonpatch.Operation[], true, false).newDocument as Pod;
+    const out = jsonpatch.applyPatch(
+      structuredClone(pod({ name: 'c', claims: ['one', 'two'] })),
+      c.patch as jsonpatch.Operation[],
+      true,
+      false,
+    ).newDocument as Pod;
     expect(out.spec.securityContext).toEqual({ seLinuxOptions: { level: c.level, type: 'container_t' }, seLinuxChangePolicy: 'Recursive' });
     expect(c.warnings![0]).toContain('Recursive');
     // A pod that insists on MountOption is refused instead.
-    const d = await admitter.admit(parseReview(createReview(pod({ name: 'd', claims: ['one', 'two'], changePolicy: 'MountOption' }))), deadline());
+    const d = await admitter.admit(
+      parseReview(createReview(pod({ name: 'd', claims: ['one', 'two'], changePolicy: 'MountOption' }))),
+      deadline(),
+    );
     expect([d.allowed, d.code]).toEqual([false, 409]);
     expect(d.message).toContain('MountOption');
   });

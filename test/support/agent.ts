@@ -35,7 +35,26 @@ export class AgentProcess {
   async start(): Promise<void> {
     this.starts += 1;
     const o = this.options;
-    const args = ['agent', '--server', o.server, '--host', o.host, '--runtime', o.runtime, '--runtime-socket', o.runtimeSocket, '--state-dir', this.stateDir, '--socket', this.socket, '--selinux', 'enabled', '--log-level', 'debug', ...(o.extraArgs ?? [])];
+    const args = [
+      'agent',
+      '--server',
+      o.server,
+      '--host',
+      o.host,
+      '--runtime',
+      o.runtime,
+      '--runtime-socket',
+      o.runtimeSocket,
+      '--state-dir',
+      this.stateDir,
+      '--socket',
+      this.socket,
+      '--selinux',
+      'enabled',
+      '--log-level',
+      'debug',
+      ...(o.extraArgs ?? []),
+    ];
     const proc = runCli(args);
     this.proc = proc;
     await waitUntil(
@@ -81,7 +100,12 @@ export class AgentProcess {
  * built mcsctl with this test's agent socket and service, and SELinux
  * forced on (this kernel has it disabled).
  */
-export function hookDefinitions(opts: { server: string; socket: string; host: string; selinux?: 'enabled' | 'auto' }): Record<string, unknown> {
+export function hookDefinitions(opts: {
+  server: string;
+  socket: string;
+  host: string;
+  selinux?: 'enabled' | 'auto';
+}): Record<string, unknown> {
   const env = [
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     `MCS_SERVER=${opts.server}`,

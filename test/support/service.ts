@@ -9,10 +9,7 @@ import { connectAllocator, type AllocatorClient } from '../../src/client/allocat
 export class LogCapture {
   readonly lines: Record<string, unknown>[] = [];
   logger(level = 'info'): Logger {
-    return pino(
-      { level, base: null },
-      { write: (line: string) => void this.lines.push(JSON.parse(line) as Record<string, unknown>) },
-    );
+    return pino({ level, base: null }, { write: (line: string) => void this.lines.push(JSON.parse(line) as Record<string, unknown>) });
   }
 }
 

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decideEvent, drift, knowWorkloads, leasesByMember, planReconcile, workloadIdOf, type HeldLease, type HookRecord } from '../../src/agent/plan.js';
+import {
+  decideEvent,
+  drift,
+  knowWorkloads,
+  leasesByMember,
+  planReconcile,
+  workloadIdOf,
+  type HeldLease,
+  type HookRecord,
+} from '../../src/agent/plan.js';
 import type { RuntimeWorkload, WorkloadState } from '../../src/agent/runtime/types.js';
 
 const NOW = 1_800_000_000_000;
@@ -29,7 +38,15 @@ describe('workloadIdOf', () => {
 });
 
 describe('planReconcile', () => {
-  const cases: { name: string; workloads: RuntimeWorkload[]; records?: HookRecord[]; leases?: HeldLease[]; report: [string, string][]; unlabelled?: string[]; young?: string[] }[] = [
+  const cases: {
+    name: string;
+    workloads: RuntimeWorkload[];
+    records?: HookRecord[];
+    leases?: HeldLease[];
+    report: [string, string][];
+    unlabelled?: string[];
+    young?: string[];
+  }[] = [
     {
       name: 'the process label wins over a record and a lease',
       workloads: [workload(1, 'running', { level: 's0:c1,c2', levelSource: 'process-label' })],
@@ -54,13 +71,16 @@ describe('planReconcile', () => {
     },
     {
       name: 'exited workloads are not reported (their leases go)',
-      workloads: [workload(1, 'exited'), workload(2, 'created', { runtimeState: 'CONTAINER_CREATED', level: 's0:c3,c4', levelSource: 'requested' })],
+      workloads: [
+        workload(1, 'exited'),
+        workload(2, 'created', { runtimeState: 'CONTAINER_CREATED', level: 's0:c3,c4', levelSource: 'requested' }),
+      ],
       records: [record(id(1), 's0:c1,c2')],
       leases: [lease(id(1), 's0:c1,c2')],
       report: [[id(2), 's0:c3,c4']],
     },
     {
-      name: 'Podman\'s created (only in its database, as a failed start leaves it) is not live; initialized is',
+      name: "Podman's created (only in its database, as a failed start leaves it) is not live; initialized is",
       workloads: [workload(1, 'created'), workload(2, 'created', { runtimeState: 'initialized' })],
       records: [record(id(1), 's0:c1,c2'), record(id(2), 's0:c3,c4')],
       report: [[id(2), 's0:c3,c4']],
@@ -124,7 +144,9 @@ describe('planReconcile', () => {
     const states: WorkloadState[] = ['created', 'running', 'exited', 'unknown'];
     fc.assert(
       fc.property(
-        fc.array(fc.record({ n: fc.integer({ min: 0, max: 20 }), state: fc.constantFrom(...states), recorded: fc.boolean() }), { maxLength: 30 }),
+        fc.array(fc.record({ n: fc.integer({ min: 0, max: 20 }), state: fc.constantFrom(...states), recorded: fc.boolean() }), {
+          maxLength: 30,
+        }),
         (specs) => {
           const workloads = specs.map((s) => workload(s.n, s.state));
           const records = new Map(specs.filter((s) => s.recorded).map((s) => [id(s.n), record(id(s.n), `s0:c${s.n},c${s.n + 100}`)]));
@@ -143,14 +165,44 @@ describe('planReconcile', () => {
 
 describe('decideEvent', () => {
   const T = NOW;
-  const cases: { name: string; facts: Parameters<typeof decideEvent>[0]; expected: ReturnType<typeof decideEvent>['action']; leaseId?: string }[] = [
-    { name: 'died, gone from the runtime: release', facts: { type: 'died', time: T, current: undefined, record: undefined }, expected: 'release' },
-    { name: 'died, exited now: release the recorded lease', facts: { type: 'died', time: T, current: { state: 'exited', runtimeState: 'exited' }, record: record('w', 's0:c1,c2', T - 1000) }, expected: 'release', leaseId: 'rec-w' },
+  const cases: {
+    name: string;
+    facts: Parameters<typeof decideEvent>[0];
+    expected: ReturnType<typeof decideEvent>['action'];
+    leaseId?: string;
+  }[] = [
+    {
+      name: 'died, gone from the runtime: release',
+      facts: { type: 'died', time: T, current: undefined, record: undefined },
+      expected: 'release',
+    },
+    {
+      name: 'died, exited now: release the recorded lease',
+      facts: { type: 'died', time: T, current: { state: 'exited', runtimeState: 'exited' }, record: record('w', 's0:c1,c2', T - 1000) },
+      expected: 'release',
+      leaseId: 'rec-w',
+    },
     { name: 'removed: release', facts: { type: 'removed', time: T, current: undefined, record: undefined }, expected: 'release' },
-    { name: 'died but running again (restart policy): keep', facts: { type: 'died', time: T, current: { state: 'running', runtimeState: 'running' }, record: undefined }, expected: 'none' },
-    { name: 'a failed start (back in Podman\'s created): release', facts: { type: 'died', time: T, current: { state: 'created', runtimeState: 'created' }, record: undefined }, expected: 'release' },
-    { name: 'died, and precreate leased it again since: keep', facts: { type: 'died', time: T, current: { state: 'exited', runtimeState: 'exited' }, record: record('w', 's0:c1,c2', T + 15) }, expected: 'none' },
-    { name: 'started: nothing', facts: { type: 'started', time: T, current: { state: 'running', runtimeState: 'running' }, record: undefined }, expected: 'none' },
+    {
+      name: 'died but running again (restart policy): keep',
+      facts: { type: 'died', time: T, current: { state: 'running', runtimeState: 'running' }, record: undefined },
+      expected: 'none',
+    },
+    {
+      name: "a failed start (back in Podman's created): release",
+      facts: { type: 'died', time: T, current: { state: 'created', runtimeState: 'created' }, record: undefined },
+      expected: 'release',
+    },
+    {
+      name: 'died, and precreate leased it again since: keep',
+      facts: { type: 'died', time: T, current: { state: 'exited', runtimeState: 'exited' }, record: record('w', 's0:c1,c2', T + 15) },
+      expected: 'none',
+    },
+    {
+      name: 'started: nothing',
+      facts: { type: 'started', time: T, current: { state: 'running', runtimeState: 'running' }, record: undefined },
+      expected: 'none',
+    },
     { name: 'created: nothing', facts: { type: 'created', time: T, current: undefined, record: undefined }, expected: 'none' },
     { name: 'other: nothing', facts: { type: 'other', time: T, current: undefined, record: undefined }, expected: 'none' },
   ];
@@ -176,7 +228,11 @@ describe('drift', () => {
       new Map(),
       new Map(),
     );
-    const rows = drift(known, [lease(id(1), 's0:c1,c2'), lease(id(3), 's0:c7,c8'), lease(id(5), 's0:c9,c10'), lease('gone', 's0:c11,c12')], same);
+    const rows = drift(
+      known,
+      [lease(id(1), 's0:c1,c2'), lease(id(3), 's0:c7,c8'), lease(id(5), 's0:c9,c10'), lease('gone', 's0:c11,c12')],
+      same,
+    );
     expect(rows.map((r) => [r.workloadId, r.kind])).toEqual([
       [id(1), 'ok'],
       [id(2), 'missing'],

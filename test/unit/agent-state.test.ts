@@ -47,7 +47,11 @@ describe('spool record format', () => {
     ['no seq', '{"v":1,"host":"h","workloadId":"w","cause":"died","queuedAt":1}', /seq/],
     ['no workload', '{"v":1,"seq":1,"host":"h","cause":"died","queuedAt":1}', /workloadId is missing/],
     ['unknown cause', '{"v":1,"seq":1,"host":"h","workloadId":"w","cause":"whim","queuedAt":1}', /cause "whim" is unknown/],
-    ['a numeric lease id', '{"v":1,"seq":1,"host":"h","workloadId":"w","leaseId":5,"cause":"died","queuedAt":1}', /leaseId is not a string/],
+    [
+      'a numeric lease id',
+      '{"v":1,"seq":1,"host":"h","workloadId":"w","leaseId":5,"cause":"died","queuedAt":1}',
+      /leaseId is not a string/,
+    ],
   ];
   for (const [name, text, message] of bad) {
     it(`refuses ${name}`, () => {
@@ -57,7 +61,11 @@ describe('spool record format', () => {
   }
 
   it('file names sort in sequence order', () => {
-    expect([entryFileName(10), entryFileName(9), entryFileName(100)].sort()).toEqual([entryFileName(9), entryFileName(10), entryFileName(100)]);
+    expect([entryFileName(10), entryFileName(9), entryFileName(100)].sort()).toEqual([
+      entryFileName(9),
+      entryFileName(10),
+      entryFileName(100),
+    ]);
   });
 
   it('retry delay doubles from 0.2 s and stops at 30 s', () => {
@@ -107,7 +115,14 @@ describe('Spool on disk', () => {
 
 describe('hook records', () => {
   it('round-trip, survive a reopen, and a delete with a lease id spares a newer grant', async () => {
-    const r = { workloadId: 'w'.repeat(256), containerId: 'c'.repeat(64), level: 's0:c1,c2', leaseId: 'L1', fencingToken: '12', grantedAt: 5 };
+    const r = {
+      workloadId: 'w'.repeat(256),
+      containerId: 'c'.repeat(64),
+      level: 's0:c1,c2',
+      leaseId: 'L1',
+      fencingToken: '12',
+      grantedAt: 5,
+    };
     expect(decodeRecord(encodeRecord(r))).toEqual(r);
     const dir = tempDir();
     const a = new RecordStore(dir);

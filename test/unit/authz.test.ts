@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { denial, grantFor, identityOf, implicitHostGrant, levelAllowed, parsePolicy, PolicyError, visibilityOf } from '../../src/domain/authz.js';
+import {
+  denial,
+  grantFor,
+  identityOf,
+  implicitHostGrant,
+  levelAllowed,
+  parsePolicy,
+  PolicyError,
+  visibilityOf,
+} from '../../src/domain/authz.js';
 import { parseLevel } from '../../src/domain/level.js';
 
 const policy = parsePolicy(`

@@ -1,12 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import {
-  MAX_CATEGORY,
-  formatCategoryRange,
-  formatCategorySet,
-  parseCategoryRange,
-  parseCategorySet,
-} from '../../src/domain/categories.js';
+import { MAX_CATEGORY, formatCategoryRange, formatCategorySet, parseCategoryRange, parseCategorySet } from '../../src/domain/categories.js';
 import { LabelSyntaxError, MAX_LABEL_TEXT, quote } from '../../src/domain/errors.js';
 import { thrown } from '../support/throws.js';
 
@@ -117,7 +111,10 @@ describe('parseCategorySet: rejected', () => {
   });
 
   it('accepts a long but valid non-canonical spelling', () => {
-    const text = range(0, MAX_CATEGORY).reverse().map((c) => `c${c}`).join(',');
+    const text = range(0, MAX_CATEGORY)
+      .reverse()
+      .map((c) => `c${c}`)
+      .join(',');
     expect(parseCategorySet(text)).toEqual(range(0, MAX_CATEGORY));
   });
 });
@@ -311,18 +308,21 @@ describe('category set properties', () => {
   it('arbitrary text over the category alphabet either parses to a valid set or throws LabelSyntaxError', () => {
     const alphabet = fc.constantFrom('c', 'c', 'c', '0', '1', '2', '3', '9', '.', ',', ',', ' ', 'x');
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 24 }).map((cs) => cs.join('')), (text) => {
-        let parsed: number[];
-        try {
-          parsed = parseCategorySet(text);
-        } catch (e) {
-          expect(e).toBeInstanceOf(LabelSyntaxError);
-          return;
-        }
-        expect(parsed.length).toBeGreaterThan(0);
-        for (let k = 1; k < parsed.length; k++) expect(parsed[k]).toBeGreaterThan(parsed[k - 1] as number);
-        expect(parseCategorySet(formatCategorySet(parsed))).toEqual(parsed);
-      }),
+      fc.property(
+        fc.array(alphabet, { maxLength: 24 }).map((cs) => cs.join('')),
+        (text) => {
+          let parsed: number[];
+          try {
+            parsed = parseCategorySet(text);
+          } catch (e) {
+            expect(e).toBeInstanceOf(LabelSyntaxError);
+            return;
+          }
+          expect(parsed.length).toBeGreaterThan(0);
+          for (let k = 1; k < parsed.length; k++) expect(parsed[k]).toBeGreaterThan(parsed[k - 1] as number);
+          expect(parseCategorySet(formatCategorySet(parsed))).toEqual(parsed);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -15,7 +15,10 @@ function readmeRows(from = '\n## Configuration\n', to = '\n## API\n'): { flags: 
     .split('\n')
     .filter((line) => line.startsWith('| `--'))
     .map((line) => {
-      const [flags = '', envs = '', defaults = ''] = line.split('|').slice(1).map((c) => c.trim());
+      const [flags = '', envs = '', defaults = ''] = line
+        .split('|')
+        .slice(1)
+        .map((c) => c.trim());
       return { flags: ticks(flags), envs: ticks(envs), defaults };
     });
 }
@@ -82,12 +85,15 @@ describe('the flags of agent', () => {
     expect(AGENT_DEFAULTS).toMatchObject({ server: '127.0.0.1:50051', socket: '/run/mcs-allocator/agent.sock', timeout: '10' });
   });
 
-  it.each(AGENT_FLAGS.map((s) => [s.flag, s] as const))('%s is in the README table of the agent with its variable and default', (_, spec) => {
-    const row = rows.find((r) => r.flags.includes(spec.flag));
-    expect(row, `${spec.flag} has no row`).toBeDefined();
-    expect(row!.envs[row!.flags.indexOf(spec.flag)]).toBe(spec.env);
-    if ('default' in spec) expect(row!.defaults).toContain(`\`${spec.default}\``);
-  });
+  it.each(AGENT_FLAGS.map((s) => [s.flag, s] as const))(
+    '%s is in the README table of the agent with its variable and default',
+    (_, spec) => {
+      const row = rows.find((r) => r.flags.includes(spec.flag));
+      expect(row, `${spec.flag} has no row`).toBeDefined();
+      expect(row!.envs[row!.flags.indexOf(spec.flag)]).toBe(spec.env);
+      if ('default' in spec) expect(row!.defaults).toContain(`\`${spec.default}\``);
+    },
+  );
 
   it('the README lists no flag that agent does not take', () => {
     const known = new Set<string>(AGENT_FLAGS.map((s) => s.flag));
@@ -98,9 +104,12 @@ describe('the flags of agent', () => {
 describe('the flags of webhook', () => {
   const rows = readmeRows('\n`mcs-allocator webhook`', '\nA wrong value exits');
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const prose = readme.slice(readme.indexOf('\n`mcs-allocator webhook`'), readme.indexOf('\n| flag | env | default | meaning |', readme.indexOf('\n`mcs-allocator webhook`')));
+  const prose = readme.slice(
+    readme.indexOf('\n`mcs-allocator webhook`'),
+    readme.indexOf('\n| flag | env | default | meaning |', readme.indexOf('\n`mcs-allocator webhook`')),
+  );
 
-  it('name their options as commander does, with serve\'s shared flags after its own', () => {
+  it("name their options as commander does, with serve's shared flags after its own", () => {
     const cmd = addFlags(addFlags(new Command('webhook'), WEBHOOK_FLAGS), WEBHOOK_SHARED_FLAGS, WEBHOOK_SHARED_OVERRIDES);
     expect(cmd.options.map((o) => o.attributeName())).toEqual([...WEBHOOK_FLAGS, ...WEBHOOK_SHARED_FLAGS].map((s) => s.key));
     expect(new Set(cmd.options.map((o) => o.long)).size).toBe(cmd.options.length);
@@ -108,20 +117,25 @@ describe('the flags of webhook', () => {
     expect(WEBHOOK_DEFAULTS).toMatchObject({ listen: '0.0.0.0:8443', host: 'kubernetes', hostQuota: '0' });
   });
 
-  it.each(WEBHOOK_FLAGS.map((s) => [s.flag, s] as const))('%s is in the README table of the webhook with its variable and default', (_, spec) => {
-    const row = rows.find((r) => r.flags.includes(spec.flag));
-    expect(row, `${spec.flag} has no row`).toBeDefined();
-    const env = row!.envs[row!.flags.indexOf(spec.flag)]!;
-    // `..._ROLE` abbreviates a variable of the row's first flag's family.
-    expect(env.startsWith('...') ? row!.envs[0]!.replace(/_[A-Z]+$/, env.slice(3)) : env).toBe(spec.env);
-    if ('default' in spec) expect(row!.defaults).toContain(`\`${spec.default}\``);
-  });
+  it.each(WEBHOOK_FLAGS.map((s) => [s.flag, s] as const))(
+    '%s is in the README table of the webhook with its variable and default',
+    (_, spec) => {
+      const row = rows.find((r) => r.flags.includes(spec.flag));
+      expect(row, `${spec.flag} has no row`).toBeDefined();
+      const env = row!.envs[row!.flags.indexOf(spec.flag)]!;
+      // `..._ROLE` abbreviates a variable of the row's first flag's family.
+      expect(env.startsWith('...') ? row!.envs[0]!.replace(/_[A-Z]+$/, env.slice(3)) : env).toBe(spec.env);
+      if ('default' in spec) expect(row!.defaults).toContain(`\`${spec.default}\``);
+    },
+  );
 
   it('the README lists no flag that webhook does not take, and names every shared flag it takes', () => {
     const known = new Set<string>(WEBHOOK_FLAGS.map((s) => s.flag));
     expect(rows.flatMap((r) => r.flags).filter((f) => !known.has(f))).toEqual([]);
     const named = new Set([...prose.matchAll(/`(--[a-z-]+)(?:-\*)?`/g)].map((m) => m[1]!));
-    const missing = WEBHOOK_SHARED_FLAGS.filter((s) => !named.has(s.flag) && !(s.flag.startsWith('--redis-tls-') && named.has('--redis-tls')));
+    const missing = WEBHOOK_SHARED_FLAGS.filter(
+      (s) => !named.has(s.flag) && !(s.flag.startsWith('--redis-tls-') && named.has('--redis-tls')),
+    );
     expect(missing.map((s) => s.flag)).toEqual([]);
   });
 });

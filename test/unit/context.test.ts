@@ -1,14 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { MAX_CATEGORY, formatCategorySet } from '../../src/domain/categories.js';
-import {
-  type SecurityContext,
-  formatContext,
-  formatPrefix,
-  isIdentifier,
-  labelFor,
-  parseContext,
-} from '../../src/domain/context.js';
+import { type SecurityContext, formatContext, formatPrefix, isIdentifier, labelFor, parseContext } from '../../src/domain/context.js';
 import { LabelSyntaxError } from '../../src/domain/errors.js';
 import { type Level, formatLevel, formatMlsRange } from '../../src/domain/level.js';
 import { thrown } from '../support/throws.js';
@@ -41,22 +34,10 @@ describe('isIdentifier', () => {
 
 describe('parseContext: accepted', () => {
   it.each<[string, SecurityContext]>([
-    [
-      'system_u:system_r:container_t:s0',
-      { user: 'system_u', role: 'system_r', type: 'container_t', level: 's0' },
-    ],
-    [
-      'system_u:system_r:container_t:s0:c1,c2',
-      { user: 'system_u', role: 'system_r', type: 'container_t', level: 's0:c1,c2' },
-    ],
-    [
-      'system_u:system_r:container_t:s0:c2,c1',
-      { user: 'system_u', role: 'system_r', type: 'container_t', level: 's0:c1,c2' },
-    ],
-    [
-      'system_u:object_r:container_file_t:s0:c0,c1,c2',
-      { user: 'system_u', role: 'object_r', type: 'container_file_t', level: 's0:c0.c2' },
-    ],
+    ['system_u:system_r:container_t:s0', { user: 'system_u', role: 'system_r', type: 'container_t', level: 's0' }],
+    ['system_u:system_r:container_t:s0:c1,c2', { user: 'system_u', role: 'system_r', type: 'container_t', level: 's0:c1,c2' }],
+    ['system_u:system_r:container_t:s0:c2,c1', { user: 'system_u', role: 'system_r', type: 'container_t', level: 's0:c1,c2' }],
+    ['system_u:object_r:container_file_t:s0:c0,c1,c2', { user: 'system_u', role: 'object_r', type: 'container_file_t', level: 's0:c0.c2' }],
     [
       'unconfined_u:unconfined_r:unconfined_t:s0-s0:c0.c1023',
       { user: 'unconfined_u', role: 'unconfined_r', type: 'unconfined_t', level: 's0-s0:c0.c1023' },
@@ -118,9 +99,7 @@ describe('formatting', () => {
 const identifier = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.-]{0,30}$/);
 const level: fc.Arbitrary<Level> = fc.record({
   sensitivity: fc.integer({ min: 0, max: 15 }),
-  categories: fc
-    .uniqueArray(fc.integer({ min: 0, max: MAX_CATEGORY }), { maxLength: 20 })
-    .map((xs) => [...xs].sort((a, b) => a - b)),
+  categories: fc.uniqueArray(fc.integer({ min: 0, max: MAX_CATEGORY }), { maxLength: 20 }).map((xs) => [...xs].sort((a, b) => a - b)),
 });
 const levelRangeText = fc
   .tuple(level, fc.integer({ min: 0, max: 3 }), fc.uniqueArray(fc.integer({ min: 0, max: MAX_CATEGORY }), { maxLength: 5 }))
@@ -153,7 +132,10 @@ describe('context properties', () => {
       fc.property(identifier, level, (name, l) => {
         fc.pre(l.categories.length > 0);
         // Spell every category on its own, reversed: valid but never canonical for 2+ runs.
-        const spelled = `s${l.sensitivity}:${[...l.categories].reverse().map((c) => `c${c}`).join(',')}`;
+        const spelled = `s${l.sensitivity}:${[...l.categories]
+          .reverse()
+          .map((c) => `c${c}`)
+          .join(',')}`;
         const parsed = parseContext(`${name}:object_r:${name}:${spelled}`);
         expect(parsed.level).toBe(formatLevel(l));
         expect(parsed.level).toBe(`s${l.sensitivity}:${formatCategorySet(l.categories)}`);
@@ -165,16 +147,19 @@ describe('context properties', () => {
   it('arbitrary text either parses to a re-parseable context or throws LabelSyntaxError', () => {
     const piece = fc.constantFrom('u', 'r', 't', 's0', 'c1', 'c2', ':', ':', '-', ',', '.', ' ', '9', '$');
     fc.assert(
-      fc.property(fc.array(piece, { maxLength: 16 }).map((ps) => ps.join('')), (text) => {
-        let parsed: SecurityContext;
-        try {
-          parsed = parseContext(text);
-        } catch (e) {
-          expect(e).toBeInstanceOf(LabelSyntaxError);
-          return;
-        }
-        expect(parseContext(formatContext(parsed))).toEqual(parsed);
-      }),
+      fc.property(
+        fc.array(piece, { maxLength: 16 }).map((ps) => ps.join('')),
+        (text) => {
+          let parsed: SecurityContext;
+          try {
+            parsed = parseContext(text);
+          } catch (e) {
+            expect(e).toBeInstanceOf(LabelSyntaxError);
+            return;
+          }
+          expect(parseContext(formatContext(parsed))).toEqual(parsed);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

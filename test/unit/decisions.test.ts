@@ -35,7 +35,13 @@ describe('labelRefusal', () => {
     ['an operator', operator, 'disabled', 's0', undefined],
     ['a host identity without allow_disable', host, 'disabled', 's0', 'this identity may not ask for a disabled label'],
     ['a host identity, a level it was given', host, 'static', 's0:c1,c5,c7', undefined],
-    ['a host identity, a level beyond its levels', host, 'static', 's0:c1,c500', 's0:c1,c500 is not among the levels this identity may ask for'],
+    [
+      'a host identity, a level beyond its levels',
+      host,
+      'static',
+      's0:c1,c500',
+      's0:c1,c500 is not among the levels this identity may ask for',
+    ],
     ['a host identity, a pair', host, 'pair', 's0:c1,c500', undefined],
     ['a host identity, a random pair', host, 'random', '', undefined],
     ['a certificate without a policy', implicit, 'disabled', 's0', undefined],
@@ -52,7 +58,11 @@ describe('classifyReported (Reconcile)', () => {
     ['s0', host, { kind: 'disabled', coveredPairs: 0, refusal: 'this identity may not ask for a disabled label' }],
     ['s0:c5', undefined, { kind: 'static', coveredPairs: 1023 }],
     ['s0:c1,c2,c3', undefined, { kind: 'static', coveredPairs: 3 }],
-    ['s0:c1,c2,c300', host, { kind: 'static', coveredPairs: 3, refusal: 's0:c1,c2,c300 is not among the levels this identity may ask for' }],
+    [
+      's0:c1,c2,c300',
+      host,
+      { kind: 'static', coveredPairs: 3, refusal: 's0:c1,c2,c300 is not among the levels this identity may ask for' },
+    ],
     ['s1:c1,c2', undefined, { kind: 'outside' }],
   ])('%s for %j is %j', (text, grant, expected) => {
     expect(classifyReported(parseLevel(text), text, pool, grant)).toEqual(expected);
@@ -102,10 +112,25 @@ describe('stableKeyDecision', () => {
     ['sts/db-0', 'random', undefined, { scope: 'cluster' }],
     ['sts/db-0', 'static', operator, { scope: 'cluster' }],
     ['sts/db-0', 'random', host, { scope: 'cluster' }],
-    ['shared', 'random', host, { refused: 'denied', field: 'stable_key', rule: "shared is cluster-wide and not among this identity's cluster_stable_keys" }],
-    ['sts/db-0', 'random', implicit, { refused: 'denied', field: 'stable_key', rule: "sts/db-0 is cluster-wide and not among this identity's cluster_stable_keys" }],
+    [
+      'shared',
+      'random',
+      host,
+      { refused: 'denied', field: 'stable_key', rule: "shared is cluster-wide and not among this identity's cluster_stable_keys" },
+    ],
+    [
+      'sts/db-0',
+      'random',
+      implicit,
+      { refused: 'denied', field: 'stable_key', rule: "sts/db-0 is cluster-wide and not among this identity's cluster_stable_keys" },
+    ],
     ['web', 'random', implicit, { scope: 'host' }],
-    ['web', 'join', undefined, { refused: 'invalid', field: 'stable_key', rule: "cannot be combined with share_with (the pod's lease carries its key)" }],
+    [
+      'web',
+      'join',
+      undefined,
+      { refused: 'invalid', field: 'stable_key', rule: "cannot be combined with share_with (the pod's lease carries its key)" },
+    ],
     ['web', 'disabled', undefined, { refused: 'invalid', field: 'stable_key', rule: 'a disabled label takes no pair to hold' }],
   ])('%s for a %s allocation by %j: %j', (key, kind, grant, expected) => {
     expect(stableKeyDecision(key, kind, server, stableKeyPatternsOf(grant))).toEqual(expected);

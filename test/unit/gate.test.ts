@@ -43,18 +43,44 @@ describe('Gate', () => {
   it('a waiter past its time leaves the queue with the caller error, and takes no place', async () => {
     const gate = new Gate(1);
     let finish!: () => void;
-    const first = gate.run(() => new Promise<void>((r) => (finish = r)), 1000, () => new Error('no'));
-    const late = gate.run(async () => 'ran', 20, () => new Error('busy'));
+    const first = gate.run(
+      () => new Promise<void>((r) => (finish = r)),
+      1000,
+      () => new Error('no'),
+    );
+    const late = gate.run(
+      async () => 'ran',
+      20,
+      () => new Error('busy'),
+    );
     await expect(late).rejects.toThrow('busy');
     expect(gate.queued).toBe(0);
     finish();
     await first;
-    expect(await gate.run(async () => 'next', 20, () => new Error('busy'))).toBe('next');
+    expect(
+      await gate.run(
+        async () => 'next',
+        20,
+        () => new Error('busy'),
+      ),
+    ).toBe('next');
   });
 
   it('a failing job frees its place', async () => {
     const gate = new Gate(1);
-    await expect(gate.run(async () => Promise.reject(new Error('boom')), 100, () => new Error('busy'))).rejects.toThrow('boom');
-    expect(await gate.run(async () => 1, 100, () => new Error('busy'))).toBe(1);
+    await expect(
+      gate.run(
+        async () => Promise.reject(new Error('boom')),
+        100,
+        () => new Error('busy'),
+      ),
+    ).rejects.toThrow('boom');
+    expect(
+      await gate.run(
+        async () => 1,
+        100,
+        () => new Error('busy'),
+      ),
+    ).toBe(1);
   });
 });

@@ -59,15 +59,25 @@ describe('selinuxMode', () => {
 describe('parseHookArgs', () => {
   it.each([
     [['oci', 'precreate'], { stage: 'precreate', strict: false, noAgent: false }],
-    [['--server', 'x:1', '--json', 'oci', 'poststop', '--retry-for', '10', '--strict'], { stage: 'poststop', strict: true, noAgent: false }],
-    [['--timeout=5', 'oci', 'precreate', '--host', 'n1', '--workload=w', '--socket', '/s', '--selinux', 'enabled', '--refusal', 'exec'], { stage: 'precreate', host: 'n1', workload: 'w', socket: '/s', selinux: 'enabled', refusal: 'exec', strict: false, noAgent: false }],
+    [
+      ['--server', 'x:1', '--json', 'oci', 'poststop', '--retry-for', '10', '--strict'],
+      { stage: 'poststop', strict: true, noAgent: false },
+    ],
+    [
+      ['--timeout=5', 'oci', 'precreate', '--host', 'n1', '--workload=w', '--socket', '/s', '--selinux', 'enabled', '--refusal', 'exec'],
+      { stage: 'precreate', host: 'n1', workload: 'w', socket: '/s', selinux: 'enabled', refusal: 'exec', strict: false, noAgent: false },
+    ],
     [['oci', 'precreate', '--no-agent'], { stage: 'precreate', strict: false, noAgent: true }],
   ])('%j', (argv, expected) => expect(parseHookArgs(argv)).toEqual(expected));
 
-  it.each([[['allocate']], [['oci']], [['oci', 'precreate', '--help']], [['oci', 'precreate', '--host']], [['--verbose', 'oci', 'precreate']], [['oci', 'poststop', '--strict=yes']]])(
-    'leaves %j to the full parser',
-    (argv) => expect(parseHookArgs(argv)).toBeUndefined(),
-  );
+  it.each([
+    [['allocate']],
+    [['oci']],
+    [['oci', 'precreate', '--help']],
+    [['oci', 'precreate', '--host']],
+    [['--verbose', 'oci', 'precreate']],
+    [['oci', 'poststop', '--strict=yes']],
+  ])('leaves %j to the full parser', (argv) => expect(parseHookArgs(argv)).toBeUndefined());
 });
 
 describe('annotations Podman accepts', () => {
@@ -95,11 +105,16 @@ describe('annotations Podman accepts', () => {
       ['/old', 'Z', false, 'nfs-1'],
       ['/older', 'z', false, 'nfs-1'],
     ]);
-    expect(() => annotationVolumes({ 'io.mcs-allocator.volume.x': 'relative:Z' })).toThrow(/annotation io.mcs-allocator.volume.x .*absolute/);
+    expect(() => annotationVolumes({ 'io.mcs-allocator.volume.x': 'relative:Z' })).toThrow(
+      /annotation io.mcs-allocator.volume.x .*absolute/,
+    );
   });
 
   it('precreate reads the comma-free level as a static level', () => {
-    const plan = precreatePlan({ annotations: { 'io.mcs-allocator.workload-id': 'w', 'io.mcs-allocator.level': 's0:c7+c9' } }, { host: 'h', privilegedType: 'spc_t' });
+    const plan = precreatePlan(
+      { annotations: { 'io.mcs-allocator.workload-id': 'w', 'io.mcs-allocator.level': 's0:c7+c9' } },
+      { host: 'h', privilegedType: 'spc_t' },
+    );
     expect(plan.mode).toBe('static');
     expect(plan.request.options?.level).toBe('s0:c7,c9');
   });
@@ -107,8 +122,17 @@ describe('annotations Podman accepts', () => {
 
 describe('refusalConfig', () => {
   it('names the reason as a path no execve can run, and keeps the rest', () => {
-    const c = refusalConfig({ ociVersion: '1.0.2', process: { args: ['sleep', '1'], cwd: '/' } }, 'ALREADY_EXISTS (LEVEL_IN_USE): level s0:c1,c2\nheld by lease x');
-    expect(c).toEqual({ ociVersion: '1.0.2', process: { args: ['/mcs-allocator refused this container: ALREADY_EXISTS (LEVEL_IN_USE): level s0:c1,c2 held by lease x/'], cwd: '/' } });
+    const c = refusalConfig(
+      { ociVersion: '1.0.2', process: { args: ['sleep', '1'], cwd: '/' } },
+      'ALREADY_EXISTS (LEVEL_IN_USE): level s0:c1,c2\nheld by lease x',
+    );
+    expect(c).toEqual({
+      ociVersion: '1.0.2',
+      process: {
+        args: ['/mcs-allocator refused this container: ALREADY_EXISTS (LEVEL_IN_USE): level s0:c1,c2 held by lease x/'],
+        cwd: '/',
+      },
+    });
     expect(refusalConfig({}, 'x')).toEqual({ process: { args: ['/mcs-allocator refused this container: x/'] } });
     // A long reason is cut so the path stays one component the kernel takes (NAME_MAX 255 bytes):
     // longer, the runtime would say "file name too long" instead of the reason.
@@ -124,7 +148,14 @@ describe('buildAgentConfig', () => {
   const flags = (over: Partial<AgentFlags> = {}): AgentFlags => ({ ...AGENT_DEFAULTS, ...over });
   it('defaults: the hostname, 60 s reconciles, the documented socket', () => {
     const c = buildAgentConfig(flags(), () => 'node-1');
-    expect(c).toMatchObject({ host: 'node-1', runtime: 'podman', socket: '/run/mcs-allocator/agent.sock', reconcileIntervalMs: 60_000, heartbeatIntervalMs: 30_000, runtimeSocket: undefined });
+    expect(c).toMatchObject({
+      host: 'node-1',
+      runtime: 'podman',
+      socket: '/run/mcs-allocator/agent.sock',
+      reconcileIntervalMs: 60_000,
+      heartbeatIntervalMs: 30_000,
+      runtimeSocket: undefined,
+    });
   });
   it.each([
     [{ runtime: 'docker' }, /--runtime: "docker" is not podman or cri/],
@@ -137,5 +168,7 @@ describe('buildAgentConfig', () => {
     [{ tlsCert: '/c.pem' }, /--tls-cert: goes with --tls-key/],
     [{ selinux: 'maybe' }, /--selinux/],
     [{ logFormat: 'xml' }, /--log-format/],
-  ] as [Partial<AgentFlags>, RegExp][])('%j is refused', (over, message) => expect(() => buildAgentConfig(flags(over), () => 'h')).toThrow(message));
+  ] as [Partial<AgentFlags>, RegExp][])('%j is refused', (over, message) =>
+    expect(() => buildAgentConfig(flags(over), () => 'h')).toThrow(message),
+  );
 });

@@ -65,7 +65,10 @@ function closure(entry: string): Set<string> {
   return seen;
 }
 
-const under = (...dirs: string[]) => (target: string) => dirs.some((d) => target.startsWith(`${d}/`));
+const under =
+  (...dirs: string[]) =>
+  (target: string) =>
+    dirs.some((d) => target.startsWith(`${d}/`));
 const NODE_IO = /^(node:)?(fs|fs\/promises|net|http|https|http2|tls|dgram|child_process|worker_threads|cluster|readline)$/;
 
 describe('layering', () => {
@@ -75,7 +78,17 @@ describe('layering', () => {
   });
 
   it('domain/ is pure: nothing of the service, no Redis, no gRPC, no I/O', () => {
-    const service = under('src/server', 'src/store', 'src/redis', 'src/config', 'src/ctl', 'src/agent', 'src/client', 'src/rpc', 'src/generated');
+    const service = under(
+      'src/server',
+      'src/store',
+      'src/redis',
+      'src/config',
+      'src/ctl',
+      'src/agent',
+      'src/client',
+      'src/rpc',
+      'src/generated',
+    );
     expect(offending('src/domain', (t) => service(t) || NODE_IO.test(t) || t === 'ioredis' || t.startsWith('@grpc/'))).toEqual([]);
   });
 

@@ -80,9 +80,12 @@ function evalInShell(lines: string, names: string[]): string[] {
 describe('podmanArgs', () => {
   it('gives level, type and filetype for a default lease', () => {
     expect(podmanArgs(lease())).toEqual([
-      '--security-opt', 'label=level:s0:c4,c611',
-      '--security-opt', 'label=type:container_t',
-      '--security-opt', 'label=filetype:container_file_t',
+      '--security-opt',
+      'label=level:s0:c4,c611',
+      '--security-opt',
+      'label=type:container_t',
+      '--security-opt',
+      'label=filetype:container_file_t',
     ]);
   });
 
@@ -95,11 +98,16 @@ describe('podmanArgs', () => {
       }),
     );
     expect(args).toEqual([
-      '--security-opt', 'label=level:s0:c1,c2',
-      '--security-opt', 'label=user:user_u',
-      '--security-opt', 'label=role:user_r',
-      '--security-opt', 'label=type:container_kvm_t',
-      '--security-opt', 'label=filetype:svirt_sandbox_file_t',
+      '--security-opt',
+      'label=level:s0:c1,c2',
+      '--security-opt',
+      'label=user:user_u',
+      '--security-opt',
+      'label=role:user_r',
+      '--security-opt',
+      'label=type:container_kvm_t',
+      '--security-opt',
+      'label=filetype:svirt_sandbox_file_t',
     ]);
   });
 
@@ -135,7 +143,14 @@ describe('shell quoting', () => {
   it('env lines survive eval with hostile values, byte for byte', () => {
     for (const bad of hostile) {
       const l = lease({ lease_id: bad, level: bad, process_label: bad, mount_label: bad, ro_mount_label: bad, fencing_token: bad });
-      const got = evalInShell(envLines(l), ['MCS_LEASE_ID', 'MCS_LEVEL', 'MCS_PROCESS_LABEL', 'MCS_MOUNT_LABEL', 'MCS_RO_MOUNT_LABEL', 'MCS_FENCING_TOKEN']);
+      const got = evalInShell(envLines(l), [
+        'MCS_LEASE_ID',
+        'MCS_LEVEL',
+        'MCS_PROCESS_LABEL',
+        'MCS_MOUNT_LABEL',
+        'MCS_RO_MOUNT_LABEL',
+        'MCS_FENCING_TOKEN',
+      ]);
       expect(got, JSON.stringify(bad)).toEqual([bad, bad, bad, bad, bad, bad]);
     }
   });
@@ -154,10 +169,13 @@ describe('shell quoting', () => {
 
   it('shellQuote round-trips any string through sh (property)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !s.includes('\0')), (s) => {
-        const out = execFileSync('/bin/sh', ['-c', `eval "X=$1"; printf '%s' "$X"`, 'sh', shellQuote(s)], { encoding: 'utf8' });
-        expect(out).toBe(s);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !s.includes('\0')),
+        (s) => {
+          const out = execFileSync('/bin/sh', ['-c', `eval "X=$1"; printf '%s' "$X"`, 'sh', shellQuote(s)], { encoding: 'utf8' });
+          expect(out).toBe(s);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -214,10 +232,24 @@ describe('tables and text', () => {
 
   it('lease text shows every field', () => {
     const text = leaseText(
-      lease({ claims: [{ host_path: '/srv/data', mode: 'Z', storage_id: '' }, { host_path: '/nfs/a', mode: 'z', storage_id: 'nfs-1' }] }),
+      lease({
+        claims: [
+          { host_path: '/srv/data', mode: 'Z', storage_id: '' },
+          { host_path: '/nfs/a', mode: 'z', storage_id: 'nfs-1' },
+        ],
+      }),
       NOW,
     );
-    for (const s of ['aaata42dsjvpkud4', 'node-1', 's0:c4,c611', 'container_ro_file_t', '1795945327852001', '2026-11-29T09:55:00.000Z (5m0s ago)', '/srv/data (Z)', '/nfs/a (z, storage nfs-1)']) {
+    for (const s of [
+      'aaata42dsjvpkud4',
+      'node-1',
+      's0:c4,c611',
+      'container_ro_file_t',
+      '1795945327852001',
+      '2026-11-29T09:55:00.000Z (5m0s ago)',
+      '/srv/data (Z)',
+      '/nfs/a (z, storage nfs-1)',
+    ]) {
       expect(text).toContain(s);
     }
   });
@@ -225,9 +257,23 @@ describe('tables and text', () => {
   it('volume plans: one line per action, with the command or the reason', () => {
     const plan = {
       actions: [
-        { host_path: '/srv/my data', action: 'RELABEL_RECURSIVE' as const, target_label: 'L1', command: ['chcon', '-R', 'L1', '/srv/my data'], mount_option: 'context="L1"', reason: 'r' },
+        {
+          host_path: '/srv/my data',
+          action: 'RELABEL_RECURSIVE' as const,
+          target_label: 'L1',
+          command: ['chcon', '-R', 'L1', '/srv/my data'],
+          mount_option: 'context="L1"',
+          reason: 'r',
+        },
         { host_path: '/srv/b', action: 'SKIP' as const, target_label: 'L2', command: [], mount_option: '', reason: 'already' },
-        { host_path: '/scratch', action: 'NONE' as const, target_label: '', command: [], mount_option: '', reason: 'no relabel requested (no z or Z)' },
+        {
+          host_path: '/scratch',
+          action: 'NONE' as const,
+          target_label: '',
+          command: [],
+          mount_option: '',
+          reason: 'no relabel requested (no z or Z)',
+        },
       ],
     };
     expect(planText(plan).split('\n')).toEqual([
@@ -244,7 +290,17 @@ describe('tables and text', () => {
   });
 
   it('pool stats: utilisation is leased / (total - reserved)', () => {
-    const stats = { pool: 'p', category_range: 'c0.c9', sensitivity: 's0', total: '45', leased: '11', free: '33', reserved: '1', blocked: '0', held: '0' };
+    const stats = {
+      pool: 'p',
+      category_range: 'c0.c9',
+      sensitivity: 's0',
+      total: '45',
+      leased: '11',
+      free: '33',
+      reserved: '1',
+      blocked: '0',
+      held: '0',
+    };
     expect(utilisation(stats)).toBe(25);
     expect(poolStatsText(stats)).toMatch(/^utilisation\s+25\.00%$/m);
     expect(utilisation({ total: '1', leased: '0', reserved: '1' })).toBeUndefined();
@@ -259,7 +315,13 @@ describe('tables and text', () => {
   });
 
   it('event lines carry id, time, type, lease and member', () => {
-    const line = eventLine({ event_id: '1795945327853-0', type: 'RELEASED', lease: lease(), at: ts('2026-11-29T09:59:00.000Z'), workload_id: 'sidecar' });
+    const line = eventLine({
+      event_id: '1795945327853-0',
+      type: 'RELEASED',
+      lease: lease(),
+      at: ts('2026-11-29T09:59:00.000Z'),
+      workload_id: 'sidecar',
+    });
     expect(line).toBe(
       '1795945327853-0 2026-11-29T09:59:00.000Z RELEASED  lease=aaata42dsjvpkud4 host=node-1 workload=4f3c9a level=s0:c4,c611 kind=RANDOM member=sidecar',
     );
@@ -298,7 +360,9 @@ describe('OCI documents', () => {
   });
 
   it('reads plain JSON with JSON.parse only where that is exact', () => {
-    expect(plainJsonIsExact('{"a":[1,-2,3.5,123456789012345],"id":"3e8a1c2e9b7d4f6a8c0e2b4d6f8a0c2e","s":"1e400 \\" 18446744073709551615"}')).toBe(true);
+    expect(
+      plainJsonIsExact('{"a":[1,-2,3.5,123456789012345],"id":"3e8a1c2e9b7d4f6a8c0e2b4d6f8a0c2e","s":"1e400 \\" 18446744073709551615"}'),
+    ).toBe(true);
     for (const text of ['{"a":1234567890123456}', '{"a":1e3}', '{"a":2E-5}', '{"a":-18446744073709551615}']) {
       expect(plainJsonIsExact(text)).toBe(false);
     }
@@ -321,19 +385,24 @@ describe('OCI documents', () => {
 
   it('precreate and poststop agree on the workload: annotation, then flag, then container id', () => {
     const id = 'ab'.repeat(32);
-    const state = (annotations: Record<string, string>) => parseDocument(JSON.stringify({ ociVersion: '1.0.2', id, status: 'stopped', pid: 0, bundle: '/b', annotations }), 's');
+    const state = (annotations: Record<string, string>) =>
+      parseDocument(JSON.stringify({ ociVersion: '1.0.2', id, status: 'stopped', pid: 0, bundle: '/b', annotations }), 's');
     expect(precreateIdentity(config(), { host: 'h' }).workloadId).toBe(id);
     expect(poststopIdentity(state({}), { host: 'h' }).workloadId).toBe(id);
     expect(precreateIdentity(config(), { host: 'h', workload: 'w' }).workloadId).toBe('w');
     expect(poststopIdentity(state({}), { host: 'h', workload: 'w' }).workloadId).toBe('w');
     const c = config();
     (c.annotations as Record<string, string>)[ANNOTATIONS.workloadId] = 'named';
-    expect(precreateIdentity(c, { host: 'h', workload: 'w' })).toEqual({ host: 'h', workloadId: 'named', source: `annotation ${ANNOTATIONS.workloadId}` });
+    expect(precreateIdentity(c, { host: 'h', workload: 'w' })).toEqual({
+      host: 'h',
+      workloadId: 'named',
+      source: `annotation ${ANNOTATIONS.workloadId}`,
+    });
     expect(poststopIdentity(state({ [ANNOTATIONS.workloadId]: 'named' }), { host: 'h', workload: 'w' }).workloadId).toBe('named');
     expect(() => precreateIdentity(parseDocument('{}', 'c'), { host: 'h' })).toThrow(/cannot tell which workload/);
   });
 
-  it('plans a random lease for an unlabelled config, with the annotations\' volumes, ttl and storage', () => {
+  it("plans a random lease for an unlabelled config, with the annotations' volumes, ttl and storage", () => {
     const c = config();
     Object.assign(c.annotations as object, {
       [ANNOTATIONS.volumes]: '/data:Z,/cache:z:ro',
@@ -358,7 +427,13 @@ describe('OCI documents', () => {
     const plan = precreatePlan(c, { host: 'h', privilegedType: 'spc_t' });
     expect(plan.mode).toBe('static');
     expect(plan.level).toBe('s0:c200,c100');
-    expect(plan.request.options).toEqual({ user: 'system_u', role: 'system_r', type: 'container_init_t', filetype: 'container_file_t', level: 's0:c200,c100' });
+    expect(plan.request.options).toEqual({
+      user: 'system_u',
+      role: 'system_r',
+      type: 'container_init_t',
+      filetype: 'container_file_t',
+      level: 's0:c200,c100',
+    });
     // an annotation naming the same level (in another spelling) is fine; another level is refused
     (c.annotations as Record<string, string>)[ANNOTATIONS.level] = 's0:c100,c200';
     expect(precreatePlan(c, { host: 'h', privilegedType: 'spc_t' }).mode).toBe('static');
@@ -392,7 +467,9 @@ describe('OCI documents', () => {
     expect(() => precreatePlan(noKey, { host: 'h', privilegedType: 'spc_t' })).toThrow(/needs io.mcs-allocator.stable-key/);
     const join = config();
     Object.assign(join.annotations as object, { [ANNOTATIONS.stableKey]: 'k', [ANNOTATIONS.shareWith]: 'aaata42dsjvpkud4' });
-    expect(() => precreatePlan(join, { host: 'h', privilegedType: 'spc_t' })).toThrow(/cannot be combined with io.mcs-allocator.share-with/);
+    expect(() => precreatePlan(join, { host: 'h', privilegedType: 'spc_t' })).toThrow(
+      /cannot be combined with io.mcs-allocator.share-with/,
+    );
     const off = config();
     Object.assign(off.annotations as object, { [ANNOTATIONS.stableKey]: 'k', [ANNOTATIONS.disable]: 'true' });
     expect(() => precreatePlan(off, { host: 'h', privilegedType: 'spc_t' })).toThrow(/no pair to hold/);
@@ -426,7 +503,12 @@ describe('leases of the Kubernetes webhook', () => {
     const { workloadText, kubernetesName } = await import('../../src/domain/kubernetes-names.js');
     expect(workloadText({ workload_id: 'pod:team-a/web-1', members: ['pod:team-a/web-1'] })).toBe('team-a/web-1');
     expect(workloadText({ workload_id: 'pod:team-a/web-7d4f9c8b6d-#705ab4f5', members: [] })).toBe('team-a/web-7d4f9c8b6d-#705ab4f5');
-    expect(workloadText({ workload_id: 'pvc:team-a/data', members: ['pvc:team-a/data', 'pod:team-a/db-0', 'pod:team-a/db-1', 'pod:team-a/db-2'] })).toBe('claim team-a/data: team-a/db-0 +2');
+    expect(
+      workloadText({
+        workload_id: 'pvc:team-a/data',
+        members: ['pvc:team-a/data', 'pod:team-a/db-0', 'pod:team-a/db-1', 'pod:team-a/db-2'],
+      }),
+    ).toBe('claim team-a/data: team-a/db-0 +2');
     expect(workloadText({ workload_id: 'ns:team-b', members: ['ns:team-b'] })).toBe('namespace team-b: no pods');
     expect(workloadText({ workload_id: '4f3c9a', members: ['4f3c9a'] })).toBe('4f3c9a');
     expect(kubernetesName('4f3c9a')).toBeUndefined();

@@ -34,15 +34,69 @@ function refused(o: Partial<typeof NO_OPTIONS>): OptionError {
 describe('resolveLabelOptions', () => {
   it.each([
     [{}, 'random', 'system_u:system_r:container_t', 'system_u:object_r:container_file_t', 'system_u:object_r:container_ro_file_t'],
-    [{ user: 'user_u' }, 'random', 'user_u:system_r:container_t', 'user_u:object_r:container_file_t', 'user_u:object_r:container_ro_file_t'],
-    [{ role: 'user_r' }, 'random', 'system_u:user_r:container_t', 'system_u:object_r:container_file_t', 'system_u:object_r:container_ro_file_t'],
-    [{ type: 'container_kvm_t' }, 'random', 'system_u:system_r:container_kvm_t', 'system_u:object_r:container_file_t', 'system_u:object_r:container_ro_file_t'],
-    [{ filetype: 'container_ro_file_t' }, 'random', 'system_u:system_r:container_t', 'system_u:object_r:container_ro_file_t', 'system_u:object_r:container_ro_file_t'],
-    [{ level: 's0:c1,c2' }, 'static', 'system_u:system_r:container_t', 'system_u:object_r:container_file_t', 'system_u:object_r:container_ro_file_t'],
-    [{ disable: true }, 'disabled', 'system_u:system_r:spc_t', 'system_u:object_r:container_file_t', 'system_u:object_r:container_ro_file_t'],
-    [{ disable: true, user: 'user_u' }, 'disabled', 'user_u:system_r:spc_t', 'user_u:object_r:container_file_t', 'user_u:object_r:container_ro_file_t'],
-    [{ profile: 'svirt' }, 'random', 'system_u:system_r:svirt_lxc_net_t', 'system_u:object_r:svirt_sandbox_file_t', 'system_u:object_r:svirt_sandbox_file_t'],
-    [{ profile: 'svirt', type: 'svirt_qemu_net_t' }, 'random', 'system_u:system_r:svirt_qemu_net_t', 'system_u:object_r:svirt_sandbox_file_t', 'system_u:object_r:svirt_sandbox_file_t'],
+    [
+      { user: 'user_u' },
+      'random',
+      'user_u:system_r:container_t',
+      'user_u:object_r:container_file_t',
+      'user_u:object_r:container_ro_file_t',
+    ],
+    [
+      { role: 'user_r' },
+      'random',
+      'system_u:user_r:container_t',
+      'system_u:object_r:container_file_t',
+      'system_u:object_r:container_ro_file_t',
+    ],
+    [
+      { type: 'container_kvm_t' },
+      'random',
+      'system_u:system_r:container_kvm_t',
+      'system_u:object_r:container_file_t',
+      'system_u:object_r:container_ro_file_t',
+    ],
+    [
+      { filetype: 'container_ro_file_t' },
+      'random',
+      'system_u:system_r:container_t',
+      'system_u:object_r:container_ro_file_t',
+      'system_u:object_r:container_ro_file_t',
+    ],
+    [
+      { level: 's0:c1,c2' },
+      'static',
+      'system_u:system_r:container_t',
+      'system_u:object_r:container_file_t',
+      'system_u:object_r:container_ro_file_t',
+    ],
+    [
+      { disable: true },
+      'disabled',
+      'system_u:system_r:spc_t',
+      'system_u:object_r:container_file_t',
+      'system_u:object_r:container_ro_file_t',
+    ],
+    [
+      { disable: true, user: 'user_u' },
+      'disabled',
+      'user_u:system_r:spc_t',
+      'user_u:object_r:container_file_t',
+      'user_u:object_r:container_ro_file_t',
+    ],
+    [
+      { profile: 'svirt' },
+      'random',
+      'system_u:system_r:svirt_lxc_net_t',
+      'system_u:object_r:svirt_sandbox_file_t',
+      'system_u:object_r:svirt_sandbox_file_t',
+    ],
+    [
+      { profile: 'svirt', type: 'svirt_qemu_net_t' },
+      'random',
+      'system_u:system_r:svirt_qemu_net_t',
+      'system_u:object_r:svirt_sandbox_file_t',
+      'system_u:object_r:svirt_sandbox_file_t',
+    ],
   ])('%j gives a %s label %s / %s / %s', (o, kind, process, mount, ro) => {
     const r = resolve(o);
     expect(r.kind).toBe(kind);

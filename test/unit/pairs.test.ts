@@ -66,7 +66,7 @@ describe('PairSpace construction', () => {
     [0, 1, 1],
     [0, 2, 3],
     [5, 9, 10],
-    [512, 1023, 512 * 511 / 2],
+    [512, 1023, (512 * 511) / 2],
   ])('c%i.c%i holds %i pairs', (low, high, size) => {
     expect(new PairSpace({ low, high }).size).toBe(size);
   });
@@ -134,9 +134,7 @@ describe('rank / unrank: the contract formula', () => {
   });
 
   it('unrank yields a < b inside the range and rank inverts it', () => {
-    const input = poolRange.chain((range) =>
-      fc.integer({ min: 0, max: new PairSpace(range).size - 1 }).map((r) => ({ range, r })),
-    );
+    const input = poolRange.chain((range) => fc.integer({ min: 0, max: new PairSpace(range).size - 1 }).map((r) => ({ range, r })));
     fc.assert(
       fc.property(input, ({ range, r }) => {
         const sub = new PairSpace(range);
@@ -158,9 +156,7 @@ describe('rank / unrank: the contract formula', () => {
       .chain(([low, width, extra]) => {
         const small = { low, high: Math.min(MAX_CATEGORY, low + width) };
         const big = { low, high: Math.min(MAX_CATEGORY, small.high + extra) };
-        return fc
-          .integer({ min: 0, max: new PairSpace(small).size - 1 })
-          .map((r) => ({ small, big, r }));
+        return fc.integer({ min: 0, max: new PairSpace(small).size - 1 }).map((r) => ({ small, big, r }));
       });
     fc.assert(
       fc.property(input, ({ small, big, r }) => {

@@ -106,9 +106,7 @@ describe('normalizePath: refused', () => {
     // 1 + 4 * 1023 + 3 = 4096 bytes.
     expect(normalizePath(`/${'\u{1f600}'.repeat(1023)}abc`)).toBe(`/${'\u{1f600}'.repeat(1023)}abc`);
     // Normalises to "/" but is 4097 bytes as sent.
-    expect(pathError(() => normalizePath(`/${'./'.repeat(2048)}`)).message).toBe(
-      `is longer than ${MAX_PATH_LENGTH} bytes`,
-    );
+    expect(pathError(() => normalizePath(`/${'./'.repeat(2048)}`)).message).toBe(`is longer than ${MAX_PATH_LENGTH} bytes`);
   });
 
   it('PathError has its name and a message naming only the rule', () => {
@@ -255,9 +253,30 @@ describe('protectionOf', () => {
 
   it('go-selinux exclude_paths are all in PROTECTED_EXACT', () => {
     const goSelinux = [
-      '/', '/bin', '/boot', '/dev', '/etc', '/etc/passwd', '/etc/pki', '/etc/shadow', '/home', '/lib',
-      '/lib64', '/media', '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp', '/usr',
-      '/var', '/var/lib', '/var/log',
+      '/',
+      '/bin',
+      '/boot',
+      '/dev',
+      '/etc',
+      '/etc/passwd',
+      '/etc/pki',
+      '/etc/shadow',
+      '/home',
+      '/lib',
+      '/lib64',
+      '/media',
+      '/opt',
+      '/proc',
+      '/root',
+      '/run',
+      '/sbin',
+      '/srv',
+      '/sys',
+      '/tmp',
+      '/usr',
+      '/var',
+      '/var/lib',
+      '/var/log',
     ];
     for (const p of goSelinux) expect(PROTECTED_EXACT).toContain(p);
     for (const p of [...PROTECTED_EXACT, ...PROTECTED_TREES]) expect(normalizePath(p)).toBe(p);
@@ -266,17 +285,13 @@ describe('protectionOf', () => {
 
 // Paths built from awkward segments so `.`, `..` and extra slashes are common.
 const segment = fc.constantFrom('a', 'b', 'usr', 'home', '.', '..', '...', '.a', 'a.', '..a', '', '', 'x y', 'é');
-const messyPath = fc
-  .array(fc.tuple(segment, fc.integer({ min: 1, max: 3 })), { maxLength: 12 })
-  .chain((parts) =>
-    fc.boolean().map((trailing) => {
-      const body = parts.map(([s, slashes]) => '/'.repeat(slashes) + s).join('');
-      return (body === '' ? '/' : body) + (trailing ? '/' : '');
-    }),
-  );
-const cleanPath = fc
-  .array(fc.constantFrom('a', 'b', 'c', 'ab', 'data', 'x'), { maxLength: 5 })
-  .map((segs) => `/${segs.join('/')}`);
+const messyPath = fc.array(fc.tuple(segment, fc.integer({ min: 1, max: 3 })), { maxLength: 12 }).chain((parts) =>
+  fc.boolean().map((trailing) => {
+    const body = parts.map(([s, slashes]) => '/'.repeat(slashes) + s).join('');
+    return (body === '' ? '/' : body) + (trailing ? '/' : '');
+  }),
+);
+const cleanPath = fc.array(fc.constantFrom('a', 'b', 'c', 'ab', 'data', 'x'), { maxLength: 5 }).map((segs) => `/${segs.join('/')}`);
 
 describe('well-known system links', () => {
   it.each([

@@ -2,13 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { type ContextPrefix, formatPrefix } from '../../src/domain/context.js';
 import { LabelSyntaxError } from '../../src/domain/errors.js';
-import {
-  CONTAINER_PROFILE,
-  type Profile,
-  SVIRT_PROFILE,
-  builtinProfile,
-  parseContextsFile,
-} from '../../src/domain/profile.js';
+import { CONTAINER_PROFILE, type Profile, SVIRT_PROFILE, builtinProfile, parseContextsFile } from '../../src/domain/profile.js';
 import { thrown } from '../support/throws.js';
 
 const syntaxError = (fn: () => unknown): LabelSyntaxError => thrown(LabelSyntaxError, fn);
@@ -39,12 +33,7 @@ describe('built-in profiles', () => {
     expect(formatPrefix(CONTAINER_PROFILE.process)).toBe('system_u:system_r:container_t');
     expect(formatPrefix(CONTAINER_PROFILE.file)).toBe('system_u:object_r:container_file_t');
     expect(formatPrefix(CONTAINER_PROFILE.roFile)).toBe('system_u:object_r:container_ro_file_t');
-    expect(CONTAINER_PROFILE.processTypes).toEqual([
-      'container_t',
-      'container_kvm_t',
-      'container_init_t',
-      'container_engine_t',
-    ]);
+    expect(CONTAINER_PROFILE.processTypes).toEqual(['container_t', 'container_kvm_t', 'container_init_t', 'container_engine_t']);
   });
 
   it('svirt profile has the RHEL 7 types, ro file falling back to the file type', () => {
@@ -89,9 +78,21 @@ const FILE = P('system_u', 'object_r', 'container_file_t');
 
 describe('parseContextsFile: accepted', () => {
   it.each<[string, string, Partial<Profile>]>([
-    ['minimal, ro_file falls back to file', 'process = "system_u:system_r:container_t:s0"\nfile = "system_u:object_r:container_file_t:s0"\n', { roFile: FILE }],
-    ['no quotes, no spaces', 'process=system_u:system_r:container_t:s0\nfile=system_u:object_r:container_file_t:s0', { process: PROC, file: FILE }],
-    ['CRLF line ends', 'process = "system_u:system_r:container_t:s0"\r\nfile = "system_u:object_r:container_file_t:s0"\r\n', { process: PROC, file: FILE }],
+    [
+      'minimal, ro_file falls back to file',
+      'process = "system_u:system_r:container_t:s0"\nfile = "system_u:object_r:container_file_t:s0"\n',
+      { roFile: FILE },
+    ],
+    [
+      'no quotes, no spaces',
+      'process=system_u:system_r:container_t:s0\nfile=system_u:object_r:container_file_t:s0',
+      { process: PROC, file: FILE },
+    ],
+    [
+      'CRLF line ends',
+      'process = "system_u:system_r:container_t:s0"\r\nfile = "system_u:object_r:container_file_t:s0"\r\n',
+      { process: PROC, file: FILE },
+    ],
     [
       'comments, blank lines and indentation',
       '# container contexts\n\n  ; old style comment\n\tprocess   =   "system_u:system_r:container_t:s0"  \n   \nfile="system_u:object_r:container_file_t:s0"\n# trailing\n',
@@ -138,14 +139,34 @@ describe('parseContextsFile: rejected', () => {
     ['only comments', '# nothing\n; here\n', 'has no "process" line'],
     ['no process line', file, 'contexts file has no "process" line'],
     ['no file line', proc, 'contexts file has no "file" line'],
-    ['a line without =', `${proc}\nfile "system_u:object_r:container_file_t:s0"`, 'line 2: expected key = "context", got "file \\"system_u'],
+    [
+      'a line without =',
+      `${proc}\nfile "system_u:object_r:container_file_t:s0"`,
+      'line 2: expected key = "context", got "file \\"system_u',
+    ],
     ['an empty key', `${proc}\n= "x"`, 'line 2: key "" is not a valid key'],
     ['a key with a space', `pro cess = "system_u:system_r:container_t:s0"\n${file}`, 'line 1: key "pro cess" is not a valid key'],
-    ['a context without a level', `process = "system_u:system_r:container_t"\n${file}`, 'line 1: key "process": context "system_u:system_r:container_t" has 3 parts'],
-    ['a bad level', `${proc}\nfile = "system_u:object_r:container_file_t:s01"`, 'line 2: key "file": context level "s01" is invalid: sensitivity "s01" has a leading zero'],
-    ['a bad type in a secondary process key', `${proc}\n${file}\nkvm_process = "system_u:system_r:9kvm:s0"`, 'line 3: key "kvm_process": context type "9kvm"'],
+    [
+      'a context without a level',
+      `process = "system_u:system_r:container_t"\n${file}`,
+      'line 1: key "process": context "system_u:system_r:container_t" has 3 parts',
+    ],
+    [
+      'a bad level',
+      `${proc}\nfile = "system_u:object_r:container_file_t:s01"`,
+      'line 2: key "file": context level "s01" is invalid: sensitivity "s01" has a leading zero',
+    ],
+    [
+      'a bad type in a secondary process key',
+      `${proc}\n${file}\nkvm_process = "system_u:system_r:9kvm:s0"`,
+      'line 3: key "kvm_process": context type "9kvm"',
+    ],
     ['a bad ro_file', `${proc}\n${file}\nro_file = "junk"`, 'line 3: key "ro_file": context "junk" has 1 part'],
-    ['an unmatched quote', `process = "system_u:system_r:container_t:s0\n${file}`, 'line 1: key "process": value "\\"system_u:system_r:container_t:s0" has an unmatched quote'],
+    [
+      'an unmatched quote',
+      `process = "system_u:system_r:container_t:s0\n${file}`,
+      'line 1: key "process": value "\\"system_u:system_r:container_t:s0" has an unmatched quote',
+    ],
     ['a lone quote', `process = "\n${file}`, 'has an unmatched quote'],
     ['a stray inner quote', `process = "system_u:"system_r:container_t:s0"\n${file}`, 'has a stray quote'],
     ['an empty value', `process =\n${file}`, 'line 1: key "process": value is empty'],
@@ -155,7 +176,11 @@ describe('parseContextsFile: rejected', () => {
       `${proc}\n${file}\nprocess = "system_u:system_r:spc_t:s0"`,
       'line 3: key "process" repeats line 1 with a different context',
     ],
-    ['a context with spaces', `process = "system_u: system_r:container_t:s0"\n${file}`, 'line 1: key "process": context "system_u: system_r:container_t:s0" contains whitespace'],
+    [
+      'a context with spaces',
+      `process = "system_u: system_r:container_t:s0"\n${file}`,
+      'line 1: key "process": context "system_u: system_r:container_t:s0" contains whitespace',
+    ],
     ['a huge file', 'x'.repeat((1 << 20) + 1), 'contexts file is too long'],
   ])('%s', (_what, text, fragment) => {
     expect(syntaxError(() => parseContextsFile(text, 'custom')).message).toContain(fragment);

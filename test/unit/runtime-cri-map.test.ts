@@ -122,7 +122,11 @@ describe('criSandboxWorkload / criContainerWorkload', () => {
   });
 
   it('maps a container with its sandbox; the process label wins over the requested level', () => {
-    const w = criContainerWorkload(CONTAINER, SANDBOX, criSelinuxFromInfo(containerdInfo('s0:c3,c4', 'system_u:system_r:container_t:s0:c3,c4')));
+    const w = criContainerWorkload(
+      CONTAINER,
+      SANDBOX,
+      criSelinuxFromInfo(containerdInfo('s0:c3,c4', 'system_u:system_r:container_t:s0:c3,c4')),
+    );
     expect(w).toMatchObject({
       id: CONTAINER_ID,
       name: 'c1',

@@ -127,10 +127,25 @@ describe('podmanWorkload', () => {
 
   it('reads null labels as none, drops the pid of a container that does not run, and names the pod', () => {
     const w = podmanWorkload(
-      { ...LIST_ENTRY, Labels: null, State: 'created', Pid: 0, Pod: 'ac964474b783', PodName: 'pod1', IsInfra: true, Names: ['ac964474b783-infra'] },
+      {
+        ...LIST_ENTRY,
+        Labels: null,
+        State: 'created',
+        Pid: 0,
+        Pod: 'ac964474b783',
+        PodName: 'pod1',
+        IsInfra: true,
+        Names: ['ac964474b783-infra'],
+      },
       undefined,
     );
-    expect(w).toMatchObject({ labels: {}, state: 'created', role: 'sandbox', pod: { id: 'ac964474b783', name: 'pod1' }, name: 'ac964474b783-infra' });
+    expect(w).toMatchObject({
+      labels: {},
+      state: 'created',
+      role: 'sandbox',
+      pod: { id: 'ac964474b783', name: 'pod1' },
+      name: 'ac964474b783-infra',
+    });
     expect(w).not.toHaveProperty('pid');
   });
 
@@ -255,9 +270,17 @@ describe('PodmanDeathTracker', () => {
   };
 
   it.each<[string, string[], string[]]>([
-    ['a normal death: one died', ['create', 'init', 'start', 'died', 'cleanup', 'remove'], ['created', 'other', 'started', 'died', 'other', 'removed']],
+    [
+      'a normal death: one died',
+      ['create', 'init', 'start', 'died', 'cleanup', 'remove'],
+      ['created', 'other', 'started', 'died', 'other', 'removed'],
+    ],
     ['a failed start: the cleanup is the death', ['create', 'cleanup', 'remove'], ['created', 'died', 'removed']],
-    ['a restart dies again', ['start', 'died', 'cleanup', 'init', 'start', 'died', 'cleanup'], ['started', 'died', 'other', 'other', 'started', 'died', 'other']],
+    [
+      'a restart dies again',
+      ['start', 'died', 'cleanup', 'init', 'start', 'died', 'cleanup'],
+      ['started', 'died', 'other', 'other', 'started', 'died', 'other'],
+    ],
     ['a cleanup seen without its history', ['cleanup', 'cleanup'], ['died', 'other']],
   ])('%s', (_name, raws, types) => {
     expect(run(raws)).toEqual(types);

@@ -123,7 +123,12 @@ describe('process checks', () => {
 });
 
 function entry(id: string, state: WorkloadState, extra: Partial<SnapshotEntry> = {}): SnapshotEntry {
-  const runtimeState = { created: 'CONTAINER_CREATED', running: 'CONTAINER_RUNNING', exited: 'CONTAINER_EXITED', unknown: 'CONTAINER_UNKNOWN' }[state];
+  const runtimeState = {
+    created: 'CONTAINER_CREATED',
+    running: 'CONTAINER_RUNNING',
+    exited: 'CONTAINER_EXITED',
+    unknown: 'CONTAINER_UNKNOWN',
+  }[state];
   return { id, role: 'container', name: id.slice(0, 1), state, runtimeState, ...extra };
 }
 
@@ -160,7 +165,16 @@ describe('diffSnapshots', () => {
 
   it('marks poll events and keeps role and pod', () => {
     const [e] = diffSnapshots(snap(), snap(entry(A, 'running', { role: 'sandbox', podId: A })), t);
-    expect(e).toEqual({ type: 'started', id: A, role: 'sandbox', name: 'a', raw: '(new)->CONTAINER_RUNNING', source: 'poll', time: t, podId: A });
+    expect(e).toEqual({
+      type: 'started',
+      id: A,
+      role: 'sandbox',
+      name: 'a',
+      raw: '(new)->CONTAINER_RUNNING',
+      source: 'poll',
+      time: t,
+      podId: A,
+    });
   });
 
   it('builds entries from workloads', () => {
@@ -175,7 +189,15 @@ describe('diffSnapshots', () => {
       pid: 7,
       pod: { id: B, name: 'p' },
     };
-    expect(snapshotOf([w]).get(A)).toEqual({ id: A, role: 'container', name: 'c', state: 'running', runtimeState: 'running', podId: B, pid: 7 });
+    expect(snapshotOf([w]).get(A)).toEqual({
+      id: A,
+      role: 'container',
+      name: 'c',
+      state: 'running',
+      runtimeState: 'running',
+      podId: B,
+      pid: 7,
+    });
   });
 });
 
@@ -183,7 +205,15 @@ describe('applyEvent', () => {
   it('follows stream events so that a later poll reports only what the stream missed', () => {
     const known = snap(entry(A, 'created'));
     applyEvent(known, { type: 'started', id: A, role: 'container', raw: 'CONTAINER_STARTED_EVENT', source: 'stream', time: new Date() });
-    applyEvent(known, { type: 'created', id: B, role: 'container', name: 'b', raw: 'CONTAINER_CREATED_EVENT', source: 'stream', time: new Date() });
+    applyEvent(known, {
+      type: 'created',
+      id: B,
+      role: 'container',
+      name: 'b',
+      raw: 'CONTAINER_CREATED_EVENT',
+      source: 'stream',
+      time: new Date(),
+    });
     applyEvent(known, { type: 'other', id: B, role: 'container', raw: 'whatever', source: 'stream', time: new Date() });
     expect([...known.values()].map((e) => `${e.name} ${e.state}`)).toEqual(['a running', 'b created']);
     // The stream broke while B started and A was removed; the poll after it says just that.

@@ -528,11 +528,7 @@ describe('Include=', () => {
   });
 
   it.each<[string, unknown, string]>([
-    [
-      'too long',
-      'x'.repeat(MAX_SETRANS_FILE + 1),
-      `file is too long: ${MAX_SETRANS_FILE + 1} characters (limit ${MAX_SETRANS_FILE})`,
-    ],
+    ['too long', 'x'.repeat(MAX_SETRANS_FILE + 1), `file is too long: ${MAX_SETRANS_FILE + 1} characters (limit ${MAX_SETRANS_FILE})`],
     ['not text', Buffer.from('s0=SystemLow'), 'readFile did not return text'],
   ])('refuses an included file that is %s, at the Include line', (_what, content, problem) => {
     const readFile = (p: string): string => (p === MAIN ? lines('', `Include=${MORE}`) : (content as string));
@@ -654,7 +650,7 @@ describe('range names', () => {
     expect(t.toName('s0-s0:c2,c5')).toBe('A-C');
   });
 
-  it('never shows a composed name that is another entry\'s name', () => {
+  it("never shows a composed name that is another entry's name", () => {
     const t = parseText(lines('s0=Low', 's1=High', 's2-s3=Low-High'));
     expect(t.toRaw('Low-High')).toBe('s2-s3');
     expect(t.toName('s0-s1')).toBeUndefined();
@@ -733,9 +729,7 @@ describe('resolveLevelName', () => {
 const levelArb = (maxSens: number, maxCat: number, maxCats: number): fc.Arbitrary<Level> =>
   fc.record({
     sensitivity: fc.integer({ min: 0, max: maxSens }),
-    categories: fc
-      .uniqueArray(fc.integer({ min: 0, max: maxCat }), { maxLength: maxCats })
-      .map((xs) => [...xs].sort((a, b) => a - b)),
+    categories: fc.uniqueArray(fc.integer({ min: 0, max: maxCat }), { maxLength: maxCats }).map((xs) => [...xs].sort((a, b) => a - b)),
   });
 
 /** A range whose high dominates its low (often equal, i.e. a single level). */
@@ -759,7 +753,10 @@ const rangeArb = (maxSens: number, maxCat: number, maxCats: number): fc.Arbitrar
 /** Writes a level the long way round: categories listed one by one, highest first. */
 function spellLevel(l: Level): string {
   if (l.categories.length === 0) return `s${l.sensitivity}`;
-  return `s${l.sensitivity}:${[...l.categories].reverse().map((c) => `c${c}`).join(',')}`;
+  return `s${l.sensitivity}:${[...l.categories]
+    .reverse()
+    .map((c) => `c${c}`)
+    .join(',')}`;
 }
 
 function spellRange(r: LevelRange): string {
@@ -781,9 +778,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(table, (entries) => {
         // Every other raw side is spelled long-hand (a single level as "sX-sX").
-        const text = entries
-          .map((e, k) => `${k % 2 === 0 ? spellRange(e.range) : formatMlsRange(e.range)} = ${e.name}`)
-          .join('\n');
+        const text = entries.map((e, k) => `${k % 2 === 0 ? spellRange(e.range) : formatMlsRange(e.range)} = ${e.name}`).join('\n');
         const t = parseText(text);
         expect(t.warnings).toEqual([]);
         expect(t.size).toBe(entries.length);

@@ -24,7 +24,12 @@ describe('globMatches', () => {
     const word = fc.string({ unit: fc.constantFrom('a', 'b', '-', '/', '*'), maxLength: 8 });
     fc.assert(
       fc.property(word, fc.string({ unit: fc.constantFrom('a', 'b', '-', '/'), maxLength: 10 }), (pattern, text) => {
-        const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('.*')}$`);
+        const re = new RegExp(
+          `^${pattern
+            .split('*')
+            .map((s) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'))
+            .join('.*')}$`,
+        );
         expect(globMatches(pattern, text)).toBe(re.test(text));
       }),
       { numRuns: 2000 },

@@ -25,7 +25,9 @@ describe('coveredPairs: what a static level keeps out of random allocation', () 
   it('equals the number of pairs of the pool comparable with the level, counted one by one', () => {
     const small = parseCategoryRange('c0.c11');
     const space = new PairSpace(small);
-    const level = fc.uniqueArray(fc.integer({ min: 0, max: 11 }), { minLength: 1, maxLength: 12 }).map((cats) => ({ sensitivity: 0, categories: [...cats].sort((a, b) => a - b) }));
+    const level = fc
+      .uniqueArray(fc.integer({ min: 0, max: 11 }), { minLength: 1, maxLength: 12 })
+      .map((cats) => ({ sensitivity: 0, categories: [...cats].sort((a, b) => a - b) }));
     fc.assert(
       fc.property(level, (l) => {
         let comparable = 0;

@@ -1,7 +1,17 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CONSTANTS, EVENT_LEASE, LEASE_KINDS, LEASE_REPLY, POOL_KEYS, REPORTED_KINDS, SCRIPT_ERRORS, scriptErrorName, type ScriptErrorName } from '../../src/store/contract.js';
+import {
+  CONSTANTS,
+  EVENT_LEASE,
+  LEASE_KINDS,
+  LEASE_REPLY,
+  POOL_KEYS,
+  REPORTED_KINDS,
+  SCRIPT_ERRORS,
+  scriptErrorName,
+  type ScriptErrorName,
+} from '../../src/store/contract.js';
 import { OPERATIONS, operationArgs, type OperationName } from '../../src/store/operations.js';
 import { includeModules, library } from '../../src/store/scripts.js';
 import { PoolStateInconsistentError, StoreError, scriptError } from '../../src/store/errors.js';
@@ -15,7 +25,8 @@ const lua = (file: string) => readFileSync(`${dir}${file}`, 'utf8').replace(/--[
 const includes = includeModules().map((m) => ({ ...m, code: lua(`includes/${m.file}`) }));
 const ops = Object.entries(OPERATIONS).map(([name, spec]) => ({ name: name as OperationName, spec, code: lua(spec.file) }));
 const everything = [...includes.map((i) => i.code), ...ops.map((o) => o.code)].join('\n');
-const uses = (code: string, table: string) => new Set([...code.matchAll(new RegExp(`\\b${table}\\.([A-Za-z_]\\w*)`, 'g'))].map((m) => m[1]!));
+const uses = (code: string, table: string) =>
+  new Set([...code.matchAll(new RegExp(`\\b${table}\\.([A-Za-z_]\\w*)`, 'g'))].map((m) => m[1]!));
 
 describe('the Lua uses only what the contract defines', () => {
   it('error codes: E.<NAME>', () => {
@@ -23,7 +34,10 @@ describe('the Lua uses only what the contract defines', () => {
   });
 
   it('constants: C.<NAME>', () => {
-    const kinds = [...Object.keys(LEASE_KINDS).map((k) => `KIND_${k.toUpperCase()}`), ...Object.keys(REPORTED_KINDS).map((k) => `REPORTED_${k.toUpperCase()}`)];
+    const kinds = [
+      ...Object.keys(LEASE_KINDS).map((k) => `KIND_${k.toUpperCase()}`),
+      ...Object.keys(REPORTED_KINDS).map((k) => `REPORTED_${k.toUpperCase()}`),
+    ];
     for (const name of uses(everything, 'C')) expect([...Object.keys(CONSTANTS), ...kinds], name).toContain(name);
   });
 
@@ -40,7 +54,24 @@ describe('the Lua uses only what the contract defines', () => {
       for (const fn of uses(everything, m)) {
         const field = `${m}.${fn}`;
         // Fields that are data (Pairs.BITFIELD_BATCH, Records.FIELDS, ...) are assigned, not defined as functions.
-        if (new RegExp(`^${m}\\.${fn} = `, 'm').test(everything) || ['Call.args', 'Call.prefix', 'Call.dropped', 'Call.liveNow', 'Call.shape', 'Call.labels', 'Call.metaFields', 'Call.levels', 'Call.sealed', 'Records.REPLY', 'Events.LEASE', 'Key.NAMES'].includes(field)) continue;
+        if (
+          new RegExp(`^${m}\\.${fn} = `, 'm').test(everything) ||
+          [
+            'Call.args',
+            'Call.prefix',
+            'Call.dropped',
+            'Call.liveNow',
+            'Call.shape',
+            'Call.labels',
+            'Call.metaFields',
+            'Call.levels',
+            'Call.sealed',
+            'Records.REPLY',
+            'Events.LEASE',
+            'Key.NAMES',
+          ].includes(field)
+        )
+          continue;
         expect(defined, field).toContain(field);
       }
     }
@@ -63,7 +94,7 @@ describe('the Lua uses only what the contract defines', () => {
     }
   });
 
-  it('the hand-written reply and event arrays follow the contract\'s field orders', () => {
+  it("the hand-written reply and event arrays follow the contract's field orders", () => {
     const order = (name: string) => {
       const m = new RegExp(`^${name.replace('.', '\\.')} = \\{([^}]*)\\}`, 'm').exec(everything);
       return [...(m?.[1] ?? '').matchAll(/'(\w+)'/g)].map((x) => x[1]);
@@ -97,7 +128,14 @@ describe('the library stays small in Lua terms', () => {
 describe('operation arguments', () => {
   it('are built by name, in the order of the definition', () => {
     expect(operationArgs('renew', { prefix: 'p:', leaseId: 'id', slot: 3, ttlMs: 1000 })).toEqual(['p:', 'id', 3, 1000]);
-    expect(operationArgs('planVolumes', { prefix: 'p:', leaseId: 'id', slot: 3 }, ['h:a', '/x', 'Z'])).toEqual(['p:', 'id', 3, 'h:a', '/x', 'Z']);
+    expect(operationArgs('planVolumes', { prefix: 'p:', leaseId: 'id', slot: 3 }, ['h:a', '/x', 'Z'])).toEqual([
+      'p:',
+      'id',
+      3,
+      'h:a',
+      '/x',
+      'Z',
+    ]);
   });
 
   it('refuse a missing one', () => {

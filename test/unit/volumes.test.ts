@@ -133,9 +133,7 @@ describe('prepareVolumes: protected paths', () => {
     ['/srv/users', '/srv/users', 'contains home directory /srv/users/carol'],
   ])('%j is refused for z and Z', (hostPath, normalised, rule) => {
     for (const mode of ['z', 'Z'] as const) {
-      const e = volumeError(() =>
-        prepareVolumes([vol('/ok', 'z'), vol(hostPath, mode)], HOST, ['/srv/users/carol']),
-      );
+      const e = volumeError(() => prepareVolumes([vol('/ok', 'z'), vol(hostPath, mode)], HOST, ['/srv/users/carol']));
       expect(e.message).toBe(`SELinux relabeling of ${normalised} is not allowed`);
       expect(e.protectedPath).toBe(normalised);
       expect(e.field).toBe('host_path');
@@ -192,12 +190,7 @@ describe('prepareVolumes: conflicts and claims', () => {
       1,
       'volumes[1].host_path: contains volumes[0] ("/data/private", mode "Z") but requests mode "z"',
     ],
-    [
-      'deeply nested',
-      [vol('/a', 'Z'), vol('/b', 'z'), vol('/a/b/c/d', 'z')],
-      2,
-      'is inside volumes[0] ("/a", mode "Z")',
-    ],
+    ['deeply nested', [vol('/a', 'Z'), vol('/b', 'z'), vol('/a/b/c/d', 'z')], 2, 'is inside volumes[0] ("/a", mode "Z")'],
     [
       'same storage scope',
       [vol('/mnt/x/data', 'z', { storageId: 'pv-1' }), vol('/mnt/x/data/sub', 'Z', { storageId: 'pv-1' })],
@@ -404,8 +397,7 @@ describe('planVolumes', () => {
           expect(action.action).toBe('NONE');
           return;
         }
-        const target =
-          v.mode === 'z' ? (v.readOnly ? ls.roSharedLabel : ls.sharedLabel) : v.readOnly ? ls.roMountLabel : ls.mountLabel;
+        const target = v.mode === 'z' ? (v.readOnly ? ls.roSharedLabel : ls.sharedLabel) : v.readOnly ? ls.roMountLabel : ls.mountLabel;
         expect(action.targetLabel).toBe(target);
         expect(action.mountOption).toBe(`context="${target}"`);
         const sortedCats = (l: string) => l.split(':').slice(4).join(':').split(',').sort().join(',');
@@ -422,9 +414,7 @@ describe('planVolumes', () => {
 });
 
 describe('prepareVolumes properties', () => {
-  const path = fc
-    .array(fc.constantFrom('a', 'b', 'c'), { minLength: 1, maxLength: 3 })
-    .map((segs) => `/data/${segs.join('/')}`);
+  const path = fc.array(fc.constantFrom('a', 'b', 'c'), { minLength: 1, maxLength: 3 }).map((segs) => `/data/${segs.join('/')}`);
   const request = fc.array(
     fc.record({
       hostPath: path,
@@ -448,8 +438,7 @@ describe('prepareVolumes properties', () => {
             .some(
               (w) =>
                 scopeOf(w) === scopeOf(v) &&
-                ((w.mode !== v.mode && overlaps(w.hostPath, v.hostPath)) ||
-                  (w.hostPath === v.hostPath && w.readOnly !== v.readOnly)),
+                ((w.mode !== v.mode && overlaps(w.hostPath, v.hostPath)) || (w.hostPath === v.hostPath && w.readOnly !== v.readOnly)),
             ),
         );
         let result;
@@ -482,10 +471,14 @@ describe('prepareVolumes: depth bounds', () => {
 
   it('refuses a relabelled path deeper than MAX_RELABEL_DEPTH, and a request past MAX_RELABEL_SEGMENTS', () => {
     const deep = '/d' + '/x'.repeat(MAX_RELABEL_DEPTH);
-    expect(() => prepareVolumes([v(deep)], 'h')).toThrow(`volumes[0].host_path: has ${MAX_RELABEL_DEPTH + 1} segments; a relabelled path may have at most ${MAX_RELABEL_DEPTH}`);
+    expect(() => prepareVolumes([v(deep)], 'h')).toThrow(
+      `volumes[0].host_path: has ${MAX_RELABEL_DEPTH + 1} segments; a relabelled path may have at most ${MAX_RELABEL_DEPTH}`,
+    );
     expect(prepareVolumes([{ ...v(deep), mode: '' }], 'h').claims).toEqual([]);
     const many = Array.from({ length: 17 }, (_, i) => v(`/p${i}` + '/x'.repeat(MAX_RELABEL_DEPTH - 1)));
-    expect(() => prepareVolumes(many, 'h')).toThrow(`volumes[16].host_path: takes the relabelled paths of the request past ${MAX_RELABEL_SEGMENTS} segments in all`);
+    expect(() => prepareVolumes(many, 'h')).toThrow(
+      `volumes[16].host_path: takes the relabelled paths of the request past ${MAX_RELABEL_SEGMENTS} segments in all`,
+    );
     expect(prepareVolumes(many.slice(0, 16), 'h').claims).toHaveLength(16);
   });
 

@@ -17,7 +17,13 @@ export function execTool(
     execFile(
       file,
       args,
-      { env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, cwd: opts.cwd, killSignal: 'SIGKILL' },
+      {
+        env: opts.env ?? process.env,
+        timeout: opts.timeoutMs ?? 60_000,
+        maxBuffer: 64 * 1024 * 1024,
+        cwd: opts.cwd,
+        killSignal: 'SIGKILL',
+      },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`${file} ${args.join(' ')} failed: ${err.message}\nstdout: ${stdout}\nstderr: ${stderr}`));
         else resolve({ stdout, stderr });

@@ -102,11 +102,15 @@ export class PodmanHarness {
 
   private writeConfig(): void {
     const d = this.dir;
-    for (const sub of ['tmp', 'hooks.d', 'networks', 'storage', 'run', 'bin', 'runc', 'image']) mkdirSync(join(d, sub), { recursive: true });
+    for (const sub of ['tmp', 'hooks.d', 'networks', 'storage', 'run', 'bin', 'runc', 'image'])
+      mkdirSync(join(d, sub), { recursive: true });
     // runc keeps container state in --root (default /run/runc, shared with
     // every other Podman on the host); the wrapper keeps ours in the temp dir.
     const wrapper = join(d, 'bin', 'runc');
-    writeFileSync(wrapper, this.stripLabels ? stripLabelsScript(this.runcRoot) : `#!/bin/sh\nexec /usr/sbin/runc --root '${this.runcRoot}' "$@"\n`);
+    writeFileSync(
+      wrapper,
+      this.stripLabels ? stripLabelsScript(this.runcRoot) : `#!/bin/sh\nexec /usr/sbin/runc --root '${this.runcRoot}' "$@"\n`,
+    );
     chmodSync(wrapper, 0o755);
     writeFileSync(
       join(d, 'containers.conf'),
@@ -223,7 +227,10 @@ export class PodmanHarness {
     const child = this.service;
     if (!child || !this.serviceRunning) return;
     child.kill(signal);
-    const exited = await Promise.race([this.serviceExit!.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs))]);
+    const exited = await Promise.race([
+      this.serviceExit!.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs)),
+    ]);
     if (!exited) {
       child.kill('SIGKILL');
       await this.serviceExit;

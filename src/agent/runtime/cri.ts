@@ -65,7 +65,10 @@ interface RuntimeServiceStub extends grpc.Client {
   RemovePodSandbox: Unary<{ pod_sandbox_id: string }, object>;
   PodSandboxStatus: Unary<{ pod_sandbox_id: string; verbose?: boolean }, CriPodSandboxStatusResponse>;
   ListPodSandbox: Unary<{ filter?: CriPodSandboxFilter }, { items: CriPodSandbox[] }>;
-  CreateContainer: Unary<{ pod_sandbox_id: string; config: CriContainerConfig; sandbox_config: CriPodSandboxConfig }, { container_id: string }>;
+  CreateContainer: Unary<
+    { pod_sandbox_id: string; config: CriContainerConfig; sandbox_config: CriPodSandboxConfig },
+    { container_id: string }
+  >;
   StartContainer: Unary<{ container_id: string }, object>;
   StopContainer: Unary<{ container_id: string; timeout?: number }, object>;
   RemoveContainer: Unary<{ container_id: string }, object>;
@@ -133,18 +136,25 @@ export class CriClient {
     const details = err.details || err.message;
     let hint = '';
     if (err.code === grpc.status.UNAVAILABLE) {
-      if (/ENOENT/.test(details)) hint = `: the CRI socket ${this.socketPath} does not exist (is the runtime running? is this the right socket?)`;
+      if (/ENOENT/.test(details))
+        hint = `: the CRI socket ${this.socketPath} does not exist (is the runtime running? is this the right socket?)`;
       else if (/ECONNREFUSED/.test(details)) hint = `: nothing accepts connections on the CRI socket ${this.socketPath}`;
       else if (/EACCES/.test(details)) hint = `: no permission to connect to the CRI socket ${this.socketPath}`;
     }
-    return new CriCallError(`CRI ${method} on ${this.socketPath} failed: ${grpc.status[err.code] ?? err.code} ${details}${hint}`, err.code, details);
+    return new CriCallError(
+      `CRI ${method} on ${this.socketPath} failed: ${grpc.status[err.code] ?? err.code} ${details}${hint}`,
+      err.code,
+      details,
+    );
   }
 
   version(): Promise<CriVersionResponse> {
     return this.unary('Version', this.stub.Version, { version: 'v1' });
   }
   runPodSandbox(config: CriPodSandboxConfig, runtimeHandler = ''): Promise<string> {
-    return this.unary('RunPodSandbox', this.stub.RunPodSandbox, { config, runtime_handler: runtimeHandler }, 60_000).then((r) => r.pod_sandbox_id);
+    return this.unary('RunPodSandbox', this.stub.RunPodSandbox, { config, runtime_handler: runtimeHandler }, 60_000).then(
+      (r) => r.pod_sandbox_id,
+    );
   }
   stopPodSandbox(id: string): Promise<void> {
     return this.unary('StopPodSandbox', this.stub.StopPodSandbox, { pod_sandbox_id: id }, 60_000).then(() => undefined);
@@ -159,17 +169,23 @@ export class CriClient {
     return this.unary('ListPodSandbox', this.stub.ListPodSandbox, filter ? { filter } : {}).then((r) => r.items);
   }
   createContainer(sandboxId: string, config: CriContainerConfig, sandboxConfig: CriPodSandboxConfig): Promise<string> {
-    return this.unary('CreateContainer', this.stub.CreateContainer, { pod_sandbox_id: sandboxId, config, sandbox_config: sandboxConfig }, 60_000).then(
-      (r) => r.container_id,
-    );
+    return this.unary(
+      'CreateContainer',
+      this.stub.CreateContainer,
+      { pod_sandbox_id: sandboxId, config, sandbox_config: sandboxConfig },
+      60_000,
+    ).then((r) => r.container_id);
   }
   startContainer(id: string): Promise<void> {
     return this.unary('StartContainer', this.stub.StartContainer, { container_id: id }, 60_000).then(() => undefined);
   }
   stopContainer(id: string, timeoutSeconds = 0): Promise<void> {
-    return this.unary('StopContainer', this.stub.StopContainer, { container_id: id, timeout: timeoutSeconds }, 60_000 + timeoutSeconds * 1000).then(
-      () => undefined,
-    );
+    return this.unary(
+      'StopContainer',
+      this.stub.StopContainer,
+      { container_id: id, timeout: timeoutSeconds },
+      60_000 + timeoutSeconds * 1000,
+    ).then(() => undefined);
   }
   removeContainer(id: string): Promise<void> {
     return this.unary('RemoveContainer', this.stub.RemoveContainer, { container_id: id }, 60_000).then(() => undefined);
@@ -227,7 +243,10 @@ export class CriRuntime implements ContainerRuntime {
   private eventsUnimplemented = false;
 
   constructor(options: CriRuntimeOptions = {}) {
-    this.client = new CriClient({ socketPath: options.socketPath ?? defaultCriSocket(), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+    this.client = new CriClient({
+      socketPath: options.socketPath ?? defaultCriSocket(),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
     this.logger = options.logger ?? SILENT_LOGGER;
     this.opts = {
       readSelinux: options.readSelinux ?? true,
@@ -380,7 +399,10 @@ export class CriRuntime implements ContainerRuntime {
       call.on('error', (err: grpc.ServiceError) => {
         if (err.code === grpc.status.UNIMPLEMENTED) return settle('unimplemented');
         if (err.code !== grpc.status.CANCELLED) {
-          this.logger.warn({ socket: this.client.socketPath, err: this.client.explain('GetContainerEvents', err).message }, 'CRI event stream lost; reconnecting');
+          this.logger.warn(
+            { socket: this.client.socketPath, err: this.client.explain('GetContainerEvents', err).message },
+            'CRI event stream lost; reconnecting',
+          );
         }
         settle('ended');
       });
@@ -398,7 +420,10 @@ export class CriRuntime implements ContainerRuntime {
     try {
       return await p;
     } catch (err) {
-      if (err instanceof CriCallError && (err.grpcCode === grpc.status.NOT_FOUND || /not found|does not exist|could not find/i.test(err.details))) {
+      if (
+        err instanceof CriCallError &&
+        (err.grpcCode === grpc.status.NOT_FOUND || /not found|does not exist|could not find/i.test(err.details))
+      ) {
         return undefined;
       }
       throw err;

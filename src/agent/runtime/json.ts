@@ -54,7 +54,7 @@ export function dateFrom(text: string | undefined): Date | undefined {
 
 /** A date from nanoseconds since the epoch (CRI timestamps; int64 as decimal text); undefined for 0. */
 export function dateFromNanos(nanos: string | number | bigint | undefined): Date | undefined {
-  if (nanos === undefined || nanos === '' ) return undefined;
+  if (nanos === undefined || nanos === '') return undefined;
   let n: bigint;
   try {
     n = BigInt(nanos);

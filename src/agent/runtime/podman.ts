@@ -107,7 +107,7 @@ export class PodmanRuntime implements ContainerRuntime {
 
   async version(): Promise<RuntimeInfo> {
     const v = await this.getJson(`${API}/version`);
-    const components = Array.isArray((v as { Components?: unknown }).Components) ? ((v as { Components: unknown[] }).Components) : [];
+    const components = Array.isArray((v as { Components?: unknown }).Components) ? (v as { Components: unknown[] }).Components : [];
     const engine = components.find((c) => stringAt(c, 'Name') === 'Podman Engine');
     const version = stringAt(v, 'Version') ?? '';
     return {
@@ -175,20 +175,25 @@ export class PodmanRuntime implements ContainerRuntime {
     while (!signal.aborted && !queue.closed) {
       let ended: string;
       try {
-        await this.streamEvents(connected ? cursor.since() : undefined, signal, () => {
-          if (connected) this.logger.info({ socket: this.socketPath }, 'podman event stream reconnected');
-          connected = true;
-          backoff.reset();
-        }, (line) => {
-          let record;
-          try {
-            record = parsePodmanEventLine(line);
-          } catch (err) {
-            this.logger.warn({ line: line.slice(0, 200), err: String(err) }, 'podman event stream: unreadable line');
-            return;
-          }
-          if (record.event && cursor.admit(record)) queue.push(deaths.refine(record.event));
-        });
+        await this.streamEvents(
+          connected ? cursor.since() : undefined,
+          signal,
+          () => {
+            if (connected) this.logger.info({ socket: this.socketPath }, 'podman event stream reconnected');
+            connected = true;
+            backoff.reset();
+          },
+          (line) => {
+            let record;
+            try {
+              record = parsePodmanEventLine(line);
+            } catch (err) {
+              this.logger.warn({ line: line.slice(0, 200), err: String(err) }, 'podman event stream: unreadable line');
+              return;
+            }
+            if (record.event && cursor.admit(record)) queue.push(deaths.refine(record.event));
+          },
+        );
         ended = 'the service closed the stream';
       } catch (err) {
         if (!connected) {
@@ -206,7 +211,12 @@ export class PodmanRuntime implements ContainerRuntime {
   }
 
   /** One connection of the event stream; resolves when the service ends it or the signal aborts. */
-  private streamEvents(since: string | undefined, signal: AbortSignal, onConnected: () => void, onLine: (line: string) => void): Promise<void> {
+  private streamEvents(
+    since: string | undefined,
+    signal: AbortSignal,
+    onConnected: () => void,
+    onLine: (line: string) => void,
+  ): Promise<void> {
     const path = `${API}/events?stream=true&filters=${EVENT_FILTERS}${since ? `&since=${encodeURIComponent(since)}` : ''}`;
     return new Promise<void>((resolve, reject) => {
       if (signal.aborted) return resolve();
@@ -291,7 +301,9 @@ export class PodmanRuntime implements ContainerRuntime {
    */
   private async checkRunning(workloads: RuntimeWorkload[]): Promise<RuntimeWorkload[]> {
     if (!this.opts.checkProcesses) return workloads;
-    const verdicts = workloads.map((w): ProcessVerdict => (w.state === 'running' && w.pid ? processVerdict(w.pid, w.id, this.opts.procRoot) : 'unknown'));
+    const verdicts = workloads.map((w): ProcessVerdict =>
+      w.state === 'running' && w.pid ? processVerdict(w.pid, w.id, this.opts.procRoot) : 'unknown',
+    );
     if (verdicts.includes('alive')) this.seesRuntimePids = true;
     if (!this.seesRuntimePids) return workloads;
     return workloads.map((w, i) => (verdicts[i] === 'gone' ? { ...w, state: 'exited' } : w));
@@ -329,11 +341,27 @@ export class PodmanRuntime implements ContainerRuntime {
 
   private request(path: string): Promise<Reply> {
     return new Promise((resolve, reject) => {
-      const req = http.request({ socketPath: this.socketPath, path, method: 'GET', agent: this.agent, timeout: this.opts.requestTimeoutMs });
-      req.on('timeout', () => req.destroy(new RuntimeUnavailableError(`podman at ${this.socketPath}: GET ${path} took longer than ${this.opts.requestTimeoutMs} ms`, 'ETIMEDOUT')));
+      const req = http.request({
+        socketPath: this.socketPath,
+        path,
+        method: 'GET',
+        agent: this.agent,
+        timeout: this.opts.requestTimeoutMs,
+      });
+      req.on('timeout', () =>
+        req.destroy(
+          new RuntimeUnavailableError(
+            `podman at ${this.socketPath}: GET ${path} took longer than ${this.opts.requestTimeoutMs} ms`,
+            'ETIMEDOUT',
+          ),
+        ),
+      );
       req.on('error', (err) => reject(this.socketError(err)));
       req.on('response', (res) => {
-        collect(res).then((body) => resolve({ status: res.statusCode ?? 0, body }), (err: Error) => reject(this.socketError(err)));
+        collect(res).then(
+          (body) => resolve({ status: res.statusCode ?? 0, body }),
+          (err: Error) => reject(this.socketError(err)),
+        );
       });
       req.end();
     });

@@ -62,20 +62,25 @@ export function registerLeaseCommands(program: Command): void {
     .requiredOption('--host <host>', 'host the workload runs on')
     .requiredOption('--workload <id>', "runtime's id for the workload, e.g. a container id")
     .option('--level <level>', 'a static level instead of a random pair, e.g. s0:c100,c200')
-    .option('--type <type>', 'process type (must be on the server\'s allowlist)')
+    .option('--type <type>', "process type (must be on the server's allowlist)")
     .option('--filetype <type>', 'type of the mount label')
     .option('--user <user>', 'SELinux user of both labels')
     .option('--role <role>', 'role of the process label')
-    .option('--profile <name>', 'context profile (container, svirt, or the server\'s --profile)')
+    .option('--profile <name>', "context profile (container, svirt, or the server's --profile)")
     .option('--disable', 'no MCS separation: the privileged type at s0, no pair consumed')
-    .option('--share-with <lease>', 'join this lease (a pod\'s shared label)')
+    .option('--share-with <lease>', "join this lease (a pod's shared label)")
     .option('--volume <path:z|Z[:ro]>', 'a volume to plan a relabel for (repeatable)', collect, [])
     .option('--storage-id <id>', 'names storage several hosts see (applies to every --volume)')
     .option('--ttl <seconds>', 'the lease expires unless renewed (0 = never)')
     .option('--request-id <id>', 'client-chosen id that makes retries safe')
-    .option('--stable-key <key>', 'the workload\'s lasting name: a recreated workload with the same key gets the same level')
-    .option('--stable-retention <seconds>', 'how long the level waits for the key after the release (default: the server\'s --stable-retention)')
-    .addOption(new Option('--format <format>', 'output: text, json, podman arguments or shell variables').choices(['text', 'json', 'podman', 'env']))
+    .option('--stable-key <key>', "the workload's lasting name: a recreated workload with the same key gets the same level")
+    .option(
+      '--stable-retention <seconds>',
+      "how long the level waits for the key after the release (default: the server's --stable-retention)",
+    )
+    .addOption(
+      new Option('--format <format>', 'output: text, json, podman arguments or shell variables').choices(['text', 'json', 'podman', 'env']),
+    )
     .addHelpText(
       'after',
       examples(
@@ -106,11 +111,11 @@ export function registerLeaseCommands(program: Command): void {
 
   program
     .command('release')
-    .description('Give a lease (or one pod member\'s share of it) back. Releasing what is not held succeeds with released=false.')
+    .description("Give a lease (or one pod member's share of it) back. Releasing what is not held succeeds with released=false.")
     .option('--lease <id>', 'the lease; alone it ends the lease for all its members')
-    .option('--host <host>', 'with --workload: the member on this host; with --lease: must be the lease\'s host')
+    .option('--host <host>', "with --workload: the member on this host; with --lease: must be the lease's host")
     .option('--workload <id>', 'only this member leaves (the pair is freed with the last member)')
-    .option('--fencing-token <token>', 'must match the lease\'s fencing token')
+    .option('--fencing-token <token>', "must match the lease's fencing token")
     .addHelpText(
       'after',
       examples(
@@ -130,9 +135,7 @@ export function registerLeaseCommands(program: Command): void {
           workload_id: o.workload ?? '',
           fencing_token: o.fencingToken === undefined ? '0' : parseUint64('--fencing-token', o.fencingToken),
         };
-        const target = o.lease
-          ? `lease ${o.lease}${o.workload ? ` (member ${o.workload})` : ''}`
-          : `workload ${o.workload} on ${o.host}`;
+        const target = o.lease ? `lease ${o.lease}${o.workload ? ` (member ${o.workload})` : ''}` : `workload ${o.workload} on ${o.host}`;
         const res = await withClient(g, (c) => c.Release(req));
         await print(g, res, () => releaseText(res, target));
       }),
@@ -140,7 +143,7 @@ export function registerLeaseCommands(program: Command): void {
 
   program
     .command('renew')
-    .description('Move a lease\'s expiry to now + --ttl.')
+    .description("Move a lease's expiry to now + --ttl.")
     .requiredOption('--lease <id>', 'the lease')
     .requiredOption('--ttl <seconds>', 'new expiry from now (at least 1)')
     .addHelpText('after', examples('mcsctl renew --lease aaata42dsjvpkud4 --ttl 3600'))
@@ -157,7 +160,7 @@ export function registerLeaseCommands(program: Command): void {
     .command('heartbeat')
     .description('Keep every lease of a host alive (for servers run with --host-ttl).')
     .requiredOption('--host <host>', 'the host')
-    .option('--ttl <seconds>', 'how long the host counts as alive from now (default: the server\'s --host-ttl)')
+    .option('--ttl <seconds>', "how long the host counts as alive from now (default: the server's --host-ttl)")
     .addHelpText(
       'after',
       examples('mcsctl heartbeat --host node-1', 'while sleep 10; do mcsctl heartbeat --host "$(hostname)" --ttl 30; done'),

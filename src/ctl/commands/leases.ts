@@ -27,7 +27,7 @@ export function registerLeasesCommands(program: Command): void {
         'mcsctl leases list',
         'mcsctl leases list --host node-1 --limit 20',
         'mcsctl leases list --held',
-        'mcsctl --json leases list | jq -r \'.leases[].level\'',
+        "mcsctl --json leases list | jq -r '.leases[].level'",
       ),
     )
     .action(
@@ -45,7 +45,9 @@ export function registerLeasesCommands(program: Command): void {
             token = page.next_page_token;
           } while (token !== '' && (limit === undefined || found.length < limit));
         });
-        await print(g, { leases: found, next_page_token: token }, () => (o.held ? holdsTable(found, Date.now()) : leasesTable(found, Date.now())));
+        await print(g, { leases: found, next_page_token: token }, () =>
+          o.held ? holdsTable(found, Date.now()) : leasesTable(found, Date.now()),
+        );
       }),
     );
 
@@ -55,7 +57,14 @@ export function registerLeasesCommands(program: Command): void {
     .argument('[lease-id]', 'the lease id')
     .option('--host <host>', 'with --workload: the lease this workload holds on this host')
     .option('--workload <id>', 'the workload id')
-    .addHelpText('after', examples('mcsctl leases get aaata42dsjvpkud4', 'mcsctl leases get --host node-1 --workload web-1', 'mcsctl --json leases get aaata42dsjvpkud4'))
+    .addHelpText(
+      'after',
+      examples(
+        'mcsctl leases get aaata42dsjvpkud4',
+        'mcsctl leases get --host node-1 --workload web-1',
+        'mcsctl --json leases get aaata42dsjvpkud4',
+      ),
+    )
     .action(
       action(async (g, cmd, id: string | undefined) => {
         const o = cmd.opts<{ host?: string; workload?: string }>();

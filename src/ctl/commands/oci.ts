@@ -139,7 +139,9 @@ async function precreate(g: GlobalOptions, o: PrecreateOptions): Promise<number>
       try {
         const grant = await leaseFor(client, plan, Math.max(200, Math.min(timeoutMs(g), giveUpAt - Date.now())));
         await out(labelledConfig(config, grant));
-        await err(`mcsctl oci precreate: ${workloadId} on ${host}: lease ${grant.lease.lease_id}, ${grant.lease.kind} ${grant.lease.level}`);
+        await err(
+          `mcsctl oci precreate: ${workloadId} on ${host}: lease ${grant.lease.lease_id}, ${grant.lease.kind} ${grant.lease.level}`,
+        );
         return EXIT.ok;
       } catch (e) {
         const ce = classify(e, client.address);
@@ -232,15 +234,30 @@ export function registerOciCommands(program: Command): void {
       'Read an OCI runtime config.json on stdin, lease a label for the container and write the config with ' +
         'process.selinuxLabel and linux.mountLabel set to stdout. Exits non-zero when no label was granted.',
     )
-    .option('--host <host>', 'host name to lease on (default: this machine\'s hostname)')
+    .option('--host <host>', "host name to lease on (default: this machine's hostname)")
     .option('--workload <id>', 'workload id when the config has no io.mcs-allocator.workload-id annotation')
-    .addOption(new Option('--selinux <mode>', 'auto (look for /sys/fs/selinux/enforce), enabled or disabled: with SELinux disabled the hook passes the config through and takes no lease').choices(['auto', 'enabled', 'disabled']).env('MCS_SELINUX').default('auto'))
-    .addOption(new Option('--socket <path>', 'the host agent\'s socket; the hook falls back to the service when no agent answers there').env('MCS_AGENT_SOCKET'))
+    .addOption(
+      new Option(
+        '--selinux <mode>',
+        'auto (look for /sys/fs/selinux/enforce), enabled or disabled: with SELinux disabled the hook passes the config through and takes no lease',
+      )
+        .choices(['auto', 'enabled', 'disabled'])
+        .env('MCS_SELINUX')
+        .default('auto'),
+    )
+    .addOption(
+      new Option('--socket <path>', "the host agent's socket; the hook falls back to the service when no agent answers there").env(
+        'MCS_AGENT_SOCKET',
+      ),
+    )
     .option('--no-agent', 'talk to the service directly, not through the host agent')
     .option('--privileged-type <type>', 'process type that means "no separation" (the server\'s --privileged-type)', 'spc_t')
     .addOption(new Option('--retry-for <seconds>', 'keep retrying a service that is away or recovering its pool this long').default('5'))
     .addOption(
-      new Option('--refusal <how>', 'how a refusal reaches the user: exit (non-zero exit status) or exec (a config whose process cannot start, its path naming the reason: Podman shows it)')
+      new Option(
+        '--refusal <how>',
+        'how a refusal reaches the user: exit (non-zero exit status) or exec (a config whose process cannot start, its path naming the reason: Podman shows it)',
+      )
         .choices(['exit', 'exec'])
         .env('MCS_REFUSAL')
         .default('exit'),
@@ -279,19 +296,28 @@ See deploy/README.md for Podman and CRI-O.
   oci
     .command('poststop')
     .description(
-      'Read the OCI container state JSON on stdin and release the container\'s lease. Idempotent. Retries while the ' +
+      "Read the OCI container state JSON on stdin and release the container's lease. Idempotent. Retries while the " +
         'service is unreachable, then logs and exits 0 (3 with --strict) so teardown never fails.',
     )
-    .option('--host <host>', 'host name (default: this machine\'s hostname)')
+    .option('--host <host>', "host name (default: this machine's hostname)")
     .option('--workload <id>', 'workload id when the state has no io.mcs-allocator.workload-id annotation')
-    .addOption(new Option('--selinux <mode>', 'auto (look for /sys/fs/selinux/enforce), enabled or disabled: with SELinux disabled the hook passes the config through and takes no lease').choices(['auto', 'enabled', 'disabled']).env('MCS_SELINUX').default('auto'))
-    .addOption(new Option('--socket <path>', 'the host agent\'s socket; the hook falls back to the service when no agent answers there').env('MCS_AGENT_SOCKET'))
+    .addOption(
+      new Option(
+        '--selinux <mode>',
+        'auto (look for /sys/fs/selinux/enforce), enabled or disabled: with SELinux disabled the hook passes the config through and takes no lease',
+      )
+        .choices(['auto', 'enabled', 'disabled'])
+        .env('MCS_SELINUX')
+        .default('auto'),
+    )
+    .addOption(
+      new Option('--socket <path>', "the host agent's socket; the hook falls back to the service when no agent answers there").env(
+        'MCS_AGENT_SOCKET',
+      ),
+    )
     .option('--no-agent', 'talk to the service directly, not through the host agent')
     .option('--retry-for <seconds>', 'keep retrying an unreachable service this long', '10')
     .option('--strict', 'exit 3 (not 0) when the lease could not be released')
-    .addHelpText(
-      'after',
-      examples('mcsctl oci poststop < state.json', 'mcsctl oci poststop --retry-for 30 --strict < state.json'),
-    )
+    .addHelpText('after', examples('mcsctl oci poststop < state.json', 'mcsctl oci poststop --retry-for 30 --strict < state.json'))
     .action(action(async (g, cmd) => poststop(g, cmd.opts<PoststopOptions>())));
 }

@@ -10,10 +10,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 export function registerPoolCommands(program: Command): void {
-  const pools = program
-    .command('pools')
-    .description('Pool statistics.')
-    .addHelpText('after', examples('mcsctl pools stats'));
+  const pools = program.command('pools').description('Pool statistics.').addHelpText('after', examples('mcsctl pools stats'));
 
   pools
     .command('stats')

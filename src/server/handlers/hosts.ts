@@ -65,7 +65,13 @@ export function hostHandlers({ deps, store, authorizer, unary, message }: Handle
         continue;
       }
       const { kind, coveredPairs, refusal } = reportedLevel;
-      reported.push({ workloadId, level: levelText, kind, coveredPairs, ...(refusal !== undefined ? { refusal: `workloads[${i}].level: ${refusal}` } : {}) });
+      reported.push({
+        workloadId,
+        level: levelText,
+        kind,
+        coveredPairs,
+        ...(refusal !== undefined ? { refusal: `workloads[${i}].level: ${refusal}` } : {}),
+      });
     }
     // A reconciliation may run many batches: give it the client's whole budget.
     const result = await store.reconcile(host, reported, { timeoutMs: timeoutMs() });
@@ -110,10 +116,15 @@ export function hostHandlers({ deps, store, authorizer, unary, message }: Handle
       const host = requireHost(req.host);
       await authorizer.authorize(call, 'Heartbeat', [host]);
       const ttl = ttlSeconds(req.ttl_seconds, 'ttl_seconds', { required: false });
-      if (!/^\d{0,20}$/.test(req.pool_epoch)) throw invalidArgument('pool_epoch', 'must be a pool_epoch this service answered (digits), or empty');
+      if (!/^\d{0,20}$/.test(req.pool_epoch))
+        throw invalidArgument('pool_epoch', 'must be a pool_epoch this service answered (digits), or empty');
       const beat = await store.heartbeat(host, ttl, { timeoutMs: timeoutMs(), knownEpoch: req.pool_epoch });
       return {
-        response: { expires_at: beat.expiresAt > 0 ? timestamp(beat.expiresAt) : null, leases: String(beat.leases), pool_epoch: beat.poolEpoch },
+        response: {
+          expires_at: beat.expiresAt > 0 ? timestamp(beat.expiresAt) : null,
+          leases: String(beat.leases),
+          pool_epoch: beat.poolEpoch,
+        },
       };
     }),
 

@@ -26,7 +26,9 @@ export function leaseHandlers({ store, authorizer, unary, message }: HandlerCont
       await authorizer.authorize(call, 'GetLease', 'leaseId' in ref ? () => authorizer.hostOfLease(ref.leaseId, timeoutMs()) : [ref.host]);
       const lease = await store.get(ref, { timeoutMs: timeoutMs() });
       if (host !== undefined && lease.host !== host) {
-        throw new RpcError(grpc.status.FAILED_PRECONDITION, `the lease belongs to host ${lease.host}`, 'HOST_MISMATCH', { lease_host: lease.host });
+        throw new RpcError(grpc.status.FAILED_PRECONDITION, `the lease belongs to host ${lease.host}`, 'HOST_MISMATCH', {
+          lease_host: lease.host,
+        });
       }
       return { response: message(lease) };
     }),
