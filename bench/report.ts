@@ -54,7 +54,7 @@ export interface Results {
   targets?: Target[];
 }
 
-const ok = <T extends object>(s: T | { error: string } | undefined): T | undefined => (s && !('error' in s) ? (s as T) : undefined);
+const ok = <T extends object>(s: T | { error: string } | undefined): T | undefined => (s && !('error' in s) ? s : undefined);
 const us = (s: Spread) => fmtSpread(s, s.median >= 100 ? 0 : 1);
 const pct = (s: Spread | undefined) => (s ? `${num(s.median, 0)}%` : 'n/a');
 const kb = (k: number) => `${num(k / 1024, 1)} MiB`;

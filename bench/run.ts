@@ -77,7 +77,7 @@ program.parse(process.argv);
 const raw = program.opts<Record<string, string | boolean | undefined>>();
 
 const quick = raw['quick'] === true;
-const str = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : undefined);
+const str = (k: string) => (typeof raw[k] === 'string' ? raw[k] : undefined);
 const opts: Options = {
   quick,
   reps: Number(str('reps') ?? (quick ? 1 : 3)),

@@ -76,11 +76,12 @@ const concurrency = Number(o.concurrency);
 const hosts = hostNames(Number(o.hosts));
 
 async function openVariant(name: string, dist: string, port: number, pool: string): Promise<Variant> {
-  const mod = async (path: string) => import(pathToFileURL(join(dist, path)).href);
-  const { LeaseStore } = await mod('src/store/lease-store.js');
-  const { parseCategoryRange } = await mod('src/domain/categories.js');
-  const { CONTAINER_PROFILE } = await mod('src/domain/profile.js');
-  const { parseLevel } = await mod('src/domain/level.js');
+  // The other build's modules, typed as far as this file uses them (its API may differ elsewhere).
+  const mod = async <M>(path: string): Promise<M> => (await import(pathToFileURL(join(dist, path)).href)) as M;
+  const { LeaseStore } = await mod<{ LeaseStore: new (redis: Redis, settings: object) => StoreLike }>('src/store/lease-store.js');
+  const { parseCategoryRange } = await mod<{ parseCategoryRange: (text: string) => unknown }>('src/domain/categories.js');
+  const { CONTAINER_PROFILE } = await mod<{ CONTAINER_PROFILE: unknown }>('src/domain/profile.js');
+  const { parseLevel } = await mod<{ parseLevel: (text: string) => unknown }>('src/domain/level.js');
   const redis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 });
   // The service's defaults (src/config.ts DEFAULTS), so the scripts take the same paths.
   const store = new LeaseStore(redis, {
@@ -96,7 +97,7 @@ async function openVariant(name: string, dist: string, port: number, pool: strin
     hostStaticQuota: 64,
     maxStaticPairs: 1024,
     eventRetention: 6000,
-  }) as StoreLike;
+  });
   await store.init();
   return { name, dist, store, redis };
 }
@@ -214,7 +215,7 @@ async function phase(admin: Redis, pid: number, n: number, run: () => Promise<vo
 
 async function round(v: Variant, admin: Redis, pid: number): Promise<{ allocate: PhaseFigures; release: PhaseFigures }> {
   const ids = new WorkloadIds();
-  const leases: string[] = new Array(calls);
+  const leases = new Array<string>(calls);
   const allocate = await phase(admin, pid, calls, () =>
     inFlight(calls, async (i) => {
       leases[i] = (await v.store.allocate({ host: hosts[i % hosts.length]!, workloadId: ids.next() })).lease.id;

@@ -7,7 +7,7 @@
 //   node scripts/generate.mjs           write src/generated
 //   node scripts/generate.mjs --check   exit 1 if src/generated is not what this makes now
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,24 @@ function generateTypes(outDir) {
     cwd: root,
     stdio: 'inherit',
   });
+  for (const f of files(outDir).filter((f) => f.endsWith('.ts'))) {
+    const text = readFileSync(join(outDir, f), 'utf8');
+    const trimmed = dropUnusedPreamble(text);
+    if (trimmed !== text) writeFileSync(join(outDir, f), trimmed);
+  }
+}
+
+/**
+ * The generator writes the same preamble into every package's root file: a
+ * grpc import and a SubtypeConstructor type that only files with services
+ * use. Unused, they fail tsc's noUnusedLocals; they are dropped where unused.
+ */
+function dropUnusedPreamble(text) {
+  const SUBTYPE = /^type SubtypeConstructor<[^\n]*\n(?:[^\n]*\n)*?};\n\n/m;
+  let out = text;
+  if (SUBTYPE.test(out) && out.split('SubtypeConstructor<').length === 2) out = out.replace(SUBTYPE, '');
+  if (!/\bgrpc\./.test(out)) out = out.replace(/^import type \* as grpc from '@grpc\/grpc-js';\n/m, '');
+  return out;
 }
 
 function files(dir) {

@@ -39,7 +39,7 @@ export async function ensureBuilt(): Promise<void> {
       } catch {
         // removed meanwhile
       }
-      if (Date.now() > until) throw new Error(`timed out waiting for the build lock ${lock}`);
+      if (Date.now() > until) throw new Error(`timed out waiting for the build lock ${lock}`, { cause: err });
       await sleep(100);
     }
   }
@@ -230,15 +230,17 @@ export async function waitUntil<T>(
   timeoutMs: number,
 ): Promise<T> {
   const until = Date.now() + timeoutMs;
-  let last: unknown;
+  let last: Error | undefined;
   for (;;) {
     try {
       const v = await check();
       if (v !== undefined && v !== false) return v;
     } catch (err) {
-      last = err;
+      last = err as Error;
     }
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > until) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`, last ? { cause: last } : {});
+    }
     await sleep(50);
   }
 }
@@ -258,7 +260,7 @@ export async function waitServing(proc: CliProcess, address: string, timeoutMs =
           await client.GetPoolStats({}, { deadlineMs: 1000 });
           return true;
         } catch (err) {
-          if (!proc.running) throw new Error(`the service exited early\nstdout:\n${proc.stdout}\nstderr:\n${proc.stderr}`);
+          if (!proc.running) throw new Error(`the service exited early\nstdout:\n${proc.stdout}\nstderr:\n${proc.stderr}`, { cause: err });
           return false;
         }
       },

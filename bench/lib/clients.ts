@@ -112,6 +112,6 @@ export function openChannel(address: string, which: 'allocator' | 'bench' | 'hea
 /** "UNAVAILABLE", "RESOURCE_EXHAUSTED", ... for a gRPC error; the class name otherwise. */
 export function errorName(err: unknown): string {
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'number' && grpc.status[code] !== undefined) return grpc.status[code]!;
+  if (typeof code === 'number' && grpc.status[code] !== undefined) return grpc.status[code];
   return err instanceof Error ? err.constructor.name : 'Error';
 }

@@ -30,7 +30,7 @@ export interface Options {
 export interface Ctx {
   readonly opts: Options;
   /** Progress on stderr. */
-  log(msg: string): void;
+  log: (msg: string) => void;
 }
 
 export function channelsFor(opts: Options, concurrency: number): number {

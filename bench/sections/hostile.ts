@@ -31,7 +31,7 @@ export interface HostileResult {
 const NO = { user: '', role: '', type: '', level: '', filetype: '', disable: false, profile: '' };
 const vol = (host_path: string) => ({ host_path, mode: 'Z', read_only: false, storage_id: '', current_label: '' });
 
-type Client = Record<string, (req: unknown, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: any) => void) => void>;
+type Client = Record<string, (req: unknown, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void>;
 
 export async function hostileSection(ctx: Ctx): Promise<HostileResult> {
   const redis = await BenchRedis.start({ aof: ctx.opts.aof });
@@ -43,8 +43,11 @@ export async function hostileSection(ctx: Ctx): Promise<HostileResult> {
   const client = new grpcObject.mcs.v1.LabelAllocator(svc.address, grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': -1,
   }) as unknown as Client;
+  // The answer, or the error the request meant to provoke; an Allocate answers { lease }.
   const call = (method: string, req: unknown) =>
-    new Promise<any>((resolve) => client[method]!(req, { deadline: Date.now() + 60_000 }, (err, res) => resolve(err ?? res)));
+    new Promise<{ lease: { lease_id: string } }>((resolve) =>
+      client[method]!(req, { deadline: Date.now() + 60_000 }, (err, res) => resolve((err ?? res) as { lease: { lease_id: string } })),
+    );
   // Each request is repeated for at least this long: /proc counts CPU in 10 ms ticks.
   const windowMs = ctx.opts.quick ? 1000 : 3000;
   const pairs = Array.from({ length: 2000 }, (_, j) => ({

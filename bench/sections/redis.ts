@@ -9,7 +9,7 @@ import { library } from '../../src/store/scripts.js';
 import { baseJob, latencySpread, type Ctx, type LatencySpread } from '../lib/context.js';
 import { cleanOrAll, cpuPercent, cpuUsPerOp, noiseOf, runMeasured, type MeasuredPhase, type Noise } from '../lib/measure.js';
 import { BenchRedis, ServiceProcess } from '../lib/procs.js';
-import { openChannel, type BenchChannel } from '../lib/clients.js';
+import { openChannel } from '../lib/clients.js';
 import { spread, type Spread } from '../lib/summary.js';
 import { hostNames, WorkloadIds } from '../lib/workload.js';
 

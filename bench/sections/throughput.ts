@@ -190,12 +190,10 @@ async function responseSizes(address: string): Promise<{ allocate: number; noop:
     await ch.waitReady(5000);
     const req = { host: 'node-001.cluster.example.com', workload_id: 'f'.repeat(64) };
     const real = (await ch.allocator.Allocate(req, { deadlineMs: 5000 })) as unknown as Record<string, unknown>;
-    const noop = (await new Promise((resolve, reject) =>
-      ch.noop(req, 5000, (err, v) => (err ? reject(err) : resolve(v as unknown as Record<string, unknown>))),
-    )) as Record<string, unknown>;
+    const noop = await new Promise((resolve, reject) => ch.noop(req, 5000, (err, v) => (err ? reject(err) : resolve(v))));
     const leaseId = (real['lease'] as { lease_id: string }).lease_id;
     await ch.allocator.Release({ lease_id: leaseId }, { deadlineMs: 5000 });
-    const allocDef = loadAllocatorProto().grpcObject.mcs.v1.LabelAllocator.service['Allocate']!;
+    const allocDef = loadAllocatorProto().grpcObject.mcs.v1.LabelAllocator.service['Allocate'];
     const noopDef = loadBenchProto().service['Noop']!;
     return { allocate: allocDef.responseSerialize(real).length, noop: noopDef.responseSerialize(noop).length };
   } finally {

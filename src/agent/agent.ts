@@ -449,7 +449,7 @@ export class Agent {
       let leaseId: string;
       if (l.shares.length > 0) {
         const [first, ...rest] = l.shares;
-        leaseId = (await this.client.Allocate({ host, workload_id: first!, ttl_seconds: ttl, options: level, stable_key: first! })).lease!
+        leaseId = (await this.client.Allocate({ host, workload_id: first!, ttl_seconds: ttl, options: level, stable_key: first! })).lease
           .lease_id;
         for (const a of rest) {
           await this.client.Allocate({ host, workload_id: a, ttl_seconds: ttl, share_with: leaseId }).catch(() => undefined);
@@ -462,7 +462,7 @@ export class Agent {
           options: { ...level, level: l.level },
         });
       } else {
-        leaseId = (await this.client.Allocate({ host, workload_id: l.workloadId, ttl_seconds: ttl, options: level })).lease!.lease_id;
+        leaseId = (await this.client.Allocate({ host, workload_id: l.workloadId, ttl_seconds: ttl, options: level })).lease.lease_id;
       }
       this.log.warn({ ...fields, restoredLeaseId: leaseId }, "a pod's webhook lease had ended while it runs here: leased its level again");
       return leaseId;

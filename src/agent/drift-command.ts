@@ -57,7 +57,7 @@ export function registerDriftCommand(program: Command): void {
         try {
           res = await askAgent(socket, { v: PROTOCOL_VERSION, op: 'status' }, 30_000);
         } catch (err) {
-          throw new Error(`no host agent answers on ${socket}: ${(err as Error).message}`);
+          throw new Error(`no host agent answers on ${socket}: ${(err as Error).message}`, { cause: err });
         }
         if (!res.ok || !res.status) throw new Error(`the agent refused: ${res.refusal ?? 'no status'}`);
         const status = res.status as AgentStatus;

@@ -4,6 +4,7 @@
  * the runtime reported) is an entry of the spool, delivered oldest first,
  * retried with backoff until the service answers, kept across restarts.
  */
+import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { classify, type AllocatorClient, type CallError } from '../ctl/client.js';
 import type { KeyedLock } from './locks.js';
@@ -24,7 +25,7 @@ export interface ReleaseContext {
 
 /** A release worth retrying: no server, or one that cannot reach Redis now. */
 export function retryable(e: CallError): boolean {
-  return e.unreachable || e.code === 14 /* UNAVAILABLE */ || e.code === 4; /* DEADLINE_EXCEEDED */
+  return e.unreachable || e.code === status.UNAVAILABLE || e.code === status.DEADLINE_EXCEEDED;
 }
 
 export class Releases {

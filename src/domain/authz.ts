@@ -85,7 +85,7 @@ export function parsePolicy(text: string, file = 'policy'): Policy {
     for (const k of ['cn', 'dns', 'uri'] as const) {
       if (e[k] !== undefined) {
         if (typeof e[k] !== 'string' || e[k] === '') throw new PolicyError(`${where}.${k}: must be a non-empty string`);
-        match[k] = e[k] as string;
+        match[k] = e[k];
       }
     }
     if (Object.keys(match).length !== 1) throw new PolicyError(`${where}: needs exactly one of cn, dns, uri`);
@@ -119,7 +119,7 @@ export function parsePolicy(text: string, file = 'policy'): Policy {
         role,
         hosts: new Set(hosts),
         ...(types ? { allowedTypes: new Set(types) } : {}),
-        allowDisable: (e.allow_disable as boolean | undefined) ?? true,
+        allowDisable: e.allow_disable ?? true,
         ...(allowedLevels ? { allowedLevels } : {}),
         clusterStableKeys,
       },

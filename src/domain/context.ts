@@ -35,6 +35,7 @@ function codePointName(ch: string): string {
 export function parseContext(text: string): SecurityContext {
   checkLength('context', text);
   if (text === '') throw new LabelSyntaxError('context is empty');
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   const control = /[\u0000-\u001f\u007f]/.exec(text);
   if (control) {
     throw new LabelSyntaxError(`context ${quote(text)} contains control character ${codePointName(control[0])} at offset ${control.index}`);

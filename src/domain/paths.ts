@@ -21,6 +21,7 @@ export class PathError extends Error {
   }
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what paths may not hold
 const CONTROL = /[\u0000-\u001f\u007f]/;
 // A UTF-16 surrogate not paired with its other half has no UTF-8 encoding, so
 // such a string cannot name any file.

@@ -109,7 +109,7 @@ export function toRpcError(err: unknown, visible?: Visibility): RpcError {
   if (err instanceof StoreError) {
     const code = STORE_CODES.find(([cls]) => err instanceof cls)?.[1] ?? grpc.status.INTERNAL;
     const hide = visible !== undefined && err.holder !== undefined && err.redacted !== undefined && !visible(err.holder.host);
-    const { message, metadata } = hide ? err.redacted! : err;
+    const { message, metadata } = hide ? err.redacted : err;
     return new RpcError(code, message, err.reason, metadata);
   }
   return new RpcError(grpc.status.INTERNAL, 'internal error', 'INTERNAL');

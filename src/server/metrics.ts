@@ -88,13 +88,14 @@ export class Metrics {
     for (const name of ['active_handles', 'active_requests', 'active_resources'])
       this.registry.removeSingleMetric(`mcs_nodejs_${name}_total`);
     const pool = store.settings.name;
-    const metrics = this;
+    // collect() runs with the gauge as `this`; the count is this object's.
+    const openConnections = (): number => this.openConnections();
     new Gauge({
       name: 'mcs_connections_open',
       help: 'Connections open on the gRPC port.',
       registers: [this.registry],
       collect() {
-        this.set(metrics.openConnections());
+        this.set(openConnections());
       },
     });
     // Read at scrape time: one small script, so the figures are the pool's,

@@ -124,7 +124,7 @@ export class DescriptorIndex {
     this.add(`${scope}${x.name}`, file);
     const extendee = (x.extendee ?? '').replace(/^\./, '');
     let numbers = this.extensions.get(extendee);
-    if (!numbers) this.extensions.set(extendee, (numbers = new Map()));
+    if (!numbers) this.extensions.set(extendee, (numbers = new Map<number, string>()));
     numbers.set(x.number ?? 0, file);
   }
 

@@ -148,7 +148,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       if (isFatalInitError(err)) log.error({ err: (err as Error).message }, 'cannot open the pool');
       setServing(false, (err as Error).message);
     }
-    if (!stopped) healthTimer = setTimeout(checkHealth, HEALTH_INTERVAL_MS);
+    if (!stopped) healthTimer = setTimeout(() => void checkHealth(), HEALTH_INTERVAL_MS);
   };
   await checkHealth();
 
@@ -214,7 +214,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     redis.disconnect();
     writer?.disconnect();
     await embedded?.stop();
-    throw new Error(`cannot listen on ${config.listen}: ${(err as Error).message}`);
+    throw new Error(`cannot listen on ${config.listen}: ${(err as Error).message}`, { cause: err });
   }
   const port = listener.port;
   metrics.openConnections = () => listener.open();
@@ -247,7 +247,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       redis.disconnect();
       writer?.disconnect();
       await embedded?.stop();
-      throw new Error(`cannot serve metrics on ${config.metricsListen}: ${(err as Error).message}`);
+      throw new Error(`cannot serve metrics on ${config.metricsListen}: ${(err as Error).message}`, { cause: err });
     }
     log.info({ metrics: `http://${config.metricsListen.replace(/:\d+$/, `:${metricsPort}`)}/metrics` }, 'metrics served');
   }

@@ -71,7 +71,7 @@ export function unaryWrapper(ctx: UnaryContext): Unary {
           const fields = { method, outcome: rpc.reason, code: grpc.status[rpc.code], latencyMs: elapsedMs(), message: rpc.message };
           if (rpc.code === grpc.status.INTERNAL) log.error({ ...fields, err }, method);
           else if (mutating || rpc.code === grpc.status.UNAVAILABLE) log.warn(fields, method);
-          callback(toServiceError(rpc) as grpc.ServiceError, null);
+          callback(toServiceError(rpc), null);
           count(grpc.status[rpc.code], undefined, rpc.reason);
         },
       );

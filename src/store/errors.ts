@@ -1,4 +1,5 @@
 import { scriptErrorName, type ScriptErrorName } from './contract.js';
+import { replyText } from './replies.js';
 
 /**
  * Typed errors of the lease store. Scripts answer with a numeric code
@@ -135,8 +136,8 @@ const SCRIPT_ERROR_BUILDERS: { readonly [N in ScriptErrorName]: (v: readonly str
       pool,
       total: v[0]!,
     }),
-  LEASE_NOT_FOUND: (v, pool) => new LeaseNotFoundError('no such lease'),
-  HOST_MISMATCH: (v, pool) =>
+  LEASE_NOT_FOUND: () => new LeaseNotFoundError('no such lease'),
+  HOST_MISMATCH: (v) =>
     new HostMismatchError(
       `the lease belongs to host ${v[0]}`,
       { lease_host: v[0]! },
@@ -145,11 +146,11 @@ const SCRIPT_ERROR_BUILDERS: { readonly [N in ScriptErrorName]: (v: readonly str
         redacted: { message: 'the lease belongs to another host', metadata: {} },
       },
     ),
-  FENCING_TOKEN_MISMATCH: (v, pool) =>
+  FENCING_TOKEN_MISMATCH: (v) =>
     new FencingTokenMismatchError(`fencing_token does not match the lease's token ${v[0]}`, {
       lease_fencing_token: v[0]!,
     }),
-  REQUEST_ID_REUSED: (v, pool) =>
+  REQUEST_ID_REUSED: (v) =>
     new RequestIdReusedError(
       `request_id was already used for lease ${v[0]} of host ${v[1]} workload ${v[2]}`,
       { lease_id: v[0]!, host: v[1]!, workload_id: v[2]! },
@@ -160,7 +161,7 @@ const SCRIPT_ERROR_BUILDERS: { readonly [N in ScriptErrorName]: (v: readonly str
       `pool ${pool} already exists in Redis with level ${v[0]}:${v[1]}; ` + 'start with the same --categories, or use another --pool',
       { stored_sensitivity: v[0]!, stored_categories: v[1]! },
     ),
-  RESERVED_IN_USE: (v, pool) =>
+  RESERVED_IN_USE: (v) =>
     new ReservedInUseError(`cannot reserve ${v[0]}: it is leased by ${v[1]}`, {
       level: v[0]!,
       lease_id: v[1]!,
@@ -169,7 +170,7 @@ const SCRIPT_ERROR_BUILDERS: { readonly [N in ScriptErrorName]: (v: readonly str
     new PoolStateInconsistentError(`pool ${pool} has state in Redis (${v[0]}) but no metadata; refusing to guess which pairs are in use`, {
       key: v[0]!,
     }),
-  LEVEL_IN_USE: (v, pool) =>
+  LEVEL_IN_USE: (v) =>
     new LevelInUseError(
       v[4]
         ? `level ${v[0]} is held for stable key ${v[4]} (host ${v[2]}, hold ${v[1]}) until its workload comes back or the hold ends`
@@ -180,7 +181,7 @@ const SCRIPT_ERROR_BUILDERS: { readonly [N in ScriptErrorName]: (v: readonly str
         redacted: { message: `level ${v[0]} is held by a lease of another host`, metadata: { level: v[0]! } },
       },
     ),
-  LEVEL_CONFLICT: (v, pool) =>
+  LEVEL_CONFLICT: (v) =>
     new LevelConflictError(
       `level ${v[0]} ${v[3]} level ${v[2]} of lease ${v[1]}: one could read the other's files`,
       { level: v[0]!, lease_id: v[1]!, lease_level: v[2]!, relation: v[3]! },
@@ -192,12 +193,12 @@ const SCRIPT_ERROR_BUILDERS: { readonly [N in ScriptErrorName]: (v: readonly str
         },
       },
     ),
-  LEVEL_RESERVED: (v, pool) =>
+  LEVEL_RESERVED: (v) =>
     new LevelReservedError(v[0] === v[1] ? `level ${v[0]} is reserved` : `level ${v[0]} is comparable with the reserved pair ${v[1]}`, {
       level: v[0]!,
       reserved_level: v[1]!,
     }),
-  VOLUME_CONFLICT: (v, pool) => {
+  VOLUME_CONFLICT: (v) => {
     const scope = v[5]!.startsWith('s:') ? `storage ${v[5]!.slice(2)}` : `host ${v[5]!.slice(2)}`;
     return new VolumeConflictError(
       `volume ${v[0]} (${v[1]}) on ${scope} conflicts with lease ${v[2]}, which holds ${v[3]} (${v[4]}): ` +
@@ -214,23 +215,23 @@ const SCRIPT_ERROR_BUILDERS: { readonly [N in ScriptErrorName]: (v: readonly str
       },
     );
   },
-  WORKLOAD_HAS_LEASE: (v, pool) =>
+  WORKLOAD_HAS_LEASE: (v) =>
     new WorkloadHasLeaseError(`the workload already holds lease ${v[0]} (level ${v[1]}) from a different request; release it first`, {
       lease_id: v[0]!,
       level: v[1]!,
     }),
-  SHARE_MISMATCH: (v, pool) =>
+  SHARE_MISMATCH: (v) =>
     new ShareMismatchError(`share_with: the lease has level ${v[0]}, not the requested options.level`, {
       lease_level: v[0]!,
     }),
-  KEYED_EXHAUSTED: (v, pool) => new KeyedSlotsExhaustedError('too many static and disabled leases in this pool (524,288)'),
-  HOST_EXPIRED: (v, pool) =>
+  KEYED_EXHAUSTED: () => new KeyedSlotsExhaustedError('too many static and disabled leases in this pool (524,288)'),
+  HOST_EXPIRED: (v) =>
     new HostExpiredError(
       `host ${v[0]} missed its heartbeats and its leases were reclaimed at ${Number.isFinite(Number(v[1])) ? new Date(Number(v[1])).toISOString() : v[1]}; ` +
         'call Reconcile with the workloads it runs before anything else',
       { host: v[0]!, reclaimed_at_ms: v[1]! },
     ),
-  HOST_QUOTA: (v, pool) =>
+  HOST_QUOTA: (v) =>
     new HostQuotaError(`host ${v[0]} holds ${v[1]} pairs; ${v[2]} more would pass its quota of ${v[3]} (--host-quota)`, {
       host: v[0]!,
       used: v[1]!,
@@ -245,18 +246,18 @@ const SCRIPT_ERROR_BUILDERS: { readonly [N in ScriptErrorName]: (v: readonly str
         '}:*) or use another --pool',
       { stored_layout: v[0]!, layout: v[1]! },
     ),
-  LEVEL_TOO_WIDE: (v, pool) =>
+  LEVEL_TOO_WIDE: (v) =>
     new LevelTooWideError(`level ${v[0]} covers ${v[1]} pairs of the pool; a static level may cover at most ${v[2]} (--max-static-pairs)`, {
       level: v[0]!,
       pairs: v[1]!,
       max_pairs: v[2]!,
     }),
-  HOST_STATIC_QUOTA: (v, pool) =>
+  HOST_STATIC_QUOTA: (v) =>
     new HostStaticQuotaError(
       `host ${v[0]} holds ${v[1]} static levels of one or of three or more categories; at most ${v[2]} (--host-static-quota)`,
       { host: v[0]!, held: v[1]!, quota: v[2]! },
     ),
-  LEASE_TOO_LARGE: (v, pool) =>
+  LEASE_TOO_LARGE: (v) =>
     new LeaseTooLargeError(`the lease would hold ${v[1]} ${v[0]}; at most ${v[2]}`, { what: v[0]!, count: v[1]!, max: v[2]! }),
   POOL_RECOVERING: (v, pool) => {
     const at = (ms: string) => (Number.isFinite(Number(ms)) && ms !== '' ? new Date(Number(ms)).toISOString() : ms);
@@ -284,15 +285,12 @@ const SCRIPT_ERROR_BUILDERS: { readonly [N in ScriptErrorName]: (v: readonly str
         redacted: { message: `stable key ${v[0]} holds another level than the requested options.level`, metadata: { stable_key: v[0]! } },
       },
     ),
-  NOT_AUTHORIZED: (v, pool) => new NotAuthorizedError(v[0]!),
+  NOT_AUTHORIZED: (v) => new NotAuthorizedError(v[0]!),
 };
 
 /** Builds the typed error for a script's non-zero status code. */
 export function scriptError(code: number, values: unknown[], pool: string): StoreError {
   const name = scriptErrorName(code);
   if (name === undefined) return new PoolStateInconsistentError(`script answered unknown status ${code}`);
-  return SCRIPT_ERROR_BUILDERS[name](
-    values.map((x) => String(x ?? '')),
-    pool,
-  );
+  return SCRIPT_ERROR_BUILDERS[name](values.map(replyText), pool);
 }

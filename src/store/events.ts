@@ -61,7 +61,7 @@ export async function readEvents(
   after: string,
   opts: { blockMs: number; count: number },
 ): Promise<LeaseEvent[]> {
-  const reply = (await redis.xread('COUNT', opts.count, 'BLOCK', opts.blockMs, 'STREAMS', key, after)) as [string, StreamEntry[]][] | null;
+  const reply = await redis.xread('COUNT', opts.count, 'BLOCK', opts.blockMs, 'STREAMS', key, after);
   if (!reply) return [];
   return reply.flatMap(([, entries]) => entries.map(([id, fields]) => toEvent(id, fields)));
 }

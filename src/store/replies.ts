@@ -1,6 +1,14 @@
 import { LEASE_REPLY, leaseKindOf } from './contract.js';
 import type { Claim, Lease } from './types.js';
 
+/** A scalar of a script's reply as text: the scripts answer bulk strings and integers, nil as ''. */
+export function replyText(x: unknown): string {
+  if (typeof x === 'string') return x;
+  if (typeof x === 'number') return String(x);
+  if (x == null) return '';
+  throw new RangeError(`the script's reply has a ${Array.isArray(x) ? 'list' : typeof x} where text belongs`);
+}
+
 /** Where each field of a lease sits in a reply (contract.ts LEASE_REPLY). */
 const AT = Object.fromEntries(LEASE_REPLY.map((name, i) => [name, i])) as Record<(typeof LEASE_REPLY)[number], number>;
 export const LEASE_WIDTH = LEASE_REPLY.length;
@@ -15,7 +23,7 @@ function parseClaims(text: string): Claim[] {
 
 /** A lease from the LEASE_WIDTH fields of a reply, in LEASE_REPLY order. */
 export function leaseFromFields(pool: string, f: readonly unknown[]): Lease {
-  const str = (name: keyof typeof AT) => String(f[AT[name]] ?? '');
+  const str = (name: keyof typeof AT) => replyText(f[AT[name]]);
   const members = str('members').split(' ').filter(Boolean);
   const level = str('level');
   const [proc = '', mount = '', ro = ''] = str('labels').split('\t');
@@ -62,7 +70,7 @@ export class ReplyReader {
   }
 
   str(): string {
-    return String(this.take() ?? '');
+    return replyText(this.take());
   }
 
   int(): number {

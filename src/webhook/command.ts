@@ -89,7 +89,7 @@ function isFatal(err: unknown): boolean {
 
 export interface OpenedStore {
   readonly store: LeaseStore;
-  healthy(): boolean;
+  readonly healthy: () => boolean;
   close(): Promise<void>;
 }
 
@@ -149,9 +149,9 @@ export async function openStore(config: WebhookConfig, log: Logger): Promise<Ope
       if (isFatal(err)) log.error({ err: (err as Error).message }, 'cannot open the pool');
       healthy = false;
     }
-    if (!stopped) timer = setTimeout(check, 1000);
+    if (!stopped) timer = setTimeout(() => void check(), 1000);
   };
-  timer = setTimeout(check, 1000);
+  timer = setTimeout(() => void check(), 1000);
   return {
     store,
     healthy: () => healthy,

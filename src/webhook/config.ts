@@ -16,7 +16,7 @@ import { defaultsOf, pick, type FlagOverrides, type FlagSpec } from '../config/f
 import { isIdentifier } from '../domain/context.js';
 import { NO_OPTIONS, OptionError, resolveLabelOptions, type OptionsPolicy } from '../domain/options.js';
 import type { LabelPrefixes } from '../store/lease-store.js';
-import { SHARING_POLICIES, type ConflictPolicy, type SharingPolicy, type WebhookPolicy } from './decide.js';
+import { SHARING_POLICIES, type SharingPolicy, type WebhookPolicy } from './decide.js';
 
 /**
  * The webhook's own flags, one row each (see config/flags.ts): the commander
@@ -263,7 +263,7 @@ export function buildWebhookConfig(f: WebhookFlags, env: NodeJS.ProcessEnv = pro
       defaultPolicy: sharing('--policy-default', f.policyDefault),
       namespaces: parseNamespacePolicies(f.namespacePolicy),
       excluded,
-      onConflict: f.onConflict as ConflictPolicy,
+      onConflict: f.onConflict,
       selinux,
     },
     optionsPolicy,

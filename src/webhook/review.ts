@@ -40,7 +40,7 @@ function gvk(v: unknown, field: string, keys: readonly string[]): Record<string,
   for (const k of keys) {
     const x = (v as Record<string, unknown>)[k];
     if (x !== undefined && typeof x !== 'string') throw new ReviewError(`request.${field}.${k} must be a string`);
-    out[k] = (x as string | undefined) ?? '';
+    out[k] = x ?? '';
   }
   return out;
 }

@@ -69,7 +69,7 @@ async function expectLeased(what: string, expected: Record<string, string>): Pro
       20_000,
     );
   } catch (err) {
-    throw new Error(`${(err as Error).message}; leased ${last}\nagent log:\n${agent.logText()}`);
+    throw new Error(`${(err as Error).message}; leased ${last}\nagent log:\n${agent.logText()}`, { cause: err });
   }
 }
 

@@ -109,7 +109,7 @@ async function expectLeasesFollowTheRuntime(what: string): Promise<Map<string, s
       SETTLE_MS,
     );
   } catch (err) {
-    throw new Error(`${(err as Error).message}; ${last}\nagent log:\n${agent.logText()}`);
+    throw new Error(`${(err as Error).message}; ${last}\nagent log:\n${agent.logText()}`, { cause: err });
   }
 }
 

@@ -14,21 +14,21 @@ describe('Allocate', () => {
   it('returns a canonical pair with the profile contexts', async () => {
     const { lease, created } = await t.client.Allocate({ host: 'node-1', workload_id: 'c0ffee' });
     expect(created).toBe(true);
-    const level = parseLevel(lease!.level!);
+    const level = parseLevel(lease.level);
     expect(level.sensitivity).toBe(0);
     expect(level.categories).toHaveLength(2);
-    expect(canonicalLevel(lease!.level!)).toBe(lease!.level);
+    expect(canonicalLevel(lease.level)).toBe(lease.level);
     expect(lease).toMatchObject({
       pool: 'api',
       host: 'node-1',
       workload_id: 'c0ffee',
-      process_label: `system_u:system_r:container_t:${lease!.level}`,
-      mount_label: `system_u:object_r:container_file_t:${lease!.level}`,
-      ro_mount_label: `system_u:object_r:container_ro_file_t:${lease!.level}`,
+      process_label: `system_u:system_r:container_t:${lease.level}`,
+      mount_label: `system_u:object_r:container_file_t:${lease.level}`,
+      ro_mount_label: `system_u:object_r:container_ro_file_t:${lease.level}`,
       expires_at: null,
     });
-    expect(lease!.lease_id).toMatch(/^[a-z2-7]{16}$/);
-    expect(Number(lease!.created_at!.seconds) * 1000).toBeGreaterThan(Date.now() - 60_000);
+    expect(lease.lease_id).toMatch(/^[a-z2-7]{16}$/);
+    expect(Number(lease.created_at!.seconds) * 1000).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('is idempotent per (host, workload_id) and per request_id', async () => {
@@ -42,8 +42,8 @@ describe('Allocate', () => {
     expect(retry.lease).toEqual(first.lease);
     // The same workload on another host is another workload.
     const other = await t.client.Allocate({ host: 'node-2', workload_id: 'idem' });
-    expect(other.lease!.lease_id).not.toBe(first.lease!.lease_id);
-    expect(other.lease!.level).not.toBe(first.lease!.level);
+    expect(other.lease.lease_id).not.toBe(first.lease.lease_id);
+    expect(other.lease.level).not.toBe(first.lease.level);
   });
 
   it('refuses a request_id reused for another workload, and writes nothing', async () => {
@@ -57,7 +57,7 @@ describe('Allocate', () => {
   it('gives each grant a larger fencing token', async () => {
     const tokens: bigint[] = [];
     for (let i = 0; i < 5; i++) {
-      tokens.push(BigInt((await t.client.Allocate({ host: 'node-1', workload_id: `tok${i}` })).lease!.fencing_token as string));
+      tokens.push(BigInt((await t.client.Allocate({ host: 'node-1', workload_id: `tok${i}` })).lease.fencing_token));
     }
     for (let i = 1; i < tokens.length; i++) expect(tokens[i]! > tokens[i - 1]!).toBe(true);
   });
@@ -89,12 +89,12 @@ describe('Release', () => {
   it('releases by lease id, then reports released = false', async () => {
     const { lease } = await t.client.Allocate({ host: 'node-1', workload_id: 'rel-id' });
     const before = await stats();
-    expect(await t.client.Release({ lease_id: lease!.lease_id })).toEqual({ released: true, remaining_members: 0 });
+    expect(await t.client.Release({ lease_id: lease.lease_id })).toEqual({ released: true, remaining_members: 0 });
     expect(Number((await stats()).free)).toBe(Number(before.free) + 1);
-    expect(await t.client.Release({ lease_id: lease!.lease_id })).toEqual({ released: false, remaining_members: 0 });
+    expect(await t.client.Release({ lease_id: lease.lease_id })).toEqual({ released: false, remaining_members: 0 });
     expect(await t.client.Release({ lease_id: 'aaaaaaaaaaaaaaaa' })).toEqual({ released: false, remaining_members: 0 });
     expect(Number((await stats()).free)).toBe(Number(before.free) + 1);
-    const err = await rpcError(t.client.GetLease({ lease_id: lease!.lease_id }));
+    const err = await rpcError(t.client.GetLease({ lease_id: lease.lease_id }));
     expectStatus(err, 'NOT_FOUND', 'LEASE_NOT_FOUND');
   });
 
@@ -106,13 +106,13 @@ describe('Release', () => {
 
   it('refuses a lease id with the wrong host or fencing token, and keeps the lease', async () => {
     const { lease } = await t.client.Allocate({ host: 'node-1', workload_id: 'guarded' });
-    const wrongHost = await rpcError(t.client.Release({ lease_id: lease!.lease_id, host: 'node-9' }));
+    const wrongHost = await rpcError(t.client.Release({ lease_id: lease.lease_id, host: 'node-9' }));
     expectStatus(wrongHost, 'FAILED_PRECONDITION', 'HOST_MISMATCH', /belongs to host node-1/);
-    const stale = (BigInt(lease!.fencing_token as string) - 1n).toString();
-    const wrongToken = await rpcError(t.client.Release({ lease_id: lease!.lease_id, fencing_token: stale }));
+    const stale = (BigInt(lease.fencing_token) - 1n).toString();
+    const wrongToken = await rpcError(t.client.Release({ lease_id: lease.lease_id, fencing_token: stale }));
     expectStatus(wrongToken, 'FAILED_PRECONDITION', 'FENCING_TOKEN_MISMATCH');
-    expect((await t.client.GetLease({ lease_id: lease!.lease_id })).level).toBe(lease!.level);
-    expect(await t.client.Release({ lease_id: lease!.lease_id, host: 'node-1', fencing_token: lease!.fencing_token })).toEqual({
+    expect((await t.client.GetLease({ lease_id: lease.lease_id })).level).toBe(lease.level);
+    expect(await t.client.Release({ lease_id: lease.lease_id, host: 'node-1', fencing_token: lease.fencing_token })).toEqual({
       released: true,
       remaining_members: 0,
     });
@@ -135,10 +135,10 @@ describe('Release', () => {
 describe('Renew and GetLease', () => {
   it('renews a lease with a TTL and finds it both ways', async () => {
     const { lease } = await t.client.Allocate({ host: 'node-4', workload_id: 'ttl', ttl_seconds: 30 });
-    expect(Number(lease!.expires_at!.seconds) - Number(lease!.created_at!.seconds)).toBe(30);
-    const { lease: renewed } = await t.client.Renew({ lease_id: lease!.lease_id, ttl_seconds: 600 });
-    expect(Number(renewed!.expires_at!.seconds)).toBeGreaterThanOrEqual(Number(lease!.created_at!.seconds) + 600);
-    expect(await t.client.GetLease({ lease_id: lease!.lease_id })).toEqual(renewed);
+    expect(Number(lease.expires_at!.seconds) - Number(lease.created_at!.seconds)).toBe(30);
+    const { lease: renewed } = await t.client.Renew({ lease_id: lease.lease_id, ttl_seconds: 600 });
+    expect(Number(renewed.expires_at!.seconds)).toBeGreaterThanOrEqual(Number(lease.created_at!.seconds) + 600);
+    expect(await t.client.GetLease({ lease_id: lease.lease_id })).toEqual(renewed);
     expect(await t.client.GetLease({ host: 'node-4', workload_id: 'ttl' })).toEqual(renewed);
   });
 
@@ -181,14 +181,14 @@ describe('an expired lease', () => {
 describe('ListLeases', () => {
   it('pages through every lease once and filters by host', async () => {
     const made: string[] = [];
-    for (let i = 0; i < 25; i++) made.push((await t.client.Allocate({ host: 'lister', workload_id: `l${i}` })).lease!.lease_id!);
+    for (let i = 0; i < 25; i++) made.push((await t.client.Allocate({ host: 'lister', workload_id: `l${i}` })).lease.lease_id);
     const seen: string[] = [];
     let token = '';
     let pages = 0;
     do {
       const page = await t.client.ListLeases({ host: 'lister', page_size: 10, page_token: token });
-      expect(page.leases!.length).toBeLessThanOrEqual(10);
-      seen.push(...page.leases!.map((l) => l.lease_id!));
+      expect(page.leases.length).toBeLessThanOrEqual(10);
+      seen.push(...page.leases.map((l) => l.lease_id));
       token = page.next_page_token!;
       pages++;
     } while (token !== '');
@@ -230,6 +230,6 @@ describe('GetPoolStats', () => {
     expect(s.reserved).toBe('1');
     expect(Number(s.leased) + Number(s.free) + Number(s.reserved)).toBe(523_776);
     const listed = await t.client.ListLeases({ page_size: 1000 });
-    expect(Number(s.leased)).toBe(listed.leases!.length);
+    expect(Number(s.leased)).toBe(listed.leases.length);
   });
 });

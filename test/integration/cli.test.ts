@@ -154,8 +154,8 @@ describe('environment variables', () => {
       free: '44',
     });
     const lease = await a.client.Allocate({ host: 'node-1', workload_id: 'w' });
-    expect(lease.lease!.pool).toBe('from-env');
-    expect(lease.lease!.level).not.toBe('s0:c0,c1');
+    expect(lease.lease.pool).toBe('from-env');
+    expect(lease.lease.level).not.toBe('s0:c0,c1');
     // MCS_LOG_LEVEL=warn: nothing below warn is logged.
     const levels = a.proc.logs().map((l) => Number(l.level));
     expect(levels.length).toBeGreaterThan(0);
@@ -237,14 +237,14 @@ describe('the JSON log', () => {
     const { proc, client } = await serve(['--listen', listen, '--redis', redis.url, '--pool', 'log-batch', '--categories', 'c0.c9']);
     const first = await client.Allocate({ host: 'node-1', workload_id: 'first' });
     const shown = Date.now();
-    await new Promise<void>((resolve) => proc.onOutput(new RegExp(first.lease!.lease_id), resolve));
+    await new Promise<void>((resolve) => proc.onOutput(new RegExp(first.lease.lease_id), resolve));
     // Lines are written in batches, but no later than 100 ms after they were logged.
     expect(Date.now() - shown).toBeLessThan(1000);
     // Logged just before the signal: still in the batch when shutdown starts.
     const last = await client.Allocate({ host: 'node-1', workload_id: 'last' });
     await stop(proc);
     const lines = proc.logs();
-    expect(lines.some((l) => l.method === 'Allocate' && l.leaseId === last.lease!.lease_id)).toBe(true);
+    expect(lines.some((l) => l.method === 'Allocate' && l.leaseId === last.lease.lease_id)).toBe(true);
     expect(lines.at(-1)?.msg).toMatch(/stopped|shut/);
   });
 });

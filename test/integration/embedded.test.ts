@@ -120,7 +120,7 @@ describe('serve with the embedded redis-server', () => {
     for (let i = 0; i < 20; i++) {
       const res = await first.client.Allocate({ host: 'node-1', workload_id: `ctr-${i}` });
       expect(res.created).toBe(true);
-      granted.push(res.lease!);
+      granted.push(res.lease);
     }
     expect(new Set(granted.map((l) => l.level)).size).toBe(20);
 
@@ -135,8 +135,8 @@ describe('serve with the embedded redis-server', () => {
     for (const lease of granted) {
       const again = await second.client.Allocate({ host: 'node-1', workload_id: lease.workload_id });
       expect(again.created).toBe(false);
-      expect(again.lease!.level).toBe(lease.level);
-      expect(again.lease!.lease_id).toBe(lease.lease_id);
+      expect(again.lease.level).toBe(lease.level);
+      expect(again.lease.lease_id).toBe(lease.lease_id);
     }
     const stats = await second.client.GetPoolStats({});
     // Default range and the default reserved pair s0:c1022,c1023.
@@ -148,7 +148,7 @@ describe('serve with the embedded redis-server', () => {
     const dataDir = tempDir('mcs-emb-');
     const first = await startServe(dataDir);
     const granted: Lease__Output[] = [];
-    for (let i = 0; i < 5; i++) granted.push((await first.client.Allocate({ host: 'node-2', workload_id: `vm-${i}` })).lease!);
+    for (let i = 0; i < 5; i++) granted.push((await first.client.Allocate({ host: 'node-2', workload_id: `vm-${i}` })).lease);
 
     // Crash: SIGKILL runs no exit hook, so the redis-server child keeps running.
     first.proc.kill('SIGKILL');
@@ -167,7 +167,7 @@ describe('serve with the embedded redis-server', () => {
     expect(await second.client.GetPoolStats({})).toMatchObject({ leased: '5' });
     const fresh = await second.client.Allocate({ host: 'node-2', workload_id: 'after-crash' });
     expect(fresh.created).toBe(true);
-    expect(granted.map((l) => l.level)).not.toContain(fresh.lease!.level);
+    expect(granted.map((l) => l.level)).not.toContain(fresh.lease.level);
 
     await stopGracefully(second.proc, second.redisPid, dataDir);
     expect(redisServersOf(dataDir)).toEqual([]);
@@ -176,7 +176,7 @@ describe('serve with the embedded redis-server', () => {
   it('refuses (exit 1, no hang) to start next to a leftover redis-server that does not answer', async () => {
     const dataDir = tempDir('mcs-emb-');
     const first = await startServe(dataDir);
-    const lease = (await first.client.Allocate({ host: 'node-3', workload_id: 'kept' })).lease!;
+    const lease = (await first.client.Allocate({ host: 'node-3', workload_id: 'kept' })).lease;
     first.proc.kill('SIGKILL');
     await first.proc.waitExit(5000);
     // The orphan is frozen: its socket accepts connections, nothing answers.

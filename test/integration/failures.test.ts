@@ -6,7 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { errorInfoOf, ERROR_DOMAIN, REASON_TRAILER } from '../../src/rpc/error-details.js';
 import { SERVICE_NAME, type RunningServer } from '../../src/server/server.js';
 import type { Lease__Output } from '../../src/generated/mcs/v1/Lease.js';
@@ -106,7 +106,7 @@ describe('Redis stopped while the service runs', () => {
     for (let i = 0; i < 5; i++) {
       const res = await client.Allocate({ host: 'node-a', workload_id: `before-${i}` });
       expect(res.created).toBe(true);
-      before.push(res.lease!);
+      before.push(res.lease);
     }
 
     await s.redis.stopProcess();
@@ -141,11 +141,11 @@ describe('Redis stopped while the service runs', () => {
     for (let i = 0; i < 20; i++) {
       const res = await client.Allocate({ host: 'node-b', workload_id: `after-${i}` });
       expect(res.created).toBe(true);
-      after.push(res.lease!);
+      after.push(res.lease);
     }
     const again = await client.Allocate({ host: 'node-a', workload_id: 'before-0' });
     expect(again.created).toBe(false);
-    expect(again.lease!.lease_id).toBe(before[0]!.lease_id);
+    expect(again.lease.lease_id).toBe(before[0]!.lease_id);
 
     const leases = await allLeases(client);
     expect(leases).toHaveLength(25);
@@ -178,7 +178,7 @@ describe('Redis frozen (SIGSTOP) while the service runs', () => {
     expectRedisUnavailable(alloc.err);
     expect(alloc.ms).toBeLessThan(3000);
 
-    const get = await timedFailure(() => client.GetLease({ lease_id: first.lease!.lease_id }, { deadlineMs: 1500 }));
+    const get = await timedFailure(() => client.GetLease({ lease_id: first.lease.lease_id }, { deadlineMs: 1500 }));
     expectRedisUnavailable(get.err);
     expect(get.ms).toBeLessThan(3000);
 
@@ -194,7 +194,7 @@ describe('Redis frozen (SIGSTOP) while the service runs', () => {
     s.redis.resume();
     await waitHealth(health, 'SERVING', 10_000);
 
-    expect((await client.GetLease({ lease_id: first.lease!.lease_id })).level).toBe(first.lease!.level);
+    expect((await client.GetLease({ lease_id: first.lease.lease_id })).level).toBe(first.lease.level);
     // The frozen Allocate had already been written to Redis's socket and
     // may have run after SIGCONT: the retry must return that lease, not a
     // second pair.
@@ -202,7 +202,7 @@ describe('Redis frozen (SIGSTOP) while the service runs', () => {
     expect(retry.created).toBe(true);
     const plain = await client.Allocate({ host: 'node-a', workload_id: 'frozen' });
     expect(plain.created).toBe(false);
-    expect(plain.lease!.lease_id).toBe(retry.lease!.lease_id);
+    expect(plain.lease.lease_id).toBe(retry.lease.lease_id);
 
     const next = await client.Allocate({ host: 'node-a', workload_id: 'after' });
     expect(next.created).toBe(true);
@@ -225,7 +225,7 @@ describe('Redis restarted empty', () => {
     const health = (s.health = healthClient(s.server.address));
 
     const old: Lease__Output[] = [];
-    for (let i = 0; i < 3; i++) old.push((await client.Allocate({ host: 'node-a', workload_id: `old-${i}` })).lease!);
+    for (let i = 0; i < 3; i++) old.push((await client.Allocate({ host: 'node-a', workload_id: `old-${i}` })).lease);
     expect(await client.GetPoolStats({})).toMatchObject({ total: '45', leased: '3' });
     expect(logs.lines.some((l) => l.level === 50)).toBe(false);
 
@@ -256,11 +256,11 @@ describe('Redis restarted empty', () => {
 
     const fresh = await client.Allocate({ host: 'node-a', workload_id: 'old-0' });
     expect(fresh.created).toBe(true);
-    expect(fresh.lease!.lease_id).not.toBe(old[0]!.lease_id);
+    expect(fresh.lease.lease_id).not.toBe(old[0]!.lease_id);
     // Tokens are seeded from the clock when the pool is created, so they
     // keep growing across the loss.
     const maxOld = old.map((l) => BigInt(l.fencing_token)).reduce((a, b) => (a > b ? a : b));
-    expect(BigInt(fresh.lease!.fencing_token) > maxOld).toBe(true);
+    expect(BigInt(fresh.lease.fencing_token) > maxOld).toBe(true);
     expect(await client.GetPoolStats({})).toMatchObject({ leased: '1', free: '44' });
   });
 });
@@ -279,7 +279,7 @@ describe('connection dropped after a script was sent, before its reply', () => {
     // Load the function library into Redis (the first call finds it missing
     // and loads it), so that the calls below are plain FCALLs; then free the pair.
     const warm = await client.Allocate({ host: 'node-a', workload_id: 'warm-up' });
-    expect((await client.Release({ lease_id: warm.lease!.lease_id })).released).toBe(true);
+    expect((await client.Release({ lease_id: warm.lease.lease_id })).released).toBe(true);
     expect(await client.GetPoolStats({})).toMatchObject({ leased: '0' });
 
     const monitor = await s.redis.client().monitor();

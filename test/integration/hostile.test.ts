@@ -211,6 +211,6 @@ describe('every RPC under generated hostile fields', () => {
     // A fresh lease: the fuzzing may validly have released 'existing' (a
     // Release or an empty Reconcile for node-1 is a well-formed request).
     const fresh = await t.client.Allocate({ host: 'node-after', workload_id: 'after-fuzz' });
-    expect((await t.client.GetLease({ host: 'node-after', workload_id: 'after-fuzz' })).lease_id).toBe(fresh.lease!.lease_id);
+    expect((await t.client.GetLease({ host: 'node-after', workload_id: 'after-fuzz' })).lease_id).toBe(fresh.lease.lease_id);
   });
 });

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseLevel } from '../../src/domain/level.js';
 import { rpcError, type TestClient } from '../support/service.js';

@@ -17,11 +17,10 @@ import { freePort, TestRedis } from '../../testkit/redis-server.js';
 import { rpcError, startService, type TestClient } from '../support/service.js';
 import { useTestService, mcsctl, show, startMcsctl, type RunResult } from './mcsctl.helpers.js';
 
-let redis: TestRedis;
 let client: TestClient;
 let address: string;
 
-useTestService((s) => ({ redis, client, address } = s));
+useTestService((s) => ({ client, address } = s));
 
 /** mcsctl against the test service. */
 function ctl(args: string[], opts: Parameters<typeof mcsctl>[1] = {}): Promise<RunResult> {
@@ -137,7 +136,7 @@ describe('usage errors exit 2 and send nothing', () => {
     [['--tls-cert', '/nonexistent/cert.pem', 'pools', 'stats'], /--tls-cert and --tls-key go together/],
     [['--tls-ca', '/nonexistent/ca.pem', 'pools', 'stats'], /--tls-ca: cannot read \/nonexistent\/ca.pem: ENOENT/],
   ])('%j', async (args, pattern) => {
-    await usage(args as string[], pattern);
+    await usage(args, pattern);
   });
 
   it('a bare command group prints its help on stderr with exit 2', async () => {
@@ -653,7 +652,7 @@ describe('TLS', () => {
           blocked: '1',
         });
       },
-    } as unknown as grpc.UntypedServiceImplementation);
+    });
     const port = await new Promise<number>((resolve, reject) =>
       tlsServer.bindAsync(
         '127.0.0.1:0',

@@ -50,7 +50,7 @@ describe('uniqueness', () => {
     const cs = clientsFor(started, 4);
     const levels = await Promise.all(
       Array.from({ length: 4000 }, (_, i) =>
-        cs[i % cs.length]!.Allocate({ host: `host-${i % 13}`, workload_id: `w-${i}` }, { deadlineMs: 60_000 }).then((r) => r.lease!.level!),
+        cs[i % cs.length]!.Allocate({ host: `host-${i % 13}`, workload_id: `w-${i}` }, { deadlineMs: 60_000 }).then((r) => r.lease.level),
       ),
     );
     expect(new Set(levels).size).toBe(4000);
@@ -64,11 +64,11 @@ describe('uniqueness', () => {
     const total = (64 * 63) / 2;
     const results = await Promise.allSettled(
       Array.from({ length: total + 300 }, (_, i) =>
-        cs[i % cs.length]!.Allocate({ host: 'h', workload_id: `d-${i}` }, { deadlineMs: 60_000 }).then((r) => r.lease!.level!),
+        cs[i % cs.length]!.Allocate({ host: 'h', workload_id: `d-${i}` }, { deadlineMs: 60_000 }).then((r) => r.lease.level),
       ),
     );
-    const granted = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<string>).value);
-    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as grpc.ServiceError);
+    const granted = results.filter((r) => r.status === 'fulfilled').map((r) => r.value);
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => r.reason as grpc.ServiceError);
     expect(granted.length).toBe(total);
     expect(new Set(granted).size).toBe(total);
     expect(refused.length).toBe(300);
@@ -97,11 +97,11 @@ describe('expiry with two replicas', () => {
     const expiring: string[] = [];
     for (let i = 0; i < 30; i++) {
       const c = i % 2 ? a! : b!;
-      expiring.push((await c.Allocate({ host: `h${i % 3}`, workload_id: `e-${i}`, ttl_seconds: 1 })).lease!.lease_id!);
+      expiring.push((await c.Allocate({ host: `h${i % 3}`, workload_id: `e-${i}`, ttl_seconds: 1 })).lease.lease_id);
     }
-    const kept = (await a!.Allocate({ host: 'h0', workload_id: 'renewed', ttl_seconds: 1 })).lease!;
+    const kept = (await a!.Allocate({ host: 'h0', workload_id: 'renewed', ttl_seconds: 1 })).lease;
     await a!.Renew({ lease_id: kept.lease_id, ttl_seconds: 120 });
-    const permanent = (await b!.Allocate({ host: 'h1', workload_id: 'forever' })).lease!;
+    const permanent = (await b!.Allocate({ host: 'h1', workload_id: 'forever' })).lease;
 
     const until = Date.now() + 10_000;
     while (Number((await a!.GetPoolStats({})).leased) > 2 && Date.now() < until) {

@@ -157,7 +157,7 @@ describe('reflection with the benchmark service (--bench-noop)', () => {
       expect((await runOk(PYTHON, [client, '-plaintext', bench.address, 'list'])).split('\n')).toContain('mcs.bench.v1.Bench');
       const described = await runOk(PYTHON, [client, '-plaintext', bench.address, 'describe', 'mcs.bench.v1.Bench']);
       expect(described).toMatch(
-        /^mcs\.bench\.v1\.Bench is a service:\nname: "Bench"\nmethod \{\n  name: "Noop"\n  input_type: "\.mcs\.v1\.AllocateRequest"/,
+        /^mcs\.bench\.v1\.Bench is a service:\nname: "Bench"\nmethod \{\n {2}name: "Noop"\n {2}input_type: "\.mcs\.v1\.AllocateRequest"/,
       );
     } finally {
       await bench.close();

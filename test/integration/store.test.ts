@@ -291,7 +291,7 @@ describe('expiry', () => {
     expect((await store.list({ limit: 10 })).leases.map((l) => l.id)).toEqual([keep.id]);
     expect((await store.list({ limit: 10 })).next).toBeUndefined();
     const [a, b] = await Promise.all([store.reap(100), store.reap(100)]);
-    expect([...a!, ...b!].map((l) => l.id)).toEqual([lease.id]);
+    expect([...a, ...b].map((l) => l.id)).toEqual([lease.id]);
     expect(await store.stats()).toMatchObject({ leased: 1, free: 44 });
     await checkInvariant(store);
   });

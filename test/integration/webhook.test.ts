@@ -526,7 +526,7 @@ describe('--on-conflict recursive (the admission logic in-process, against the r
       c.patch as jsonpatch.Operation[],
       true,
       false,
-    ).newDocument as Pod;
+    ).newDocument;
     expect(out.spec.securityContext).toEqual({ seLinuxOptions: { level: c.level, type: 'container_t' }, seLinuxChangePolicy: 'Recursive' });
     expect(c.warnings![0]).toContain('Recursive');
     // A pod that insists on MountOption is refused instead.

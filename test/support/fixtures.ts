@@ -23,9 +23,9 @@ export interface RedisFixture {
   /** A plain connection to it, for looking at (or changing) the store directly. */
   readonly raw: Redis;
   /** Another service of this Redis, and a client of it; both stopped after the file. */
-  service(options?: Partial<ServeOptions>, log?: Logger): Promise<{ server: RunningServer; client: TestClient }>;
+  service: (options?: Partial<ServeOptions>, log?: Logger) => Promise<{ server: RunningServer; client: TestClient }>;
   /** Another client; closed after the file. */
-  connect(address: string, credentials?: grpc.ChannelCredentials): TestClient;
+  connect: (address: string, credentials?: grpc.ChannelCredentials) => TestClient;
 }
 
 export interface ServiceFixture extends RedisFixture {

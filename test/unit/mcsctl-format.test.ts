@@ -212,6 +212,7 @@ describe('tables and text', () => {
     const col = lines[0]!.indexOf('LEVEL');
     expect(lines[1]!.indexOf('s0:c4,c611')).toBe(col);
     expect(lines[2]!.indexOf('s0:c100,c200')).toBe(col);
+    // eslint-disable-next-line no-control-regex -- no terminal escape sequences
     expect(out).not.toMatch(/\u001b\[|[│─┌┐└┘]/);
   });
 

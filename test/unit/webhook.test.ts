@@ -100,7 +100,7 @@ describe('podFacts', () => {
   it.each(broken)('refuses a malformed pod: %s', (_, change, message) => {
     const p = pod();
     change(p);
-    expect(() => podFacts(p, 'team-a')).toThrowError(new PodShapeError('x', 'y').constructor as typeof PodShapeError);
+    expect(() => podFacts(p, 'team-a')).toThrowError(new PodShapeError('x', 'y').constructor);
     expect(() => podFacts(p, 'team-a')).toThrow(message);
   });
   it('refuses what is not an object at all', () => {

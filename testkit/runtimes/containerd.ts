@@ -267,7 +267,7 @@ function removeCgroups(parent: string): void {
     return;
   }
   const remove = (dir: string): void => {
-    let entries: string[] = [];
+    let entries: string[];
     try {
       entries = readdirSync(dir, { withFileTypes: true })
         .filter((e) => e.isDirectory())

@@ -5,7 +5,7 @@ import { waitUntil } from '../process.js';
 export class EventLog {
   readonly events: RuntimeEvent[] = [];
   private readonly controller = new AbortController();
-  private failure: unknown;
+  private failure: Error | undefined;
   readonly done: Promise<void>;
 
   constructor(runtime: ContainerRuntime) {
@@ -13,7 +13,7 @@ export class EventLog {
       try {
         for await (const e of runtime.watch(this.controller.signal)) this.events.push(e);
       } catch (err) {
-        this.failure = err;
+        this.failure = err as Error;
       }
     })();
   }

@@ -15,20 +15,13 @@
  *   runtimeSpec too. Neither field changes after creation, so one verbose
  *   call per container or sandbox lifetime is enough.
  */
-import type {
-  CriContainer,
-  CriContainerEventResponse,
-  CriContainerState,
-  CriContainerStatus,
-  CriEventType,
-  CriPodSandbox,
-  CriSandboxState,
-} from './cri-types.js';
+import type { CriContainer, CriContainerEventResponse, CriContainerStatus, CriPodSandbox } from './cri-types.js';
 import { dateFromNanos, isObject, objectAt, stringAt } from './json.js';
 import { effectiveLevel } from './selinux.js';
 import type { PodInfo, RuntimeEvent, RuntimeEventType, RuntimeWorkload, SelinuxOptions, WorkloadState } from './types.js';
 
-export function criContainerState(state: CriContainerState | string): WorkloadState {
+/** `state`: a CriContainerState, or a state a newer runtime added. */
+export function criContainerState(state: string): WorkloadState {
   switch (state) {
     case 'CONTAINER_CREATED':
       return 'created';
@@ -42,7 +35,7 @@ export function criContainerState(state: CriContainerState | string): WorkloadSt
 }
 
 /** A ready sandbox has its infra process (or at least its namespaces) in place; a not-ready one was stopped. */
-export function criSandboxState(state: CriSandboxState | string): WorkloadState {
+export function criSandboxState(state: string): WorkloadState {
   switch (state) {
     case 'SANDBOX_READY':
       return 'running';
@@ -150,7 +143,8 @@ export function criContainerWorkload(
   };
 }
 
-export function criEventType(type: CriEventType | string): RuntimeEventType {
+/** `type`: a CriEventType, or one a newer runtime added. */
+export function criEventType(type: string): RuntimeEventType {
   switch (type) {
     case 'CONTAINER_CREATED_EVENT':
       return 'created';

@@ -84,7 +84,7 @@ export interface CriPodSandbox {
   runtime_handler: string;
 }
 
-export interface CriPodSandboxStatus extends CriPodSandbox {}
+export type CriPodSandboxStatus = CriPodSandbox;
 
 export interface CriContainer {
   id: string;

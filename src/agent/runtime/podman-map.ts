@@ -18,7 +18,7 @@
  *   containerExitCode and podId), time, timeNano.
  */
 import { parse as parseLossless, parseNumberAndBigInt } from 'lossless-json';
-import { dateFrom, isObject, numberAt, objectAt, stringAt, stringMapAt, type JsonObject } from './json.js';
+import { dateFrom, isObject, numberAt, objectAt, stringAt, stringMapAt } from './json.js';
 import { levelOfLabel } from './selinux.js';
 import type { RuntimeEvent, RuntimeEventType, RuntimeWorkload, WorkloadState } from './types.js';
 
@@ -158,7 +158,7 @@ export interface PodmanEventRecord {
  * that time).
  */
 export function parsePodmanEventLine(line: string): PodmanEventRecord {
-  const obj = parseLossless(line, null, parseNumberAndBigInt) as unknown;
+  const obj = parseLossless(line, null, parseNumberAndBigInt);
   return podmanEventRecord(obj);
 }
 
@@ -195,7 +195,7 @@ export function podmanEventRecord(obj: unknown): PodmanEventRecord {
   return { event, timeNano, key };
 }
 
-function bigintAt(o: JsonObject | unknown, key: string): bigint | undefined {
+function bigintAt(o: unknown, key: string): bigint | undefined {
   if (!isObject(o)) return undefined;
   const v = o[key];
   if (typeof v === 'bigint') return v;

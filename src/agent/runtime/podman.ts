@@ -314,7 +314,7 @@ export class PodmanRuntime implements ContainerRuntime {
   private async listEntries(): Promise<unknown[]> {
     const list = await this.getJson(`${API}/containers/json?all=true`);
     if (!Array.isArray(list)) throw new RuntimeUnavailableError(`podman at ${this.socketPath}: the container list is not a JSON array`);
-    return list;
+    return list as unknown[];
   }
 
   /** Inspect details, or undefined when the container is gone meanwhile (404). */
