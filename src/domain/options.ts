@@ -2,7 +2,7 @@ import { formatCategoryRange, type CategoryRange } from './categories.js';
 import { formatPrefix, isIdentifier, type ContextPrefix } from './context.js';
 import { LabelSyntaxError, quote } from './errors.js';
 import { categoriesWithin, formatLevel, levelsEqual, parseMlsRange, type Level } from './level.js';
-import { resolveLevelName, type Translator } from './setrans.js';
+import { resolveLevelName, type LevelNames } from './level-names.js';
 import type { Profile } from './profile.js';
 
 /**
@@ -47,7 +47,7 @@ export interface OptionsPolicy {
   readonly sensitivity: number;
   readonly categories: CategoryRange;
   /** Names from setrans.conf (--setrans), accepted wherever a level is. */
-  readonly translator?: Translator;
+  readonly translator?: LevelNames;
 }
 
 /** Context prefixes "user:role:type" of the three labels of a lease. */
@@ -100,7 +100,7 @@ function prefix(p: ContextPrefix, over: Partial<ContextPrefix>): string {
  * setrans.conf (`TopSecret`), or a range whose two ends are the same level.
  * A real range cannot be leased: a lease has one level.
  */
-export function requestedLevel(text: string, translator: Translator | undefined): Level {
+export function requestedLevel(text: string, translator: LevelNames | undefined): Level {
   const raw = resolveLevelName(text, translator);
   const range = parseMlsRange(raw);
   if (!levelsEqual(range.low, range.high)) {

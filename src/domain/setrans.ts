@@ -1,8 +1,10 @@
-import { LabelSyntaxError, MAX_LABEL_TEXT, quote } from './errors.js';
-import { type Level, type LevelRange, dominates, formatLevel, formatMlsRange, levelsEqual, parseLevel, parseMlsRange } from './level.js';
+import { LabelSyntaxError, quote } from './errors.js';
+import { type LevelRange, formatMlsRange, parseMlsRange } from './level.js';
+import { levelNames, tryParseRange, type LevelNames, type NameEntry, type NameTable } from './level-names.js';
 
 /**
- * Level translation as mcstrans does it, from setrans.conf.
+ * setrans.conf as mcstrans reads it: the file format, its includes and
+ * limits, into the name table that level-names.ts looks names up in.
  *
  * What mcstrans does (SELinuxProject/selinux, mcstrans/src/mcstrans.c,
  * process_trans / add_cache / find_in_table / trans_context /
@@ -60,11 +62,8 @@ export class SetransError extends Error {
   }
 }
 
-export interface Translator {
-  /** raw (canonical level or range text, e.g. "s0:c0.c1023" or "s0-s0:c0.c1023") -> name, or undefined */
-  toName(raw: string): string | undefined;
-  /** name (e.g. "TopSecret", "SystemLow-SystemHigh") -> canonical raw level/range text, or undefined */
-  toRaw(name: string): string | undefined;
+/** The names of a setrans.conf, with what loading it reported. */
+export interface Translator extends LevelNames {
   /** number of raw=name entries loaded */
   readonly size: number;
   /** lines the translator did not apply (unsupported keywords), never silently misread */
@@ -82,17 +81,13 @@ const GROUP_KEYWORDS = new Set(['Whitespace', 'Join', 'Prefix', 'Suffix', 'Defau
 const KEYWORDS = ['Include', 'Domain', 'Base', 'ModifierGroup', ...GROUP_KEYWORDS];
 const UNTRANSLATED = 'names composed from it cannot be translated here';
 
-interface NameEntry {
-  readonly raw: string;
-  readonly range: LevelRange;
-}
-
 interface Origin {
   readonly file: string;
   readonly line: number;
 }
 
-interface Table {
+/** The name table as loading fills it: where each entry came from, for the warnings. */
+interface Table extends NameTable {
   readonly rawToName: Map<string, string>;
   readonly nameToRaw: Map<string, NameEntry>;
   readonly rawOrigin: Map<string, Origin>;
@@ -115,24 +110,6 @@ function trimBlanks(s: string): string {
 
 function where(o: Origin): string {
   return `${o.file}:${o.line}`;
-}
-
-function tryParseRange(text: string): LevelRange | undefined {
-  try {
-    return parseMlsRange(text);
-  } catch (e) {
-    if (e instanceof LabelSyntaxError) return undefined;
-    throw e;
-  }
-}
-
-function tryParseLevel(text: string): Level | undefined {
-  try {
-    return parseLevel(text);
-  } catch (e) {
-    if (e instanceof LabelSyntaxError) return undefined;
-    throw e;
-  }
 }
 
 /** Collapses "", "." and ".." segments so a cycle through "./x" is still seen. */
@@ -191,7 +168,7 @@ export function parseSetrans(path: string, readFile: (path: string) => string): 
   if (problem !== undefined) throw new SetransError(top, 0, problem);
   loadFile(top, text, [top], table, warnings, state, readFile);
 
-  return makeTranslator(table, Object.freeze(warnings.map((w) => Object.freeze(w))));
+  return Object.freeze({ ...levelNames(table), size: table.size, warnings: Object.freeze(warnings.map((w) => Object.freeze(w))) });
 }
 
 /** Why readFile's answer cannot be parsed (line 0 of a SetransError is the whole file). */
@@ -384,93 +361,4 @@ function addEntry(table: Table, raw: string, range: LevelRange, name: string, or
   }
   table.rawToName.set(raw, name);
   table.rawOrigin.set(raw, origin);
-}
-
-function makeTranslator(table: Table, warnings: readonly SetransWarning[]): Translator {
-  const { rawToName, nameToRaw } = table;
-
-  /** One side of a range written as a name: a name of a single level, or a raw level. */
-  const side = (text: string): { level: Level; named: boolean } | undefined => {
-    const entry = nameToRaw.get(text);
-    if (entry !== undefined) {
-      return levelsEqual(entry.range.low, entry.range.high) ? { level: entry.range.low, named: true } : undefined;
-    }
-    const level = tryParseLevel(text);
-    return level === undefined ? undefined : { level, named: false };
-  };
-
-  const toRaw = (name: string): string | undefined => {
-    if (typeof name !== 'string' || name.length > MAX_LABEL_TEXT) return undefined;
-    const exact = nameToRaw.get(name);
-    if (exact !== undefined) return exact.raw;
-
-    // Names may contain '-', so try every '-'; two different answers mean
-    // the text is ambiguous and resolves to nothing. A side is a name (no
-    // longer than the longest name) or a raw level (which has no '-', so it
-    // can only be cut at the first or last '-'); other cuts are skipped
-    // unread, which keeps long request text linear rather than quadratic.
-    const first = name.indexOf('-');
-    const last = name.lastIndexOf('-');
-    const longest = table.maxNameLength;
-    let found: string | undefined;
-    for (let dash = first; dash !== -1; dash = name.indexOf('-', dash + 1)) {
-      const lowMayBeName = dash <= longest;
-      const highMayBeName = name.length - dash - 1 <= longest;
-      if (!lowMayBeName && !highMayBeName) continue;
-      if (!lowMayBeName && dash !== first) continue;
-      if (!highMayBeName && dash !== last) continue;
-      const low = side(name.slice(0, dash));
-      if (low === undefined) continue;
-      const high = side(name.slice(dash + 1));
-      if (high === undefined) continue;
-      if (!low.named && !high.named) continue; // raw text, not a name
-      if (!dominates(high.level, low.level)) continue;
-      const raw = formatMlsRange({ low: low.level, high: high.level });
-      if (found !== undefined && found !== raw) return undefined;
-      found = raw;
-    }
-    return found;
-  };
-
-  const toName = (raw: string): string | undefined => {
-    if (typeof raw !== 'string') return undefined;
-    const range = tryParseRange(raw);
-    if (range === undefined) return undefined;
-    const key = formatMlsRange(range);
-    const exact = rawToName.get(key);
-    if (exact !== undefined) return exact;
-    if (levelsEqual(range.low, range.high)) return undefined;
-
-    const lowRaw = formatLevel(range.low);
-    const highRaw = formatLevel(range.high);
-    const lowName = rawToName.get(lowRaw);
-    const highName = rawToName.get(highRaw);
-    if (lowName === undefined && highName === undefined) return undefined;
-    const composed = `${lowName ?? lowRaw}-${highName ?? highRaw}`;
-    // Never show a name that would resolve to something else (another
-    // entry's exact name, or an ambiguous split).
-    return toRaw(composed) === key ? composed : undefined;
-  };
-
-  return Object.freeze({
-    toName,
-    toRaw,
-    size: table.size,
-    warnings,
-  });
-}
-
-/**
- * Resolves what a request gave as a level: a raw level (returned canonical)
- * or a translated name. Throws LabelSyntaxError when it is neither.
- */
-export function resolveLevelName(text: string, translator: Translator | undefined): string {
-  try {
-    return formatMlsRange(parseMlsRange(text));
-  } catch (e) {
-    if (!(e instanceof LabelSyntaxError) || translator === undefined) throw e;
-  }
-  const raw = translator.toRaw(text);
-  if (raw !== undefined) return raw;
-  throw new LabelSyntaxError(`${quote(text)} is neither a level nor a name in setrans.conf`);
 }

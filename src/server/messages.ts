@@ -10,7 +10,7 @@ import type { Timestamp } from '../generated/google/protobuf/Timestamp.js';
 import type { Volume__Output } from '../generated/mcs/v1/Volume.js';
 import type { VolumePlan } from '../generated/mcs/v1/VolumePlan.js';
 import { NO_OPTIONS, type LabelOptionsInput } from '../domain/options.js';
-import type { Translator } from '../domain/setrans.js';
+import type { LevelNames } from '../domain/level-names.js';
 import { planVolumes, type VolumeMode, type VolumeRequest } from '../domain/volumes.js';
 import type { DecodedLeaseEvent, Lease, PoolStats as StorePoolStats } from '../store/lease-store.js';
 
@@ -20,7 +20,7 @@ export function timestamp(ms: number): Timestamp {
 
 const KINDS = { random: 'RANDOM', static: 'STATIC', disabled: 'DISABLED' } as const;
 
-export function leaseMessage(l: Lease, translator?: Translator): LeaseMessage {
+export function leaseMessage(l: Lease, translator?: LevelNames): LeaseMessage {
   return {
     level_name: translator?.toName(l.level) ?? '',
     lease_id: l.id,
@@ -46,7 +46,7 @@ export function leaseMessage(l: Lease, translator?: Translator): LeaseMessage {
   };
 }
 
-export function leaseEventMessage(e: DecodedLeaseEvent, translator?: Translator): LeaseEventMessage {
+export function leaseEventMessage(e: DecodedLeaseEvent, translator?: LevelNames): LeaseEventMessage {
   return { event_id: e.id, type: e.type, lease: leaseMessage(e.lease, translator), at: timestamp(e.at), workload_id: e.workloadId };
 }
 

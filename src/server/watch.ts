@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { identityOf } from '../domain/authz.js';
-import type { Translator } from '../domain/setrans.js';
+import type { LevelNames } from '../domain/level-names.js';
 import type { LeaseEvent as LeaseEventMessage } from '../generated/mcs/v1/LeaseEvent.js';
 import type { WatchLeasesRequest__Output } from '../generated/mcs/v1/WatchLeasesRequest.js';
 import { isEventId } from '../store/events.js';
@@ -28,7 +28,7 @@ export interface WatchDeps {
   readonly authorizer: Authorizer;
   readonly log: Logger;
   readonly metrics?: Metrics | undefined;
-  readonly translator?: Translator | undefined;
+  readonly translator?: LevelNames | undefined;
   /** WatchLeases streams one client (identity, or address without TLS) may hold open. */
   readonly maxWatchesPerClient: number;
 }

@@ -12,8 +12,8 @@ import {
   type SetransWarning,
   type Translator,
   parseSetrans,
-  resolveLevelName,
 } from '../../src/domain/setrans.js';
+import { resolveLevelName } from '../../src/domain/level-names.js';
 import { thrown } from '../support/throws.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/setrans/', import.meta.url));
