@@ -25,6 +25,7 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       // Passing on what a catch caught is not inventing a non-Error reason.
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
+      'no-duplicate-imports': ['error', { allowSeparateTypeImports: true }],
       // A let that a closure reads before its one assignment stays a let.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
