@@ -4,7 +4,9 @@
  * start with a message naming the flag.
  */
 import { hostname } from 'node:os';
-import { defaultsOf, type FlagSpec } from '../config/flags.js';
+import { CLIENT_FLAGS } from '../config/client-flags.js';
+import { defaultsOf, pick, type FlagDefaults, type FlagSpec, type FlagValues } from '../config/flags.js';
+import { LOG_FLAGS } from '../config/log-flags.js';
 import { DEFAULT_AGENT_SOCKET, selinuxMode, type SelinuxMode } from './hook-protocol.js';
 
 /**
@@ -14,14 +16,7 @@ import { DEFAULT_AGENT_SOCKET, selinuxMode, type SelinuxMode } from './hook-prot
  * README's table of the agent's flags.
  */
 export const AGENT_FLAGS = [
-  {
-    key: 'server',
-    flag: '--server',
-    arg: '<address>',
-    env: 'MCS_SERVER',
-    default: '127.0.0.1:50051',
-    help: 'the service: host:port or unix:/path',
-  },
+  ...pick(CLIENT_FLAGS, ['server']),
   { key: 'host', flag: '--host', arg: '<name>', env: 'MCS_HOST', help: "this host's name in the service (default: the hostname)" },
   {
     key: 'runtime',
@@ -54,15 +49,7 @@ export const AGENT_FLAGS = [
     default: DEFAULT_AGENT_SOCKET,
     help: "the hooks' socket (mode 0600)",
   },
-  {
-    key: 'tlsCa',
-    flag: '--tls-ca',
-    arg: '<file>',
-    env: 'MCS_TLS_CA',
-    help: 'CA certificate (PEM) to verify the server with; any --tls-* flag turns TLS on',
-  },
-  { key: 'tlsCert', flag: '--tls-cert', arg: '<file>', env: 'MCS_TLS_CERT', help: 'client certificate (PEM), with --tls-key' },
-  { key: 'tlsKey', flag: '--tls-key', arg: '<file>', env: 'MCS_TLS_KEY', help: 'client private key (PEM), with --tls-cert' },
+  ...pick(CLIENT_FLAGS, ['tlsCa', 'tlsCert', 'tlsKey']),
   {
     key: 'reconcileInterval',
     flag: '--reconcile-interval',
@@ -103,7 +90,7 @@ export const AGENT_FLAGS = [
     default: 'kubernetes',
     help: "the Kubernetes webhook's cluster host (its --host), where a lost pod lease is leased again",
   },
-  { key: 'timeout', flag: '--timeout', arg: '<seconds>', env: 'MCS_TIMEOUT', default: '10', help: 'deadline of each call to the service' },
+  ...pick(CLIENT_FLAGS, ['timeout']),
   {
     key: 'retryFor',
     flag: '--retry-for',
@@ -128,33 +115,15 @@ export const AGENT_FLAGS = [
     default: 'auto',
     help: 'auto (look for /sys/fs/selinux/enforce), enabled or disabled',
   },
-  {
-    key: 'logLevel',
-    flag: '--log-level',
-    arg: '<level>',
-    env: 'MCS_LOG_LEVEL',
-    default: 'info',
-    help: 'fatal, error, warn, info, debug, trace or silent',
-  },
-  {
-    key: 'logFormat',
-    flag: '--log-format',
-    arg: '<format>',
-    env: 'MCS_LOG_FORMAT',
-    default: 'json',
-    help: 'json (one object per line) or pretty (for humans)',
-  },
+  ...LOG_FLAGS,
 ] as const satisfies readonly FlagSpec[];
 
 type Spec = (typeof AGENT_FLAGS)[number];
-type WithDefault = Extract<Spec, { default: string }>;
 
 /** Raw option values as the command line (or its environment variables) gave them. */
-export type AgentFlags = { -readonly [S in WithDefault as S['key']]: string } & {
-  -readonly [S in Exclude<Spec, WithDefault> as S['key']]?: string | undefined;
-};
+export type AgentFlags = FlagValues<Spec>;
 
-export const AGENT_DEFAULTS = Object.freeze(defaultsOf(AGENT_FLAGS)) as { readonly [S in WithDefault as S['key']]: S['default'] };
+export const AGENT_DEFAULTS = Object.freeze(defaultsOf(AGENT_FLAGS)) as FlagDefaults<Spec>;
 
 export interface AgentConfig {
   readonly server: string;

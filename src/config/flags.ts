@@ -35,6 +35,21 @@ export interface FlagSpec {
   readonly hidden?: boolean;
 }
 
+type WithDefault<S extends FlagSpec> = Extract<S, { default: string }>;
+type Valued<S> = S extends { arg: string } ? string : boolean;
+
+/**
+ * The raw option values of a table, as the command line (or the
+ * environment) gives them: a string for a flag with a default, optional for
+ * the others (a boolean for a flag without an argument).
+ */
+export type FlagValues<S extends FlagSpec> = { -readonly [F in WithDefault<S> as F['key']]: string } & {
+  -readonly [F in Exclude<S, WithDefault<S>> as F['key']]?: Valued<F> | undefined;
+};
+
+/** The commander defaults of a table, by attribute name, as literal types. */
+export type FlagDefaults<S extends FlagSpec> = { readonly [F in WithDefault<S> as F['key']]: F['default'] };
+
 /** A spec's attribute name from its flag, as commander computes it. */
 export function attributeName(flag: string): string {
   return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -69,10 +84,10 @@ export function defaultsOf(specs: readonly FlagSpec[]): Record<string, string> {
 }
 
 /** The specs of a table whose keys are listed, in the table's order. */
-export function pick<S extends FlagSpec>(specs: readonly S[], keys: readonly string[]): S[] {
+export function pick<S extends FlagSpec, K extends S['key']>(specs: readonly S[], keys: readonly K[]): Extract<S, { key: K }>[] {
   const unknown = keys.filter((k) => !specs.some((s) => s.key === k));
   if (unknown.length > 0) throw new Error(`no such flags: ${unknown.join(', ')}`);
-  return specs.filter((s) => keys.includes(s.key));
+  return specs.filter((s): s is Extract<S, { key: K }> => (keys as readonly string[]).includes(s.key));
 }
 
 /** The values of the flags that have a parser, parsed, by attribute name. */

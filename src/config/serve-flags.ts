@@ -13,7 +13,10 @@
  * Adding a flag: a row here, its row in the README's Configuration table,
  * and what it means in buildServeConfig.
  */
-import type { FlagSpec } from './flags.js';
+import type { FlagSpec, FlagValues } from './flags.js';
+import { LOG_FLAGS } from './log-flags.js';
+
+export { LOG_FLAGS };
 import { defaultsOf, pick } from './flags.js';
 import { RESERVED_DEFAULT, wholeNumber } from './parsers.js';
 
@@ -295,22 +298,7 @@ export const SERVE_FLAGS = [
     parse: wholeNumber(0, 100_000_000),
     help: 'lease events kept for WatchLeases to replay (about; 0 = none)',
   },
-  {
-    key: 'logLevel',
-    flag: '--log-level',
-    arg: '<level>',
-    env: 'MCS_LOG_LEVEL',
-    default: 'info',
-    help: 'fatal, error, warn, info, debug, trace or silent',
-  },
-  {
-    key: 'logFormat',
-    flag: '--log-format',
-    arg: '<format>',
-    env: 'MCS_LOG_FORMAT',
-    default: 'json',
-    help: 'json (one object per line) or pretty (for humans)',
-  },
+  ...LOG_FLAGS,
   {
     key: 'metricsListen',
     flag: '--metrics-listen',
@@ -351,13 +339,9 @@ export const SERVE_FLAGS = [
 ] as const satisfies readonly FlagSpec[];
 
 type Spec = (typeof SERVE_FLAGS)[number];
-type WithDefault = Extract<Spec, { default: string }>;
-type Valued<S> = S extends { arg: string } ? string : boolean;
 
 /** Raw option values as the command line (or its environment variables) gave them. */
-export type ServeOptions = { -readonly [S in WithDefault as S['key']]: string } & {
-  -readonly [S in Exclude<Spec, WithDefault> as S['key']]?: Valued<S> | undefined;
-};
+export type ServeOptions = FlagValues<Spec>;
 
 /** Every default of `serve`, by option name (`reserved`'s applies only inside the pool's range). */
 export const DEFAULTS = Object.freeze(defaultsOf(SERVE_FLAGS)) as {
@@ -401,6 +385,3 @@ export const STORE_FLAGS = pick(SERVE_FLAGS, [
   'eventRetention',
   'reapInterval',
 ]);
-
-/** How a process logs: `--log-level`, `--log-format`. */
-export const LOG_FLAGS = pick(SERVE_FLAGS, ['logLevel', 'logFormat']);

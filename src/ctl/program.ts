@@ -5,7 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import { CLIENT_FLAGS } from '../config/client-flags.js';
+import { addFlags } from '../config/flags.js';
 import { EXIT } from './client.js';
 import { registerLeaseCommands } from './commands/lease.js';
 import { registerLeasesCommands } from './commands/leases.js';
@@ -13,7 +15,7 @@ import { registerPoolCommands } from './commands/pool.js';
 import { registerOciCommands } from './commands/oci.js';
 import { registerDriftCommand } from '../agent/drift-command.js';
 
-export const DEFAULT_SERVER = '127.0.0.1:50051';
+export const DEFAULT_SERVER = CLIENT_FLAGS[0].default;
 
 /** The package's version, from the package.json above src/ctl or dist/src/ctl. */
 function packageVersion(): string {
@@ -31,17 +33,10 @@ function packageVersion(): string {
 }
 
 function buildProgram(): Command {
-  const program = new Command('mcsctl')
+  const program = addFlags(new Command('mcsctl'), CLIENT_FLAGS)
     .description('Client of mcs-allocator: lease, inspect and release SELinux MCS labels; OCI runtime hooks.')
     .version(packageVersion(), '--version', 'print the version')
-    .addOption(new Option('--server <address>', 'service address: host:port or unix:/path').env('MCS_SERVER').default(DEFAULT_SERVER))
-    .addOption(new Option('--timeout <seconds>', 'deadline of each call').env('MCS_TIMEOUT').default('10'))
     .option('--json', 'machine-readable output: the messages as returned, snake_case fields')
-    .addOption(
-      new Option('--tls-ca <file>', 'CA certificate (PEM) to verify the server with; any --tls-* flag turns TLS on').env('MCS_TLS_CA'),
-    )
-    .addOption(new Option('--tls-cert <file>', 'client certificate (PEM), with --tls-key').env('MCS_TLS_CERT'))
-    .addOption(new Option('--tls-key <file>', 'client private key (PEM), with --tls-cert').env('MCS_TLS_KEY'))
     .showHelpAfterError()
     .exitOverride()
     .addHelpText(

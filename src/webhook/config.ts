@@ -12,7 +12,7 @@ import {
   type ServeConfig,
   type ServeOptions,
 } from '../config.js';
-import { defaultsOf, pick, type FlagOverrides, type FlagSpec } from '../config/flags.js';
+import { defaultsOf, pick, type FlagDefaults, type FlagOverrides, type FlagSpec, type FlagValues } from '../config/flags.js';
 import { isIdentifier } from '../domain/context.js';
 import { NO_OPTIONS, OptionError, resolveLabelOptions, type OptionsPolicy } from '../domain/options.js';
 import type { LabelPrefixes } from '../store/lease-store.js';
@@ -127,13 +127,12 @@ export const WEBHOOK_FLAGS = [
 ] as const satisfies readonly FlagSpec[];
 
 type Spec = (typeof WEBHOOK_FLAGS)[number];
-type WithDefault = Extract<Spec, { default: string }>;
 
 export const WEBHOOK_DEFAULTS = Object.freeze({
   ...defaultsOf(WEBHOOK_FLAGS),
   // The cluster host holds the lease of every pod: no per-host cap by default.
   hostQuota: '0',
-}) as { readonly [S in WithDefault as S['key']]: S['default'] } & { readonly hostQuota: '0' };
+}) as FlagDefaults<Spec> & { readonly hostQuota: '0' };
 
 /** serve's store, shutdown and log flags, told as the webhook uses them. */
 export const WEBHOOK_SHARED_FLAGS = [...STORE_FLAGS, ...pick(SERVE_FLAGS, ['shutdownGrace']), ...LOG_FLAGS];
@@ -145,9 +144,7 @@ export const WEBHOOK_SHARED_OVERRIDES: FlagOverrides = {
 };
 
 /** Raw option values: the webhook's own flags and serve's store, shutdown and log flags. */
-export type WebhookFlags = Partial<ServeOptions> & { -readonly [S in WithDefault as S['key']]: string } & {
-  -readonly [S in Exclude<Spec, WithDefault> as S['key']]?: string | undefined;
-};
+export type WebhookFlags = Partial<ServeOptions> & FlagValues<Spec>;
 
 export interface WebhookConfig {
   readonly store: ServeConfig;
