@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
-import { ReplyError } from 'ioredis';
+import { Command, ReplyError } from 'ioredis';
 import { luaContract } from './contract.js';
 import { OPERATIONS, luaBindArgs, type OperationName } from './operations.js';
 
@@ -112,6 +112,26 @@ function loadLibrary(redis: Redis | Cluster): Promise<void> {
   return p;
 }
 
+/** FCALLs sent on a client and not answered yet. */
+const inFlight = new WeakMap<object, { n: number }>();
+
+/**
+ * One FCALL. On a client with auto-pipelining (the service's, see
+ * src/redis/connection.ts) a call that finds none of its own unanswered
+ * goes out at once, so a lone call (concurrency 1) does not wait for the
+ * next turn of the event loop; a call behind others joins the batch that
+ * is gathering.
+ */
+function sendFcall(redis: Redis | Cluster, argv: (string | number)[]): Promise<ScriptReply> {
+  let pending = inFlight.get(redis);
+  if (!pending) inFlight.set(redis, (pending = { n: 0 }));
+  const alone = pending.n === 0 || !redis.options.enableAutoPipelining;
+  const sent = alone ? redis.sendCommand(new Command('FCALL', argv, { replyEncoding: 'utf8' })) : redis.call('FCALL', ...argv);
+  const counter = pending;
+  counter.n++;
+  return (sent as Promise<ScriptReply>).finally(() => counter.n--);
+}
+
 /**
  * Typed callers of the operations on a client. A call that finds the
  * library missing loads it and runs again: nothing ran the first time.
@@ -120,8 +140,7 @@ export function scriptCommands(redis: Redis | Cluster): ScriptCommands {
   const { functions } = library();
   const commands = {} as ScriptCommands;
   for (const name of Object.keys(OPERATIONS) as OperationName[]) {
-    const fcall = (keys: string[], args: (string | number)[]) =>
-      redis.call('FCALL', functions[name], keys.length, ...keys, ...args) as Promise<ScriptReply>;
+    const fcall = (keys: string[], args: (string | number)[]) => sendFcall(redis, [functions[name], keys.length, ...keys, ...args]);
     commands[name] = async (keys, args) => {
       try {
         return await fcall(keys, args);
