@@ -7,6 +7,7 @@ import { formatCategoryRange } from '../domain/categories.js';
 import { loadAllocatorProto } from '../proto.js';
 import { createRedis, describeTarget } from '../redis/connection.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded.js';
+import { CONSTANTS } from '../store/contract.js';
 import { LeaseStore } from '../store/lease-store.js';
 import { PoolConfigMismatchError, PoolStateInconsistentError, ReservedInUseError, StoreUnavailableError } from '../store/errors.js';
 import { allocatorService } from './allocator-service.js';
@@ -95,6 +96,12 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
         { ...stats, created: result.created, reservedAdded: result.reserved, reservedRemoved: result.unreserved },
         result.created ? 'pool created' : 'pool opened',
       );
+      if (result.movedFromLayout !== undefined) {
+        log.warn(
+          { from: result.movedFromLayout, to: CONSTANTS.LAYOUT_VERSION },
+          `pool moved from key layout ${result.movedFromLayout} to ${CONSTANTS.LAYOUT_VERSION}`,
+        );
+      }
     } else {
       logRecreated(result);
     }

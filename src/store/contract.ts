@@ -25,8 +25,6 @@ export const POOL_KEYS = [
   'events', // STREAM lease events, capped
   'hostexp', // ZSET   host scored by the time its leases lapse (--host-ttl)
   'hostdead', // HASH   host -> when its leases were reclaimed for a missed heartbeat
-  'hostuse', // HASH   host -> pairs its leases hold (--host-quota)
-  'members', // HASH   host -> workloads holding its leases (pod members each)
 ] as const;
 export type PoolKeyName = (typeof POOL_KEYS)[number];
 
@@ -86,7 +84,7 @@ export const CONSTANTS = {
   ...SLOTS,
   ...LEASE_LIMITS,
   /** The key layout these scripts read and write; a pool of another is refused. */
-  LAYOUT_VERSION: 3,
+  LAYOUT_VERSION: 4,
   /** Slots per expiry bucket (exp:<b>). */
   EXPIRY_BUCKET: 128,
 } as const;

@@ -140,7 +140,9 @@ export class LeaseStore {
       opts,
       pairs,
     );
-    return { created: r.flag(), unreserved: r.int(), reserved: r.int() };
+    const result = { created: r.flag(), unreserved: r.int(), reserved: r.int() };
+    const movedFrom = r.str();
+    return movedFrom === '' ? result : { ...result, movedFromLayout: Number(movedFrom) };
   }
 
   /** What a disabled label gets: the profile's prefixes with the privileged process type. */

@@ -138,6 +138,8 @@ export interface InitResult {
   readonly created: boolean;
   readonly unreserved: number;
   readonly reserved: number;
+  /** The key layout the pool was moved from in place (src/store/scripts/init_pool.lua), if it was. */
+  readonly movedFromLayout?: number;
 }
 
 /** Where a lease listing continues: after this slot of this host. */

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, killAllCli, runCli, waitServing, type CliProcess } from '../../testkit/process.js';
 import { freePort, TestRedis } from '../../testkit/redis-server.js';
+import { CONSTANTS } from '../../src/store/contract.js';
+import { NO_OPTIONS } from '../support/rpc.js';
 import { startService, type TestClient } from '../support/service.js';
 
 let redis: TestRedis;
@@ -223,8 +225,60 @@ describe('a pool written with another key layout', () => {
         '127.0.0.1:0',
       ]);
       expect(p.code, p.stdout + p.stderr).toBe(1);
-      expect(p.stderr).toMatch(/^mcs-allocator: pool old-layout .*layout version 1.*reads version 3/m);
+      expect(p.stderr).toMatch(
+        new RegExp(`^mcs-allocator: pool old-layout .*layout version 1.*reads version ${CONSTANTS.LAYOUT_VERSION}`, 'm'),
+      );
       expect(await raw.hgetall('mcs:{old-layout}:meta')).toEqual(before);
+    } finally {
+      raw.disconnect();
+    }
+  });
+});
+
+describe('a pool of key layout 3', () => {
+  it("is moved in place at the start: each host's counters into a hash of its own, the leases and quotas as they were", async () => {
+    const pool = 'layout-3';
+    const args = ['--redis', redis.url, '--pool', pool, '--categories', 'c0.c9', '--host-quota', '10'];
+    const first = await serve(['--listen', `127.0.0.1:${await freePort()}`, ...args]);
+    const a = await first.client.Allocate({ host: 'node-1', workload_id: 'a' });
+    await first.client.Allocate({ host: 'node-1', workload_id: 'b', share_with: a.lease.lease_id });
+    await first.client.Allocate({ host: 'node-1', workload_id: 'c' });
+    await first.client.Allocate({ host: 'node-2', workload_id: 'd', options: { ...NO_OPTIONS, level: 's0:c7' } });
+    await stop(first.proc);
+    const raw = redis.client();
+    try {
+      // What layout 3 wrote: the same counts in three hashes shared by all hosts.
+      const prefix = `mcs:{${pool}}:`;
+      const layout4 = { 'node-1': { u: '2', m: '3' }, 'node-2': { u: '9', m: '1', s: '1' } };
+      for (const [host, counters] of Object.entries(layout4)) {
+        expect(await raw.hgetall(`${prefix}hc:${host}`)).toEqual(counters);
+        await raw.del(`${prefix}hc:${host}`);
+      }
+      await raw.hset(`${prefix}hostuse`, 'node-1', '2', 'node-2', '9');
+      await raw.hset(`${prefix}members`, 'node-1', '3', 'node-2', '1');
+      await raw.hset(`${prefix}hoststatics`, 'node-2', '1');
+      await raw.hset(`${prefix}meta`, 'version', '3');
+
+      const listen = `127.0.0.1:${await freePort()}`;
+      const second = await serve(['--listen', listen, ...args]);
+      expect(second.proc.stdout).toMatch(/"from":3,"to":4,.*"msg":"pool moved from key layout 3 to 4"/);
+      expect(await raw.hget(`${prefix}meta`, 'version')).toBe(String(CONSTANTS.LAYOUT_VERSION));
+      expect(await raw.exists(`${prefix}hostuse`, `${prefix}members`, `${prefix}hoststatics`)).toBe(0);
+      for (const [host, counters] of Object.entries(layout4)) expect(await raw.hgetall(`${prefix}hc:${host}`)).toEqual(counters);
+      // The counts work on: node-1's members in its heartbeat, node-2's quota (its static level blocks 9 pairs).
+      expect(Number((await second.client.Heartbeat({ host: 'node-1', ttl_seconds: 0 })).leases)).toBe(3);
+      await second.client.Allocate({ host: 'node-2', workload_id: 'e' });
+      const over = await second.client.Allocate({ host: 'node-2', workload_id: 'f' }).catch((e: unknown) => e);
+      expect(String(over)).toMatch(/host node-2 holds 10 pairs; 1 more would pass its quota of 10/);
+      await second.client.Release({ host: 'node-1', workload_id: 'c' });
+      await second.client.Release({ host: 'node-2', workload_id: 'd' });
+      expect(await raw.hgetall(`${prefix}hc:node-1`)).toEqual({ u: '1', m: '2' });
+      expect(await raw.hgetall(`${prefix}hc:node-2`)).toEqual({ u: '1', m: '1' });
+      await stop(second.proc);
+      // Once moved, a start is an ordinary one.
+      const third = await serve(['--listen', `127.0.0.1:${await freePort()}`, ...args]);
+      expect(third.proc.stdout).not.toMatch(/pool moved/);
+      await stop(third.proc);
     } finally {
       raw.disconnect();
     }

@@ -32,4 +32,4 @@ if ttl > 0 then
   expires = now + ttl
   redis.call('ZADD', Key.hostexp, expires, host)
 end
-return {0, expires, tonumber(redis.call('HGET', Key.members, host)) or 0, epoch}
+return {0, expires, Hosts.counter(host, Hosts.MEMBERS), epoch}

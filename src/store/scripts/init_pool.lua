@@ -12,15 +12,32 @@
 --                    nobody can be running with its labels)
 -- rest               reserved pairs as level, rank, level, rank, ...
 --
--- Returns {0, created (1|0), unreserved count, newly reserved count} or
+-- Returns {0, created (1|0), unreserved count, newly reserved count, the
+-- layout version the pool was moved from ('' = none)} or
 --   {E.CATEGORIES_MISMATCH, stored sensitivity, stored categories}
 --   {E.RESERVED_IN_USE, level, lease id}
 --   {E.POOL_STATE_INCONSISTENT, key}
 --   {E.LAYOUT_MISMATCH, stored layout version, this script's}
 -- Nothing is written unless every check passes. Safe to run from every
 -- replica at every start and after every reconnect.
+--
+-- A pool written with another key layout (C.LAYOUT_VERSION) is refused,
+-- except layout 3, which is moved to this one in place: it kept a host's
+-- counters in three hashes shared by all hosts (hostuse, members,
+-- hoststatics), where this layout gives each host a hash of its own
+-- (Hosts). One pass over the hosts; services of layout 3 must be stopped
+-- first (they would go on writing the old hashes).
 
--- A pool written with another key layout (C.LAYOUT_VERSION) is refused.
+local function moveFromLayout3()
+  for old, field in pairs({hostuse = Hosts.USED, members = Hosts.MEMBERS, hoststatics = Hosts.WIDE}) do
+    local key = Call.prefix .. old
+    local all = redis.call('HGETALL', key)
+    for i = 1, #all, 2 do redis.call('HSET', Key.hostCounters(all[i]), field, all[i + 1]) end
+    redis.call('DEL', key)
+  end
+  redis.call('HSET', Key.meta, 'version', C.LAYOUT_VERSION)
+end
+
 local pool, sensitivity, categories = A.pool, A.sensitivity, A.categories
 local low, total = tonumber(A.low), tonumber(A.total)
 
@@ -28,7 +45,7 @@ local wanted = {}
 local reserved = Call.rest(A.rest)
 for i = 1, #reserved, 2 do wanted[reserved[i]] = tonumber(reserved[i + 1]) end
 
-local created = 0
+local created, movedFrom = 0, ''
 if redis.call('EXISTS', Key.meta) == 0 then
   -- Without meta the permutation and counters are meaningless: refuse to
   -- build on leftovers rather than hand out pairs that may be in use.
@@ -51,7 +68,9 @@ else
   if m[1] ~= sensitivity or m[2] ~= categories then
     return {E.CATEGORIES_MISMATCH, m[1] or '', m[2] or ''}
   end
-  if tonumber(m[3]) ~= C.LAYOUT_VERSION then
+  if tonumber(m[3]) == 3 then
+    movedFrom = m[3]
+  elseif tonumber(m[3]) ~= C.LAYOUT_VERSION then
     return {E.LAYOUT_MISMATCH, m[3] or '', C.LAYOUT_VERSION}
   end
 end
@@ -85,5 +104,6 @@ for level, rank in pairs(wanted) do
     reserved = reserved + 1
   end
 end
+if movedFrom ~= '' then moveFromLayout3() end
 redis.call('HSET', Key.meta, 'eventmax', tonumber(A.eventRetention))
-return {0, created, unreserved, reserved}
+return {0, created, unreserved, reserved, movedFrom}

@@ -3,7 +3,7 @@
 --   req:<d3>       HASH  request id digest -> slot (requests that carried one)
 --   sk:<d3>        HASH  stable key digest -> slot (leases and holds that carry one)
 --   host:<host>    ZSET  the host's slots, each scored by itself
---   Key.members    HASH  host -> how many workloads hold its leases
+--   hc:<host> m    how many workloads hold the host's leases (Hosts.MEMBERS)
 --   Key.hosts      ZSET  hosts with at least one lease (score 0, by name)
 --   exp:<b>        ZSET  slots in [b * C.EXPIRY_BUCKET, (b+1) * C.EXPIRY_BUCKET) by expiry (ms)
 --   Key.expiry     ZSET  expiry bucket b -> the earliest expiry in exp:<b>
@@ -113,17 +113,14 @@ function Index.indexMember(slot, host, workload)
   local s = Records.slotString(slot)
   Index.indexSet('wl', Index.workloadDigest(host, workload), s)
   redis.call('ZADD', Key.host(host), s, s)
-  if redis.call('HINCRBY', Key.members, host, 1) == 1 then redis.call('ZADD', Key.hosts, 0, host) end
+  if Hosts.count(host, Hosts.MEMBERS, 1) == 1 then redis.call('ZADD', Key.hosts, 0, host) end
 end
 
 -- Removes a member indexed by Index.indexMember (the slot stays in the
 -- host's set until the lease ends: see Leases.unindexLease).
 function Index.unindexMember(slot, host, workload)
   Index.indexDel('wl', Index.workloadDigest(host, workload), slot)
-  if redis.call('HINCRBY', Key.members, host, -1) <= 0 then
-    redis.call('HDEL', Key.members, host)
-    redis.call('ZREM', Key.hosts, host)
-  end
+  if Hosts.count(host, Hosts.MEMBERS, -1) <= 0 then redis.call('ZREM', Key.hosts, host) end
 end
 
 -- Expiry buckets: Key.expiry always scores a bucket by its earliest expiry,

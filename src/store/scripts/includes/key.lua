@@ -2,7 +2,8 @@
 -- POOL_KEYS: Key.meta, Key.leases, ...) are bound per call by Call.bind;
 -- the others are built from the pool's prefix:
 --   host:<host>       ZSET  the host's slots, each scored by itself (Index)
---   hoststatics       HASH  host -> wide static levels it holds (Hosts)
+--   hc:<host>         HASH  the host's counters (Hosts): u pairs its leases
+--                           hold, m workloads holding them, s wide static levels
 --   wl:<d3>, req:<d3> HASH  the digest indexes (Index)
 --   exp:<b>           ZSET  an expiry bucket (Index)
 --   scat:<c>          SET   wide static levels containing category c (Statics)
@@ -15,8 +16,8 @@ function Key.host(host)
   return Call.prefix .. 'host:' .. host
 end
 
-function Key.hostStatics()
-  return Call.prefix .. 'hoststatics'
+function Key.hostCounters(host)
+  return Call.prefix .. 'hc:' .. host
 end
 
 function Key.digestIndex(family, digest3)
