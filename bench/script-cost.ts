@@ -20,6 +20,11 @@
  * ...), so machine noise hits both alike: the medians are a paired
  * comparison. Timings are not asserted anywhere; see bench/README.md.
  *
+ * Each round also measures the floor: an empty Redis function (a library
+ * of the benchmark's own) called in the same way with one key and the
+ * arguments of an Allocate, answering one value. What an Allocate costs
+ * above it is what its body does.
+ *
  * On a shared machine CPU time is noisy. `--callgrind` starts redis-server
  * under valgrind's callgrind, collecting only inside FCALL
  * (`--toggle-collect=fcallCommand`), and reports the instructions each
@@ -213,9 +218,48 @@ async function phase(admin: Redis, pid: number, n: number, run: () => Promise<vo
   };
 }
 
-async function round(v: Variant, admin: Redis, pid: number): Promise<{ allocate: PhaseFigures; release: PhaseFigures }> {
+const FLOOR_LIBRARY = "#!lua name=mcs_bench_floor\nredis.register_function('mcs_bench_floor', function(keys, args) return {0} end)";
+
+/** An Allocate's key and arguments as the store sends them, in count and size (bench/README.md: the floor). */
+function floorArgs(host: string, workload: string): (string | number)[] {
+  const random = Math.floor(Math.random() * 2 ** 48);
+  const prefixes = ['system_u:system_r:container_t', 'system_u:object_r:container_file_t', 'system_u:object_r:container_ro_file_t'];
+  return [
+    'mcs_bench_floor',
+    1,
+    'mcs:{floor}:meta',
+    'mcs:{floor}:',
+    host,
+    workload,
+    '',
+    0,
+    random,
+    'abcdefghijkl',
+    ...prefixes,
+    'random',
+    '',
+    '',
+    '',
+    0,
+    52377,
+    64,
+    1024,
+    '',
+    'h',
+    86_400_000,
+  ];
+}
+
+type Round = { allocate: PhaseFigures; release: PhaseFigures; floor: PhaseFigures };
+
+async function round(v: Variant, admin: Redis, pid: number): Promise<Round> {
   const ids = new WorkloadIds();
   const leases = new Array<string>(calls);
+  const floor = await phase(admin, pid, calls, () =>
+    inFlight(calls, async (i) => {
+      await v.redis.call('FCALL', ...floorArgs(hosts[i % hosts.length]!, ids.next()));
+    }),
+  );
   const allocate = await phase(admin, pid, calls, () =>
     inFlight(calls, async (i) => {
       leases[i] = (await v.store.allocate({ host: hosts[i % hosts.length]!, workloadId: ids.next() })).lease.id;
@@ -227,7 +271,7 @@ async function round(v: Variant, admin: Redis, pid: number): Promise<{ allocate:
       if (!r.released) throw new Error(`${v.name}: release of ${leases[i]} answered released = false`);
     }),
   );
-  return { allocate, release };
+  return { allocate, release, floor };
 }
 
 const median = (xs: number[]) => {
@@ -237,7 +281,7 @@ const median = (xs: number[]) => {
 };
 const fmt = (x: number) => x.toFixed(1);
 
-function summary(rs: { allocate: PhaseFigures; release: PhaseFigures }[], which: 'allocate' | 'release') {
+function summary(rs: Round[], which: 'allocate' | 'release' | 'floor') {
   const ps = rs.map((r) => r[which]);
   const cmds = new Set(ps.flatMap((p) => Object.keys(p.commands)));
   const commands: Record<string, { calls: number; usec: number }> = {};
@@ -270,9 +314,10 @@ async function main(): Promise<void> {
   const variants: Variant[] = [await openVariant('this build', join(REPO_ROOT, 'dist'), redis.port, 'pa')];
   if (o.against) variants.push(await openVariant(`against ${o.against}`, resolve(o.against), redis.port, 'pb'));
   try {
+    await admin.call('FUNCTION', 'LOAD', 'REPLACE', FLOOR_LIBRARY);
     // Warm-up: JIT, the function libraries, the pools' first writes.
     for (const v of variants) await round(v, admin, redis.pid);
-    const results = new Map<string, { allocate: PhaseFigures; release: PhaseFigures }[]>(variants.map((v) => [v.name, []]));
+    const results = new Map<string, Round[]>(variants.map((v) => [v.name, []]));
     for (let k = 0; k < rounds; k++) {
       const order = k % 2 === 0 ? variants : [...variants].reverse();
       for (const v of order) results.get(v.name)!.push(await round(v, admin, redis.pid));
@@ -283,11 +328,13 @@ async function main(): Promise<void> {
       const rs = results.get(v.name)!;
       const a = summary(rs, 'allocate');
       const r = summary(rs, 'release');
-      out[v.name] = { allocate: a, release: r, rounds: rs };
+      const f = summary(rs, 'floor');
+      out[v.name] = { allocate: a, release: r, floor: f, rounds: rs };
       console.log(`\n${v.name} (${v.dist}): ${rounds} rounds of ${calls} calls, ${concurrency} in flight`);
       for (const [label, s] of [
         ['Allocate', a],
         ['Release', r],
+        ["Floor (an empty function, an Allocate's arguments)", f],
       ] as const) {
         if (o.callgrind) console.log(`  ${label}: ${Math.round(s.instructions)} instructions inside FCALL per call`);
         console.log(
@@ -301,6 +348,10 @@ async function main(): Promise<void> {
               .join(', '),
         );
       }
+      const above = (x: ReturnType<typeof summary>) =>
+        `Redis CPU ${fmt(x.redisCpuUs - f.redisCpuUs)} µs` +
+        (o.callgrind ? `, ${Math.round(x.instructions - f.instructions)} instructions` : '');
+      console.log(`  above the floor: Allocate ${above(a)}; Release ${above(r)}`);
     }
     if (o.json) {
       writeFileSync(o.json, JSON.stringify(out, null, 2));
