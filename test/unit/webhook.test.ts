@@ -327,7 +327,13 @@ describe('podPatch applied with a JSON Patch library', () => {
   it('escapes annotation keys as JSON Pointer tokens (RFC 6901)', () => {
     fc.assert(
       fc.property(
-        fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ maxLength: 10 }), { minKeys: 1, maxKeys: 5 }),
+        // fast-check offers "__proto__" as a key now and then; the patch library that applies the patch here refuses
+        // to touch it (not the API server, and no annotation key can be it: names begin with a letter or a digit).
+        fc.dictionary(
+          fc.string({ minLength: 1, maxLength: 20 }).filter((k) => k !== '__proto__'),
+          fc.string({ maxLength: 10 }),
+          { minKeys: 1, maxKeys: 5 },
+        ),
         (extra) => {
           const p = pod({ name: 'web-1', annotations: { keep: 'yes' } });
           const out = apply(p, podPatch(podFacts(p, 'team-a'), { level: 's0:c1,c2' }, extra));
