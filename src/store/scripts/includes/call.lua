@@ -23,10 +23,12 @@ function Call.bind(keys, args)
   end
 end
 
--- Reading a name the contract (src/store/contract.ts) does not define is a
--- bug: it fails loudly instead of carrying on with nil. Set on the first
--- call, because the standard library does not exist while the library loads.
+-- On the first call: the standard library's locals (src/store/scripts.ts)
+-- are bound, and reading a name the contract (src/store/contract.ts) does
+-- not define becomes a bug that fails loudly instead of carrying on with
+-- nil. Not at load, because the standard library does not exist then.
 function Call.seal()
+  bindStandardLibrary() -- src/store/scripts.ts STANDARD_LIBRARY
   -- The hand-written reply and event arrays follow the contract's orders.
   for what, pair in pairs({reply = {Records.REPLY, Records.REPLY_ORDER}, event = {Events.LEASE, Events.LEASE_ORDER}}) do
     for i = 1, math.max(#pair[1], #pair[2]) do
