@@ -215,6 +215,28 @@ async function poststop(g: GlobalOptions, o: PoststopOptions): Promise<number> {
   }
 }
 
+/** The options both hooks take: where the lease is, whether SELinux is on, how the service is reached. */
+function hookOptions(cmd: Command, text: { host: string; from: 'config' | 'state'; selinuxOff: string }): Command {
+  return cmd
+    .option('--host <host>', `${text.host} (default: this machine's hostname)`)
+    .option('--workload <id>', `workload id when the ${text.from} has no io.mcs-allocator.workload-id annotation`)
+    .addOption(
+      new Option(
+        '--selinux <mode>',
+        `auto (look for /sys/fs/selinux/enforce), enabled or disabled: with SELinux disabled the hook ${text.selinuxOff}`,
+      )
+        .choices(['auto', 'enabled', 'disabled'])
+        .env('MCS_SELINUX')
+        .default('auto'),
+    )
+    .addOption(
+      new Option('--socket <path>', "the host agent's socket; the hook falls back to the service when no agent answers there").env(
+        'MCS_AGENT_SOCKET',
+      ),
+    )
+    .option('--no-agent', 'talk to the service directly, not through the host agent');
+}
+
 export function registerOciCommands(program: Command): void {
   const oci = program
     .command('oci')
@@ -228,29 +250,15 @@ export function registerOciCommands(program: Command): void {
       ),
     );
 
-  oci
-    .command('precreate')
-    .description(
-      'Read an OCI runtime config.json on stdin, lease a label for the container and write the config with ' +
-        'process.selinuxLabel and linux.mountLabel set to stdout. Exits non-zero when no label was granted.',
-    )
-    .option('--host <host>', "host name to lease on (default: this machine's hostname)")
-    .option('--workload <id>', 'workload id when the config has no io.mcs-allocator.workload-id annotation')
-    .addOption(
-      new Option(
-        '--selinux <mode>',
-        'auto (look for /sys/fs/selinux/enforce), enabled or disabled: with SELinux disabled the hook passes the config through and takes no lease',
-      )
-        .choices(['auto', 'enabled', 'disabled'])
-        .env('MCS_SELINUX')
-        .default('auto'),
-    )
-    .addOption(
-      new Option('--socket <path>', "the host agent's socket; the hook falls back to the service when no agent answers there").env(
-        'MCS_AGENT_SOCKET',
+  hookOptions(
+    oci
+      .command('precreate')
+      .description(
+        'Read an OCI runtime config.json on stdin, lease a label for the container and write the config with ' +
+          'process.selinuxLabel and linux.mountLabel set to stdout. Exits non-zero when no label was granted.',
       ),
-    )
-    .option('--no-agent', 'talk to the service directly, not through the host agent')
+    { host: 'host name to lease on', from: 'config', selinuxOff: 'passes the config through and takes no lease' },
+  )
     .option('--privileged-type <type>', 'process type that means "no separation" (the server\'s --privileged-type)', 'spc_t')
     .addOption(new Option('--retry-for <seconds>', 'keep retrying a service that is away or recovering its pool this long').default('5'))
     .addOption(
@@ -293,29 +301,15 @@ See deploy/README.md for Podman and CRI-O.
     )
     .action(action(async (g, cmd) => precreate(g, cmd.opts<PrecreateOptions>())));
 
-  oci
-    .command('poststop')
-    .description(
-      "Read the OCI container state JSON on stdin and release the container's lease. Idempotent. Retries while the " +
-        'service is unreachable, then logs and exits 0 (3 with --strict) so teardown never fails.',
-    )
-    .option('--host <host>', "host name (default: this machine's hostname)")
-    .option('--workload <id>', 'workload id when the state has no io.mcs-allocator.workload-id annotation')
-    .addOption(
-      new Option(
-        '--selinux <mode>',
-        'auto (look for /sys/fs/selinux/enforce), enabled or disabled: with SELinux disabled the hook passes the config through and takes no lease',
-      )
-        .choices(['auto', 'enabled', 'disabled'])
-        .env('MCS_SELINUX')
-        .default('auto'),
-    )
-    .addOption(
-      new Option('--socket <path>', "the host agent's socket; the hook falls back to the service when no agent answers there").env(
-        'MCS_AGENT_SOCKET',
+  hookOptions(
+    oci
+      .command('poststop')
+      .description(
+        "Read the OCI container state JSON on stdin and release the container's lease. Idempotent. Retries while the " +
+          'service is unreachable, then logs and exits 0 (3 with --strict) so teardown never fails.',
       ),
-    )
-    .option('--no-agent', 'talk to the service directly, not through the host agent')
+    { host: 'host name', from: 'state', selinuxOff: 'releases nothing (no lease was taken)' },
+  )
     .option('--retry-for <seconds>', 'keep retrying an unreachable service this long', '10')
     .option('--strict', 'exit 3 (not 0) when the lease could not be released')
     .addHelpText('after', examples('mcsctl oci poststop < state.json', 'mcsctl oci poststop --retry-for 30 --strict < state.json'))
