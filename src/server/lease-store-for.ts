@@ -8,6 +8,8 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { hostQuotaPairs, type ServeConfig } from '../config/serve-config.js';
 import { PairSpace } from '../domain/pairs.js';
+import { CONSTANTS } from '../store/contract.js';
+import { StoreUnavailableError } from '../store/errors.js';
 import { LeaseStore, type InitResult } from '../store/lease-store.js';
 
 export interface OpenedLeaseStore {
@@ -16,6 +18,13 @@ export interface OpenedLeaseStore {
   readonly writer: Redis | Cluster | undefined;
   /** Logs an init that found the pool missing and created it again (the store calls it too when a call finds that). */
   readonly logRecreated: (result: InitResult) => void;
+  /**
+   * Connects the main connection and the writer, bounded: a Redis (or Cluster) that accepts connections but never
+   * gets ready must not hold the start (ioredis goes on connecting by itself).
+   */
+  readonly connect: () => Promise<void>;
+  /** The store's init, and a warning when it moved the pool from an older key layout in place. */
+  readonly init: (opts: Parameters<LeaseStore['init']>[0]) => Promise<InitResult>;
 }
 
 export function leaseStoreFor(redis: Redis | Cluster, config: ServeConfig, log: Logger): OpenedLeaseStore {
@@ -51,5 +60,24 @@ export function leaseStoreFor(redis: Redis | Cluster, config: ServeConfig, log: 
     logRecreated,
     writer ? { writer, replicas: config.redisMinReplicas } : undefined,
   );
-  return { store, writer, logRecreated };
+  const connect = async () => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([redis.connect(), writer?.connect()]),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new StoreUnavailableError('Redis did not get ready within 10 s')), 10_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  };
+  const init = async (opts: Parameters<LeaseStore['init']>[0]) => {
+    const result = await store.init(opts);
+    if (result.movedFromLayout !== undefined) {
+      log.warn(
+        { pool: config.pool, from: result.movedFromLayout, to: CONSTANTS.LAYOUT_VERSION },
+        `pool moved from key layout ${result.movedFromLayout} to ${CONSTANTS.LAYOUT_VERSION}`,
+      );
+    }
+    return result;
+  };
+  return { store, writer, logRecreated, connect, init };
 }

@@ -7,7 +7,6 @@ import { formatCategoryRange } from '../domain/categories.js';
 import { loadAllocatorProto } from '../proto.js';
 import { createRedis, describeTarget } from '../redis/connection.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded.js';
-import { CONSTANTS } from '../store/contract.js';
 import { LeaseStore } from '../store/lease-store.js';
 import { PoolConfigMismatchError, PoolStateInconsistentError, ReservedInUseError, StoreUnavailableError } from '../store/errors.js';
 import { allocatorService } from './allocator-service.js';
@@ -65,7 +64,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     lastRedisError = err.message;
   });
 
-  const { store, writer, logRecreated } = leaseStoreFor(redis, config, log);
+  const opened = leaseStoreFor(redis, config, log);
+  const { store, writer, logRecreated } = opened;
   metrics = new Metrics(store, config.redisTimeoutMs);
   metrics.serving.set(0);
 
@@ -89,19 +89,13 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     // missing at the first start on an external Redis is taken as new; hosts
     // that knew an older epoch start the wait with their next heartbeat.
     const recovering = poolReady || (embedded !== undefined && !embedded.fresh);
-    const result = await store.init({ timeoutMs: config.redisTimeoutMs, recovering });
+    const result = await opened.init({ timeoutMs: config.redisTimeoutMs, recovering });
     if (!poolReady) {
       const { pool: _pool, ...stats } = await store.stats({ timeoutMs: config.redisTimeoutMs });
       log.info(
         { ...stats, created: result.created, reservedAdded: result.reserved, reservedRemoved: result.unreserved },
         result.created ? 'pool created' : 'pool opened',
       );
-      if (result.movedFromLayout !== undefined) {
-        log.warn(
-          { from: result.movedFromLayout, to: CONSTANTS.LAYOUT_VERSION },
-          `pool moved from key layout ${result.movedFromLayout} to ${CONSTANTS.LAYOUT_VERSION}`,
-        );
-      }
     } else {
       logRecreated(result);
     }
@@ -112,15 +106,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   // message. An unreachable external Redis does not: the service starts
   // NOT_SERVING and opens the pool once Redis answers.
   try {
-    // Bounded: a Redis (or Cluster) that accepts connections but never gets
-    // ready must not hold the start; ioredis goes on connecting by itself.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all([redis.connect(), writer?.connect()]),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new StoreUnavailableError('Redis did not get ready within 10 s')), 10_000);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    await opened.connect();
     await initPool();
   } catch (err) {
     if (isFatalInitError(err)) {

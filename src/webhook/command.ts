@@ -103,21 +103,16 @@ export async function openStore(config: WebhookConfig, log: Logger): Promise<Ope
     if (err.message !== last) log.warn({ err: err.message }, 'redis connection error');
     last = err.message;
   });
-  const { store, writer } = leaseStoreFor(redis, c, log);
+  const opened = leaseStoreFor(redis, c, log);
+  const { store, writer } = opened;
   let ready = false;
   let healthy = false;
   const init = async () => {
-    await store.init({ timeoutMs: c.redisTimeoutMs, recovering: ready });
+    await opened.init({ timeoutMs: c.redisTimeoutMs, recovering: ready });
     ready = true;
   };
   try {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all([redis.connect(), writer?.connect()]),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new StoreUnavailableError('Redis did not get ready within 10 s')), 10_000);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    await opened.connect();
     await init();
     healthy = true;
   } catch (err) {
