@@ -68,6 +68,7 @@ const program = new Command('bench')
   .addOption(new Option('--channels <n>', 'gRPC channels per load worker (0 = min(concurrency, 16))').default('0'))
   .addOption(new Option('--hosts <n>', 'distinct host names in requests').default('100'))
   .addOption(new Option('--aof', 'run redis-server with appendonly yes, appendfsync always (default: no persistence)'))
+  .addOption(new Option('--redis-socket', 'the service reaches Redis over a unix socket instead of TCP on 127.0.0.1'))
   .addOption(new Option('--cpu-prof', 'also profile the service (node --cpu-prof) under noop, Allocate, Release and cycle load'))
   .addOption(new Option('--occupancy-categories <range>', 'category range of the occupancy pool (default c0.c1023; --quick c0.c255)'))
   .addOption(new Option('--memory-leases <n>', 'leases created for the memory figures (default 100000; --quick 20000)'))
@@ -87,6 +88,7 @@ const opts: Options = {
   channels: Number(str('channels') ?? 0),
   hosts: Number(str('hosts') ?? 100),
   aof: raw['aof'] === true,
+  redisSocket: raw['redisSocket'] === true,
   cpuProf: raw['cpuProf'] === true,
   resultsDir: join(REPO_ROOT, 'bench', 'results'),
   occupancyCategories: str('occupancyCategories') ?? (quick ? 'c0.c255' : 'c0.c1023'),
@@ -137,6 +139,9 @@ const results: Results = {
       opts.aof
         ? 'Redis: appendonly yes, appendfsync always.'
         : 'Redis: persistence off (no RDB snapshots, no AOF); --aof runs with appendonly + fsync always.',
+      opts.redisSocket
+        ? 'Redis: the service connects over a unix socket (--redis-socket); the harness over TCP.'
+        : 'Redis: the service connects over TCP on 127.0.0.1 (--redis-socket: a unix socket).',
       'Service: node dist/src/cli.js serve --bench-noop at the default log level (info), stdout to /dev/null: one JSON log line per Allocate/Release is part of the measured cost, as in production.',
       `Everything (redis-server, service, load worker) shares this machine's ${cpus().length} cores; the load worker is a separate Node process.`,
     ],

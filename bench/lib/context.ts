@@ -11,6 +11,8 @@ export interface Options {
   readonly channels: number;
   readonly hosts: number;
   readonly aof: boolean;
+  /** The service reaches Redis over a unix socket (the harness keeps TCP). */
+  readonly redisSocket: boolean;
   readonly cpuProf: boolean;
   readonly resultsDir: string;
   /** Category range of the occupancy pool (c0.c1023 = 523,776 pairs). */

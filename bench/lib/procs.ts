@@ -124,31 +124,38 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------
 
-/** A redis-server child on a free port: no RDB snapshots, AOF off unless asked (then fsync always). */
+/**
+ * A redis-server child on a free port: no RDB snapshots, AOF off unless asked (then fsync always); with `socket`
+ * also on a unix socket, which `url` then names (the harness's own clients stay on TCP).
+ */
 export class BenchRedis {
   private readonly clients: Redis[] = [];
   private constructor(
     readonly port: number,
     readonly dir: string,
     readonly child: ChildProcess,
+    private readonly socket: string | undefined,
   ) {}
 
-  static async start(options: { aof: boolean }): Promise<BenchRedis> {
+  static async start(options: { aof: boolean; socket?: boolean }): Promise<BenchRedis> {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'mcs-bench-redis-'));
     tempDirs.add(dir);
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no'];
     args.push(...(options.aof ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+    const socket = options.socket ? join(dir, 'redis.sock') : undefined;
+    if (socket) args.push('--unixsocket', socket, '--unixsocketperm', '700');
     let stderr = '';
     const child = track(spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] }));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const r = new BenchRedis(port, dir, child);
+    const r = new BenchRedis(port, dir, child, socket);
     await waitForRedis(port, child, 10_000, () => `: ${stderr}`);
     return r;
   }
 
+  /** What the service is given as --redis. */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return this.socket ? `unix://${this.socket}` : `redis://127.0.0.1:${this.port}`;
   }
 
   get pid(): number {

@@ -21,7 +21,7 @@ export async function profileSection(ctx: Ctx): Promise<{ dir: string; runs: Pro
   const { opts } = ctx;
   const dir = join(opts.resultsDir, `prof-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const runs: ProfileRun[] = [];
-  const redis = await BenchRedis.start({ aof: opts.aof });
+  const redis = await BenchRedis.start({ aof: opts.aof, socket: opts.redisSocket });
   try {
     for (const mode of ['noop', 'allocate-release', 'cycle'] as const) {
       const profDir = join(dir, mode);

@@ -81,7 +81,7 @@ function figures(phases: MeasuredPhase[]): CallFigures {
 
 export async function throughputSection(ctx: Ctx): Promise<ThroughputResult> {
   const { opts } = ctx;
-  const redis = await BenchRedis.start({ aof: opts.aof });
+  const redis = await BenchRedis.start({ aof: opts.aof, socket: opts.redisSocket });
   const svc = await ServiceProcess.start({ redisUrl: redis.url });
   const admin = redis.client();
   try {
