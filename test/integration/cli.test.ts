@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, killAllCli, runCli, waitServing, type CliProcess } from '../../testkit/process.js';
+import { ensureBuilt, killAllCli, runCli, waitServing, waitUntil, type CliProcess } from '../../testkit/process.js';
 import { freePort, TestRedis } from '../../testkit/redis-server.js';
 import { CONSTANTS } from '../../src/store/contract.js';
 import { NO_OPTIONS } from '../support/rpc.js';
@@ -261,7 +261,9 @@ describe('a pool of key layout 3', () => {
 
       const listen = `127.0.0.1:${await freePort()}`;
       const second = await serve(['--listen', listen, ...args]);
-      expect(second.proc.stdout).toMatch(/"from":3,"to":4,.*"msg":"pool moved from key layout 3 to 4"/);
+      // The log is written in batches (at least every 100 ms).
+      const moved = /"from":3,"to":4,.*"msg":"pool moved from key layout 3 to 4"/;
+      await waitUntil('the service logs the move', async () => moved.test(second.proc.stdout), 5_000);
       expect(await raw.hget(`${prefix}meta`, 'version')).toBe(String(CONSTANTS.LAYOUT_VERSION));
       expect(await raw.exists(`${prefix}hostuse`, `${prefix}members`, `${prefix}hoststatics`)).toBe(0);
       for (const [host, counters] of Object.entries(layout4)) expect(await raw.hgetall(`${prefix}hc:${host}`)).toEqual(counters);
@@ -277,6 +279,8 @@ describe('a pool of key layout 3', () => {
       await stop(second.proc);
       // Once moved, a start is an ordinary one.
       const third = await serve(['--listen', `127.0.0.1:${await freePort()}`, ...args]);
+      // A move's warning is logged before 'pool opened': once that shows, the warning would have.
+      await waitUntil('the service logs the pool opened', async () => third.proc.stdout.includes('"msg":"pool opened"'), 5_000);
       expect(third.proc.stdout).not.toMatch(/pool moved/);
       await stop(third.proc);
     } finally {

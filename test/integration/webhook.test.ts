@@ -473,6 +473,45 @@ describe('mcs-allocator webhook flags', () => {
   });
 });
 
+describe('a pool of key layout 3', () => {
+  it('is moved in place when the webhook opens it, and the log says so', async () => {
+    const name = 'k8s-layout-3';
+    const prefix = `mcs:{${name}}:`;
+    const old = new LeaseStore(client, {
+      name,
+      sensitivity: 's0',
+      categories: parseCategoryRange('c0.c1023'),
+      reserved: [],
+      profile: builtinProfile('container')!,
+    });
+    await old.init();
+    await old.allocate({ host: HOST, workloadId: 'pod-a' });
+    await old.allocate({ host: HOST, workloadId: 'pod-b' });
+    // Layout 3 kept the same counts in hashes shared by all hosts.
+    expect(await client.hgetall(`${prefix}hc:${HOST}`)).toEqual({ u: '2', m: '2' });
+    await client.del(`${prefix}hc:${HOST}`);
+    await client.hset(`${prefix}hostuse`, HOST, '2');
+    await client.hset(`${prefix}members`, HOST, '2');
+    await client.hset(`${prefix}meta`, 'version', '3');
+    const p = await freePort();
+    const moving = startWebhook(p, ['--pool', name]);
+    try {
+      await waitUntil(
+        'the webhook on the layout-3 pool answers /healthz',
+        async () => (await call('GET', '/healthz', undefined, {}, p).catch(() => ({ status: 0 }))).status === 200,
+        20_000,
+      );
+      // The log is written in batches (at least every 100 ms).
+      const moved = /"pool":"k8s-layout-3","from":3,"to":4,.*"msg":"pool moved from key layout 3 to 4"/;
+      await waitUntil('the webhook logs the move', async () => moved.test(moving.stdout), 5_000);
+      expect(await client.hgetall(`${prefix}hc:${HOST}`)).toEqual({ u: '2', m: '2' });
+      expect(await client.exists(`${prefix}hostuse`, `${prefix}members`)).toBe(0);
+    } finally {
+      await moving.dispose();
+    }
+  });
+});
+
 describe('--tls-client-ca', () => {
   it('admits only for a client certificate the CA signed; /healthz stays open for probes', async () => {
     pki.leaf('apiserver', 'ca', { cn: 'kube-apiserver' }).ca('other').leaf('stranger', 'other', { cn: 'kube-apiserver' });
