@@ -20,7 +20,8 @@ import { classify, openClient, type AllocatorClient } from '../ctl/client.js';
 import { timestampMs } from '../ctl/format.js';
 import type { Lease__Output } from '../generated/mcs/v1/Lease.js';
 import { KeyedLock, ReconcileGate } from './locks.js';
-import { splitClusterLeased, type ClusterLease } from './cluster-leases.js';
+import { splitClusterLeased } from './cluster-leases.js';
+import { ClusterLeaseRenewal } from './cluster-renewal.js';
 import { decideEvent, isLive, knowWorkloads, planReconcile, workloadIdOf, type HeldLease, type KnownWorkload } from './plan.js';
 import { RecordStore } from './records.js';
 import { Releases } from './releases.js';
@@ -55,6 +56,8 @@ export class Agent {
   readonly locks = new KeyedLock();
   readonly gate = new ReconcileGate();
   readonly releases: Releases;
+  /** The webhook's leases of pods running here (on the cluster host): renewed, and leased again when lost. */
+  readonly clusterLeases: ClusterLeaseRenewal;
   private readonly abort = new AbortController();
   private readonly workloadOfContainer = new Map<string, string>();
   /** Workloads the agent believes hold a lease now (to notice a service that lost some). */
@@ -88,6 +91,14 @@ export class Agent {
       host: config.host,
       leased: this.leased,
       stopped: () => this.stopped,
+    });
+    this.clusterLeases = new ClusterLeaseRenewal({
+      client: this.client,
+      host: config.clusterHost,
+      ttlSeconds: config.clusterLeaseTtlSeconds,
+      log,
+      stopped: () => this.stopped,
+      retrySoon: (why) => this.requestReconcile(why),
     });
   }
 
@@ -330,7 +341,7 @@ export class Agent {
     }
     // Pods the Kubernetes webhook leased for: renewed, not reconciled here.
     const cluster = splitClusterLeased(workloads);
-    void this.renewClusterLeases(cluster.renew);
+    void this.clusterLeases.renew(cluster.renew);
     try {
       return await this.gate.exclusive(async () => {
         const mark = this.spool.mark;
@@ -399,87 +410,6 @@ export class Agent {
     const before = listedAt - this.config.newLeaseGraceMs;
     for (const r of [...this.records.all().values()])
       if (!live.has(r.workloadId) && r.grantedAt < before) this.records.delete(r.workloadId);
-  }
-
-  /**
-   * Renews the webhook's leases of the pods whose sandboxes are ready here.
-   * One that is gone (its TTL ran out before the pod started, or its final
-   * DELETE came first) is logged: the pod runs with a level nobody holds.
-   */
-  async renewClusterLeases(leases: readonly ClusterLease[]): Promise<void> {
-    const renewed = new Set<string>();
-    for (const l of leases) {
-      if (this.stopped) return;
-      const key = `${l.leaseId} ${l.workloadId ?? l.sandboxId}`;
-      const current = this.restoredLeases.get(key) ?? l.leaseId;
-      if (renewed.has(current)) continue;
-      try {
-        await this.client.Renew({ lease_id: current, ttl_seconds: this.config.clusterLeaseTtlSeconds });
-        renewed.add(current);
-      } catch (err) {
-        const ce = classify(err, this.client.address);
-        if (ce.reason === 'LEASE_NOT_FOUND') {
-          const restored = await this.restoreClusterLease(l);
-          if (restored) this.restoredLeases.set(key, restored);
-        } else this.log.warn({ leaseId: current, err: ce.describe() }, 'could not renew a pod lease of the webhook');
-      }
-    }
-  }
-
-  /** Pods whose webhook lease was lost and leased again here: (annotation lease id, workload id) to the new lease id. */
-  private readonly restoredLeases = new Map<string, string>();
-
-  /**
-   * A pod runs here with a level whose webhook lease has ended (Redis lost
-   * it, or the pod waited longer than the pending TTL): lease the level
-   * again on the cluster host, as the webhook would have (its anchors
-   * first, so that pods sharing a claim share the restored lease), unless
-   * someone else holds it now, which is logged.
-   */
-  private async restoreClusterLease(l: ClusterLease): Promise<string | undefined> {
-    const fields = { leaseId: l.leaseId, sandboxId: l.sandboxId, level: l.level, workloadId: l.workloadId };
-    if (!l.level || !l.workloadId) {
-      this.log.warn(fields, 'a pod runs here with a level whose webhook lease has ended');
-      return undefined;
-    }
-    const host = this.config.clusterHost;
-    const ttl = this.config.clusterLeaseTtlSeconds;
-    const level = { user: '', role: '', type: '', filetype: '', disable: false, profile: '', level: l.level };
-    try {
-      let leaseId: string;
-      if (l.shares.length > 0) {
-        const [first, ...rest] = l.shares;
-        leaseId = (await this.client.Allocate({ host, workload_id: first!, ttl_seconds: ttl, options: level, stable_key: first! })).lease
-          .lease_id;
-        for (const a of rest) {
-          await this.client.Allocate({ host, workload_id: a, ttl_seconds: ttl, share_with: leaseId }).catch(() => undefined);
-        }
-        await this.client.Allocate({
-          host,
-          workload_id: l.workloadId,
-          ttl_seconds: ttl,
-          share_with: leaseId,
-          options: { ...level, level: l.level },
-        });
-      } else {
-        leaseId = (await this.client.Allocate({ host, workload_id: l.workloadId, ttl_seconds: ttl, options: level })).lease.lease_id;
-      }
-      this.log.warn({ ...fields, restoredLeaseId: leaseId }, "a pod's webhook lease had ended while it runs here: leased its level again");
-      return leaseId;
-    } catch (err) {
-      const ce = classify(err, this.client.address);
-      if (ce.reason === 'POOL_RECOVERING' || ce.unreachable || ce.reason === 'REDIS_UNAVAILABLE') {
-        // The pool waits for hosts to report what they run: try again soon, not at the next interval.
-        this.log.info({ ...fields, err: ce.describe() }, "a pod's webhook lease had ended; leasing its level again shortly");
-        setTimeout(() => this.requestReconcile('a pod lease waits to be leased again'), 3_000).unref();
-        return undefined;
-      }
-      this.log.error(
-        { ...fields, err: ce.describe() },
-        'a pod runs here with a level whose webhook lease has ended, and it cannot be leased again',
-      );
-      return undefined;
-    }
   }
 
   async hostLeases(): Promise<Lease__Output[]> {
