@@ -11,6 +11,7 @@ import { ensureBuilt, killAllCli, runCli, waitServing, waitUntil, type CliProces
 import { freePort, TestRedis } from '../../testkit/redis-server.js';
 import { CONSTANTS } from '../../src/store/contract.js';
 import { NO_OPTIONS } from '../support/rpc.js';
+import { layout3CounterKeys, rewriteAsLayout3 } from '../support/store-layout.js';
 import { startService, type TestClient } from '../support/service.js';
 
 let redis: TestRedis;
@@ -250,14 +251,9 @@ describe('a pool of key layout 3', () => {
       // What layout 3 wrote: the same counts in three hashes shared by all hosts.
       const prefix = `mcs:{${pool}}:`;
       const layout4 = { 'node-1': { u: '2', m: '3' }, 'node-2': { u: '9', m: '1', s: '1' } };
-      for (const [host, counters] of Object.entries(layout4)) {
-        expect(await raw.hgetall(`${prefix}hc:${host}`)).toEqual(counters);
-        await raw.del(`${prefix}hc:${host}`);
-      }
-      await raw.hset(`${prefix}hostuse`, 'node-1', '2', 'node-2', '9');
-      await raw.hset(`${prefix}members`, 'node-1', '3', 'node-2', '1');
-      await raw.hset(`${prefix}hoststatics`, 'node-2', '1');
-      await raw.hset(`${prefix}meta`, 'version', '3');
+      for (const [host, counters] of Object.entries(layout4)) expect(await raw.hgetall(`${prefix}hc:${host}`)).toEqual(counters);
+      await rewriteAsLayout3(raw, prefix, Object.keys(layout4));
+      expect(await raw.hgetall(`${prefix}hostuse`)).toEqual({ 'node-1': '2', 'node-2': '9' });
 
       const listen = `127.0.0.1:${await freePort()}`;
       const second = await serve(['--listen', listen, ...args]);
@@ -265,7 +261,7 @@ describe('a pool of key layout 3', () => {
       const moved = /"from":3,"to":4,.*"msg":"pool moved from key layout 3 to 4"/;
       await waitUntil('the service logs the move', async () => moved.test(second.proc.stdout), 5_000);
       expect(await raw.hget(`${prefix}meta`, 'version')).toBe(String(CONSTANTS.LAYOUT_VERSION));
-      expect(await raw.exists(`${prefix}hostuse`, `${prefix}members`, `${prefix}hoststatics`)).toBe(0);
+      expect(await raw.exists(...layout3CounterKeys(prefix))).toBe(0);
       for (const [host, counters] of Object.entries(layout4)) expect(await raw.hgetall(`${prefix}hc:${host}`)).toEqual(counters);
       // The counts work on: node-1's members in its heartbeat, node-2's quota (its static level blocks 9 pairs).
       expect(Number((await second.client.Heartbeat({ host: 'node-1', ttl_seconds: 0 })).leases)).toBe(3);

@@ -10,6 +10,7 @@ import { LeaseStore } from '../../src/store/lease-store.js';
 import { Admitter } from '../../src/webhook/admit.js';
 import { parseReview } from '../../src/webhook/review.js';
 import { TestPki } from '../support/pki.js';
+import { layout3CounterKeys, rewriteAsLayout3 } from '../support/store-layout.js';
 import { ensureBuilt, runCli, waitUntil, type CliProcess } from '../../testkit/process.js';
 import { freePort, TestRedis } from '../../testkit/redis-server.js';
 import { createReview, deleteReview, pod, running, updateReview, withEphemeral, type Pod } from '../fixtures/kubernetes/reviews.js';
@@ -487,12 +488,9 @@ describe('a pool of key layout 3', () => {
     await old.init();
     await old.allocate({ host: HOST, workloadId: 'pod-a' });
     await old.allocate({ host: HOST, workloadId: 'pod-b' });
-    // Layout 3 kept the same counts in hashes shared by all hosts.
     expect(await client.hgetall(`${prefix}hc:${HOST}`)).toEqual({ u: '2', m: '2' });
-    await client.del(`${prefix}hc:${HOST}`);
-    await client.hset(`${prefix}hostuse`, HOST, '2');
-    await client.hset(`${prefix}members`, HOST, '2');
-    await client.hset(`${prefix}meta`, 'version', '3');
+    // Layout 3 kept the same counts in hashes shared by all hosts.
+    await rewriteAsLayout3(client, prefix, [HOST]);
     const p = await freePort();
     const moving = startWebhook(p, ['--pool', name]);
     try {
@@ -505,7 +503,7 @@ describe('a pool of key layout 3', () => {
       const moved = /"pool":"k8s-layout-3","from":3,"to":4,.*"msg":"pool moved from key layout 3 to 4"/;
       await waitUntil('the webhook logs the move', async () => moved.test(moving.stdout), 5_000);
       expect(await client.hgetall(`${prefix}hc:${HOST}`)).toEqual({ u: '2', m: '2' });
-      expect(await client.exists(`${prefix}hostuse`, `${prefix}members`)).toBe(0);
+      expect(await client.exists(...layout3CounterKeys(prefix))).toBe(0);
     } finally {
       await moving.dispose();
     }
