@@ -241,10 +241,11 @@ describe('a pool of key layout 3', () => {
     const pool = 'layout-3';
     const args = ['--redis', redis.url, '--pool', pool, '--categories', 'c0.c9', '--host-quota', '10'];
     const first = await serve(['--listen', `127.0.0.1:${await freePort()}`, ...args]);
+    // The static level first: a random pair drawn before it could contain c7, which it would refuse to cover.
+    await first.client.Allocate({ host: 'node-2', workload_id: 'd', options: { ...NO_OPTIONS, level: 's0:c7' } });
     const a = await first.client.Allocate({ host: 'node-1', workload_id: 'a' });
     await first.client.Allocate({ host: 'node-1', workload_id: 'b', share_with: a.lease.lease_id });
     await first.client.Allocate({ host: 'node-1', workload_id: 'c' });
-    await first.client.Allocate({ host: 'node-2', workload_id: 'd', options: { ...NO_OPTIONS, level: 's0:c7' } });
     await stop(first.proc);
     const raw = redis.client();
     try {
