@@ -79,10 +79,11 @@ export class TestRedis {
     return new Redis(this.port, '127.0.0.1', { lazyConnect: false, maxRetriesPerRequest: 1 });
   }
 
-  async startProcess(): Promise<void> {
+  /** Starts the process; `extraArgs` are added for this start only (a restart as a replica, say). */
+  async startProcess(extraArgs: readonly string[] = []): Promise<void> {
     let args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--daemonize', 'no'];
     args.push(...(this.options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
-    args.push(...(this.options.args ?? []));
+    args.push(...(this.options.args ?? []), ...extraArgs);
     if (this.options.sentinelConfig !== undefined) {
       // Sentinel rewrites its configuration file, so it gets one of its own.
       const file = join(this.dir, 'sentinel.conf');
