@@ -23,7 +23,9 @@
  * Each round also measures the floor: an empty Redis function (a library
  * of the benchmark's own) called in the same way with one key and the
  * arguments of an Allocate, answering one value. What an Allocate costs
- * above it is what its body does.
+ * above it is what its body does. And the sketch (lib/sketch.ts): the
+ * least an Allocate and a Release can do under any data model, a lower
+ * bound for a redesign on the machine of the run.
  *
  * On a shared machine CPU time is noisy. `--callgrind` starts redis-server
  * under valgrind's callgrind, collecting only inside FCALL
@@ -41,6 +43,7 @@ import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { BenchRedis, commandStats, cpuMs, installCleanup, REPO_ROOT } from './lib/procs.js';
 import { freePort, waitForRedis } from '../testkit/redis-server.js';
+import { SKETCH_LIBRARY, SKETCH_META, SKETCH_PAIRS, SKETCH_PREFIX } from './lib/sketch.js';
 import { hostNames, WorkloadIds } from './lib/workload.js';
 
 interface StoreLike {
@@ -220,15 +223,19 @@ async function phase(admin: Redis, pid: number, n: number, run: () => Promise<vo
 
 const FLOOR_LIBRARY = "#!lua name=mcs_bench_floor\nredis.register_function('mcs_bench_floor', function(keys, args) return {0} end)";
 
-/** An Allocate's key and arguments as the store sends them, in count and size (bench/README.md: the floor). */
-function floorArgs(host: string, workload: string): (string | number)[] {
+/**
+ * An Allocate's key and arguments as the store sends them, in count and
+ * size (bench/README.md: the floor), for the function `fn` on the pool
+ * under `prefix`.
+ */
+function floorArgs(host: string, workload: string, fn = 'mcs_bench_floor', prefix = 'mcs:{floor}:'): (string | number)[] {
   const random = Math.floor(Math.random() * 2 ** 48);
   const prefixes = ['system_u:system_r:container_t', 'system_u:object_r:container_file_t', 'system_u:object_r:container_ro_file_t'];
   return [
-    'mcs_bench_floor',
+    fn,
     1,
-    'mcs:{floor}:meta',
-    'mcs:{floor}:',
+    `${prefix}meta`,
+    prefix,
     host,
     workload,
     '',
@@ -250,7 +257,14 @@ function floorArgs(host: string, workload: string): (string | number)[] {
   ];
 }
 
-type Round = { allocate: PhaseFigures; release: PhaseFigures; floor: PhaseFigures };
+type Round = {
+  allocate: PhaseFigures;
+  release: PhaseFigures;
+  floor: PhaseFigures;
+  sketchAllocate: PhaseFigures;
+  sketchRelease: PhaseFigures;
+};
+type Phase = keyof Round;
 
 async function round(v: Variant, admin: Redis, pid: number): Promise<Round> {
   const ids = new WorkloadIds();
@@ -271,7 +285,26 @@ async function round(v: Variant, admin: Redis, pid: number): Promise<Round> {
       if (!r.released) throw new Error(`${v.name}: release of ${leases[i]} answered released = false`);
     }),
   );
-  return { allocate, release, floor };
+  const ranks = new Array<string>(calls);
+  const sketchAllocate = await phase(admin, pid, calls, () =>
+    inFlight(calls, async (i) => {
+      const r = (await v.redis.call(
+        'FCALL',
+        ...floorArgs(hosts[i % hosts.length]!, ids.next(), 'mcs_bench_sketch_allocate', SKETCH_PREFIX),
+      )) as unknown[];
+      if (r[0] !== 0 || r[1] !== 1) throw new Error(`sketch allocate answered ${JSON.stringify(r)}`);
+      ranks[i] = String(r[3]);
+    }),
+  );
+  // The sketch must do the work it stands for: every draw a pair no other lease has.
+  if (new Set(ranks).size !== calls) throw new Error('the sketch drew a pair twice');
+  const sketchRelease = await phase(admin, pid, calls, () =>
+    inFlight(calls, async (i) => {
+      const r = (await v.redis.call('FCALL', 'mcs_bench_sketch_release', 1, SKETCH_META, SKETCH_PREFIX, ranks[i]!)) as unknown[];
+      if (r[1] !== 1) throw new Error(`sketch release of rank ${ranks[i]} answered ${JSON.stringify(r)}`);
+    }),
+  );
+  return { allocate, release, floor, sketchAllocate, sketchRelease };
 }
 
 const median = (xs: number[]) => {
@@ -281,7 +314,7 @@ const median = (xs: number[]) => {
 };
 const fmt = (x: number) => x.toFixed(1);
 
-function summary(rs: Round[], which: 'allocate' | 'release' | 'floor') {
+function summary(rs: Round[], which: Phase) {
   const ps = rs.map((r) => r[which]);
   const cmds = new Set(ps.flatMap((p) => Object.keys(p.commands)));
   const commands: Record<string, { calls: number; usec: number }> = {};
@@ -315,6 +348,8 @@ async function main(): Promise<void> {
   if (o.against) variants.push(await openVariant(`against ${o.against}`, resolve(o.against), redis.port, 'pb'));
   try {
     await admin.call('FUNCTION', 'LOAD', 'REPLACE', FLOOR_LIBRARY);
+    await admin.call('FUNCTION', 'LOAD', 'REPLACE', SKETCH_LIBRARY);
+    await admin.hset(SKETCH_META, 'free', SKETCH_PAIRS, 'token', 0);
     // Warm-up: JIT, the function libraries, the pools' first writes.
     for (const v of variants) await round(v, admin, redis.pid);
     const results = new Map<string, Round[]>(variants.map((v) => [v.name, []]));
@@ -329,12 +364,16 @@ async function main(): Promise<void> {
       const a = summary(rs, 'allocate');
       const r = summary(rs, 'release');
       const f = summary(rs, 'floor');
-      out[v.name] = { allocate: a, release: r, floor: f, rounds: rs };
+      const sa = summary(rs, 'sketchAllocate');
+      const sr = summary(rs, 'sketchRelease');
+      out[v.name] = { allocate: a, release: r, floor: f, sketchAllocate: sa, sketchRelease: sr, rounds: rs };
       console.log(`\n${v.name} (${v.dist}): ${rounds} rounds of ${calls} calls, ${concurrency} in flight`);
       for (const [label, s] of [
         ['Allocate', a],
         ['Release', r],
         ["Floor (an empty function, an Allocate's arguments)", f],
+        ['Sketch Allocate (the least any design does: bench/lib/sketch.ts)', sa],
+        ['Sketch Release', sr],
       ] as const) {
         if (o.callgrind) console.log(`  ${label}: ${Math.round(s.instructions)} instructions inside FCALL per call`);
         console.log(
@@ -352,6 +391,7 @@ async function main(): Promise<void> {
         `Redis CPU ${fmt(x.redisCpuUs - f.redisCpuUs)} µs` +
         (o.callgrind ? `, ${Math.round(x.instructions - f.instructions)} instructions` : '');
       console.log(`  above the floor: Allocate ${above(a)}; Release ${above(r)}`);
+      console.log(`  above the floor: sketch Allocate ${above(sa)}; sketch Release ${above(sr)}`);
     }
     if (o.json) {
       writeFileSync(o.json, JSON.stringify(out, null, 2));
