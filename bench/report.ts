@@ -60,8 +60,10 @@ const pct = (s: Spread | undefined) => (s ? `${num(s.median, 0)}%` : 'n/a');
 const kb = (k: number) => `${num(k / 1024, 1)} MiB`;
 const noiseLine = (n: Noise | undefined) =>
   n
-    ? `Other processes on the machine during the ${n.windows} windows: median ${num(n.medianForeignPct, 0)}%, max ${num(n.maxForeignPct, 0)}% of a core` +
-      `${n.maxStealPct > 0 ? `, steal up to ${num(n.maxStealPct, 0)}%` : ''}; ${n.remeasured} window(s) measured again because another process used more than 15% of a core` +
+    ? `Other processes on the machine during the ${n.windows} windows: ` +
+      `median ${num(n.medianForeignPct, 0)}%, max ${num(n.maxForeignPct, 0)}% of a core` +
+      `${n.maxStealPct > 0 ? `, steal up to ${num(n.maxStealPct, 0)}%` : ''}; ` +
+      `${n.remeasured} window(s) measured again because another process used more than 15% of a core` +
       `${n.noisy > 0 ? `, ${n.noisy} still noisy after 5 tries (left out of the medians where a clean repetition exists)` : ''}.`
     : '';
 
@@ -164,7 +166,8 @@ export function report(results: Results): { text: string; targets: Target[] } {
         tp.byConcurrency
           .map(
             (c) =>
-              `concurrency ${c.concurrency}: Allocate ${fmtSpread(c.serviceCpuAllocateHealth, 2)}, Release ${fmtSpread(c.serviceCpuReleaseHealth, 2)}`,
+              `concurrency ${c.concurrency}: ` +
+              `Allocate ${fmtSpread(c.serviceCpuAllocateHealth, 2)}, Release ${fmtSpread(c.serviceCpuReleaseHealth, 2)}`,
           )
           .join('; '),
     );
@@ -177,7 +180,8 @@ export function report(results: Results): { text: string; targets: Target[] } {
       const w = c.noop.cpuPercent['worker']?.median ?? NaN;
       if (w >= 90)
         out.push(
-          `At concurrency ${c.concurrency} the no-op ceiling is set by the load worker (${num(w, 0)}% of a core): the server alone could answer more.`,
+          `At concurrency ${c.concurrency} the no-op ceiling is set by the load worker (${num(w, 0)}% of a core): ` +
+            'the server alone could answer more.',
         );
     }
     out.push(
@@ -186,14 +190,17 @@ export function report(results: Results): { text: string; targets: Target[] } {
     out.push(noiseLine(tp.noise));
     out.push(
       '',
-      `Service RSS: ${kb(tp.serviceRss.idleKb)} idle after start, ${kb(tp.serviceRss.peakKb)} peak VmRSS under load, VmHWM ${kb(tp.serviceRss.hwmKb)}.`,
+      `Service RSS: ${kb(tp.serviceRss.idleKb)} idle after start, ` +
+        `${kb(tp.serviceRss.peakKb)} peak VmRSS under load, VmHWM ${kb(tp.serviceRss.hwmKb)}.`,
     );
 
     const c16 = tp.byConcurrency.find((c) => c.concurrency === 16);
     if (c16) {
       headline.push(
-        `Headline (concurrency 16): Allocate ${num(c16.ratioAllocate.median, 2)}x and Release ${num(c16.ratioRelease.median, 2)}x the no-op ceiling ` +
-          `(${num(c16.allocate.callsPerSec.median)} and ${num(c16.release.callsPerSec.median)} vs ${num(c16.noop.callsPerSec.median)} calls/s); target 0.80x each.`,
+        `Headline (concurrency 16): Allocate ${num(c16.ratioAllocate.median, 2)}x ` +
+          `and Release ${num(c16.ratioRelease.median, 2)}x the no-op ceiling ` +
+          `(${num(c16.allocate.callsPerSec.median)} and ${num(c16.release.callsPerSec.median)} ` +
+          `vs ${num(c16.noop.callsPerSec.median)} calls/s); target 0.80x each.`,
       );
     }
     targets.push(
@@ -334,7 +341,8 @@ export function report(results: Results): { text: string; targets: Target[] } {
     out.push(
       `Filled through LeaseStore: ${num(oc.fill.leases)} leases in ${num(oc.fill.seconds, 1)} s (${num(oc.fill.perSecond)}/s). ` +
         `Service and store: ${oc.caps.reps} x ${num(oc.caps.samplesPerRep)} allocations per level, each released again; ` +
-        `naive: at most ${num(oc.caps.naiveMaxSamples)} allocations or ${num(oc.caps.naiveMaxMs / 1000, 1)} s per level, ${num(oc.caps.naiveMaxProbes)} probes per allocation.`,
+        `naive: at most ${num(oc.caps.naiveMaxSamples)} allocations or ${num(oc.caps.naiveMaxMs / 1000, 1)} s per level, ` +
+        `${num(oc.caps.naiveMaxProbes)} probes per allocation.`,
     );
     const p0 = oc.levels[0];
     out.push(
@@ -383,29 +391,31 @@ export function report(results: Results): { text: string; targets: Target[] } {
   if (me) {
     rule(`5. Redis memory: pool ${me.pool.categories} (${num(me.pool.total)} pairs)`);
     const streams = me.fixed.streamsAtCap > 0;
+    const fixed = (b: number) => `${bytes(b)} (${num(b)} B) ${mark(b <= 5_000_000)}`;
     out.push(
-      `Fixed per pool: ${bytes(me.fixed.usedMemoryDelta)} used_memory (${num(me.fixed.usedMemoryDelta)} B) ${mark(me.fixed.usedMemoryDelta <= 5_000_000)}` +
-        (streams
-          ? `; with the event stream at its cap: ${bytes(me.fixed.withStreamsAtCap)} (${num(me.fixed.withStreamsAtCap)} B) ${mark(me.fixed.withStreamsAtCap <= 5_000_000)}`
-          : ''),
+      `Fixed per pool: ${fixed(me.fixed.usedMemoryDelta)} used_memory` +
+        (streams ? `; with the event stream at its cap: ${fixed(me.fixed.withStreamsAtCap)}` : ''),
       table(
         ['key', 'type/encoding', 'length', 'MEMORY USAGE'],
         me.fixed.keys.map((k) => [k.key, `${k.type}/${k.encoding}`, num(k.length ?? NaN, 0), bytes(k.bytes)]),
       ),
       ...me.fixed.arrays.map(
         (a) =>
-          `  ${a.key}: STRLEN ${num(a.strlen)} of ${num(a.needed)} needed, ${bytes(a.allocated)} allocated (${num(a.allocated / a.needed, 2)}x)`,
+          `  ${a.key}: STRLEN ${num(a.strlen)} of ${num(a.needed)} needed, ` +
+          `${bytes(a.allocated)} allocated (${num(a.allocated / a.needed, 2)}x)`,
       ),
       ...me.streams.map(
         (s) =>
-          `  ${s.key}: ${num(s.entries)} events, ${num(s.bytesPerEntry)} B each; at its cap of ${num(s.cap)} events ${bytes(s.bytesAtCap)} (counted as fixed, not per lease)`,
+          `  ${s.key}: ${num(s.entries)} events, ${num(s.bytesPerEntry)} B each; ` +
+          `at its cap of ${num(s.cap)} events ${bytes(s.bytesAtCap)} (counted as fixed, not per lease)`,
       ),
       '',
     );
     for (const p of me.perLease) {
       out.push(
         `Per active lease, ${p.variant}: ${num(p.bytesPerLease, 1)} B ${mark(p.bytesPerLease <= 400)} ` +
-          `(${num(p.leases)} leases; used_memory +${bytes(p.usedMemoryDelta)}${p.streamDelta > 0 ? `, of which event stream +${bytes(p.streamDelta)}` : ''})`,
+          `(${num(p.leases)} leases; used_memory +${bytes(p.usedMemoryDelta)}` +
+          `${p.streamDelta > 0 ? `, of which event stream +${bytes(p.streamDelta)}` : ''})`,
         '  ' +
           p.byStructure
             .map((g) => `${g.group} ${num(g.bytesPerLease, 1)} (${g.keys > 1 ? `${g.keys} keys, ` : ''}${g.type}/${g.encodings})`)
@@ -419,7 +429,9 @@ export function report(results: Results): { text: string; targets: Target[] } {
         id: 'memory-per-lease',
         what: `Redis bytes per active lease, all indexes (${worst.variant})`,
         target: '<= 400 B',
-        measured: `${num(worst.bytesPerLease, 1)} B (${me.perLease.map((p) => `${p.variant.split(':')[0]} ${num(p.bytesPerLease, 0)}`).join(', ')})`,
+        measured: `${num(worst.bytesPerLease, 1)} B (${me.perLease
+          .map((p) => `${p.variant.split(':')[0]} ${num(p.bytesPerLease, 0)}`)
+          .join(', ')})`,
         pass: worst.bytesPerLease <= 400,
       },
       {
@@ -539,7 +551,8 @@ export function report(results: Results): { text: string; targets: Target[] } {
   if (results.sections.hostile && !ho) out.push('', `hostile: FAILED ${(results.sections.hostile as { error: string }).error}`);
   if (ho) {
     rule(
-      "The dearest requests the API allows: CPU per call, and the longest single Redis command (SLOWLOG), also as a multiple of a plain Allocate's",
+      'The dearest requests the API allows: CPU per call, and the longest single Redis command (SLOWLOG), ' +
+        "also as a multiple of a plain Allocate's",
     );
     const plain = ho.dear[0]?.longestRedisCommandUs ?? NaN;
     out.push(
@@ -558,7 +571,9 @@ export function report(results: Results): { text: string; targets: Target[] } {
     const longest = Math.max(...ho.dear.map((d) => d.longestRedisCommandUs));
     targets.push({
       id: 'hostile-longest-command',
-      what: "Longest single Redis command of any request the API allows (the machine's speed varies: compare with the plain Allocate of the same run)",
+      what:
+        'Longest single Redis command of any request the API allows ' +
+        "(the machine's speed varies: compare with the plain Allocate of the same run)",
       target: 'a few ms',
       measured: `${num(longest / 1000, 1)} ms (${num(longest / plain, 0)}x a plain Allocate's ${num(plain, 0)} µs)`,
       pass: undefined,
@@ -609,7 +624,9 @@ export function report(results: Results): { text: string; targets: Target[] } {
     for (const r of pr.runs) {
       out.push(
         '',
-        `${r.mode}: ${r.phases.map((p) => `${p.phase} ${num(p.opsPerSec)}/s, ${num(p.serviceCpuUsPerCall, 1)} µs service CPU/call`).join('; ')}`,
+        `${r.mode}: ${r.phases
+          .map((p) => `${p.phase} ${num(p.opsPerSec)}/s, ${num(p.serviceCpuUsPerCall, 1)} µs service CPU/call`)
+          .join('; ')}`,
         `  self time by area: ${r.profile.byArea
           .slice(0, 10)
           .map((a) => `${a.area} ${a.pct}%`)

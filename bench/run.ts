@@ -142,8 +142,10 @@ const results: Results = {
       opts.redisSocket
         ? 'Redis: the service connects over a unix socket (--redis-socket); the harness over TCP.'
         : 'Redis: the service connects over TCP on 127.0.0.1 (--redis-socket: a unix socket).',
-      'Service: node dist/src/cli.js serve --bench-noop at the default log level (info), stdout to /dev/null: one JSON log line per Allocate/Release is part of the measured cost, as in production.',
-      `Everything (redis-server, service, load worker) shares this machine's ${cpus().length} cores; the load worker is a separate Node process.`,
+      'Service: node dist/src/cli.js serve --bench-noop at the default log level (info), stdout to /dev/null: ' +
+        'one JSON log line per Allocate/Release is part of the measured cost, as in production.',
+      `Everything (redis-server, service, load worker) shares this machine's ${cpus().length} cores; ` +
+        'the load worker is a separate Node process.',
     ],
   },
   sections: {},

@@ -15,7 +15,10 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(root, 'src', 'generated');
 const PROTOS = ['mcs/v1/allocator.proto', 'google/rpc/status.proto', 'google/rpc/error_details.proto'];
-/** Files in src/generated that proto-loader-gen-types does not write: generate-descriptors.mjs's (checked by its own --check), and the package.json that keeps the generated modules CommonJS. */
+/**
+ * Files in src/generated that proto-loader-gen-types does not write: generate-descriptors.mjs's
+ * (checked by its own --check), and the package.json that keeps the generated modules CommonJS.
+ */
 const NOT_FROM_GEN_TYPES = ['descriptors.ts', 'package.json'];
 const options = JSON.parse(readFileSync(join(root, 'src', 'proto-options.json'), 'utf8'));
 

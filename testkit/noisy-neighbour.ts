@@ -40,9 +40,13 @@ const ATTACKER = `
 const { parentPort, workerData: w } = require('node:worker_threads');
 const grpc = require(w.grpc);
 const loader = require(w.loader);
-const def = loader.loadSync('mcs/v1/allocator.proto', { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [w.protoDir] });
+const def = loader.loadSync('mcs/v1/allocator.proto', {
+  keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [w.protoDir],
+});
 const api = grpc.loadPackageDefinition(def).mcs.v1;
-const client = new api.LabelAllocator(w.address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_receive_message_length': -1 });
+const client = new api.LabelAllocator(w.address, grpc.credentials.createInsecure(), {
+  'grpc.use_local_subchannel_pool': 1, 'grpc.max_receive_message_length': -1,
+});
 const stats = {};
 let stop = false;
 parentPort.on('message', () => { stop = true; });
@@ -57,20 +61,29 @@ const call = (name, method, req) => new Promise((resolve) => {
 const host = 'attacker-' + w.index;
 const NO = { user: '', role: '', type: '', level: '', filetype: '', disable: false, profile: '' };
 const vol = (p) => ({ host_path: p, mode: 'Z', read_only: false, storage_id: '', current_label: '' });
-const pairs = Array.from({ length: 2000 }, (_, j) => ({ workload_id: 'r' + j, level: 's0:c' + (10 + w.index * 40 + (j % 40)) + ',c' + (600 + Math.floor(j / 40)) }));
+const pairs = Array.from({ length: 2000 }, (_, j) => ({
+  workload_id: 'r' + j,
+  level: 's0:c' + (10 + w.index * 40 + (j % 40)) + ',c' + (600 + Math.floor(j / 40)),
+}));
 const attacks = [
   async () => {
-    const r = await call('widest static level (1,023 pairs)', 'Allocate', { host, workload_id: 'wide', options: { ...NO, level: 's0:c' + (900 + w.index) } });
+    const r = await call('widest static level (1,023 pairs)', 'Allocate', {
+      host, workload_id: 'wide', options: { ...NO, level: 's0:c' + (900 + w.index) },
+    });
     if (r) await call('release', 'Release', { lease_id: r.lease.lease_id });
   },
   () => call('level over --max-static-pairs', 'Allocate', { host, workload_id: 'huge', options: { ...NO, level: 's0:c0.c1023' } }),
   () => call('Reconcile of 2,000 workloads', 'Reconcile', { host, workloads: pairs }),
   async () => {
-    const r = await call('16 volumes of 64 segments', 'Allocate', { host, workload_id: 'deep', volumes: Array.from({ length: 16 }, (_, j) => vol('/deep/' + j + '/x'.repeat(62))) });
+    const r = await call('16 volumes of 64 segments', 'Allocate', {
+      host, workload_id: 'deep', volumes: Array.from({ length: 16 }, (_, j) => vol('/deep/' + j + '/x'.repeat(62))),
+    });
     if (r) await call('release', 'Release', { lease_id: r.lease.lease_id });
   },
   async () => {
-    const r = await call('128 volumes', 'Allocate', { host, workload_id: 'many', volumes: Array.from({ length: 128 }, (_, j) => vol('/many/a/b/c/d/' + j)) });
+    const r = await call('128 volumes', 'Allocate', {
+      host, workload_id: 'many', volumes: Array.from({ length: 128 }, (_, j) => vol('/many/a/b/c/d/' + j)),
+    });
     if (r) await call('release', 'Release', { lease_id: r.lease.lease_id });
   },
   () => call('ListLeases page of 1,000', 'ListLeases', { page_size: 1000 }),

@@ -54,10 +54,15 @@ export function summariseProfile(file: string, top = 25): ProfileSummary {
   const areas = new Map<string, number>();
   const fns = new Map<string, { fn: string; where: string; us: number }>();
   const inclusive = new Map<string, number>();
+  /** Files of any of these npm packages (each argument a |-list of names). */
+  const packages = (...names: string[]) => new RegExp(`node_modules/(${names.join('|')})/`);
   const named: [string, RegExp][] = [
     [
       'pino (logging)',
-      /node_modules\/(pino|sonic-boom|thread-stream|fast-redact|quick-format-unescaped|safe-stable-stringify|on-exit-leak-free|pino-std-serializers)\//,
+      packages(
+        'pino|sonic-boom|thread-stream|fast-redact|quick-format-unescaped',
+        'safe-stable-stringify|on-exit-leak-free|pino-std-serializers',
+      ),
     ],
     ['ioredis (Redis client)', /node_modules\/(ioredis|redis-parser|@ioredis|cluster-key-slot|denque|standard-as-callback)\//],
     ['@grpc/grpc-js', /node_modules\/@grpc\/grpc-js\//],

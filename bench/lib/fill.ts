@@ -44,6 +44,9 @@ export interface FillOptions {
   readonly label?: string;
 }
 
+/** A count as the log shows it: 12,345. */
+const n = (x: number) => x.toLocaleString('en-US');
+
 /**
  * Creates `count` leases through LeaseStore.allocate, `concurrency` calls in
  * flight (ioredis pipelines them on one connection), with realistic ids:
@@ -80,18 +83,14 @@ export async function fillStore(store: LeaseStore, count: number, o: FillOptions
         if (o.log && Date.now() - lastLog > 2000) {
           lastLog = Date.now();
           const rate = done / ((lastLog - t0) / 1000);
-          o.log(
-            `${o.label ?? 'fill'}: ${done.toLocaleString('en-US')} / ${count.toLocaleString('en-US')} leases (${Math.round(rate).toLocaleString('en-US')}/s)`,
-          );
+          o.log(`${o.label ?? 'fill'}: ${n(done)} / ${n(count)} leases (${n(Math.round(rate))}/s)`);
         }
       }
     }),
   );
   if (o.log && count > 0) {
     const s = (Date.now() - t0) / 1000;
-    o.log(
-      `${o.label ?? 'fill'}: ${count.toLocaleString('en-US')} leases in ${s.toFixed(1)} s (${Math.round(count / s).toLocaleString('en-US')}/s)`,
-    );
+    o.log(`${o.label ?? 'fill'}: ${n(count)} leases in ${s.toFixed(1)} s (${n(Math.round(count / s))}/s)`);
   }
   return { levels, ids: leaseIds };
 }

@@ -155,7 +155,8 @@ export async function hostileSection(ctx: Ctx): Promise<HostileResult> {
       }
       dear.push({ what, calls: reps, serviceCpuUsPerCall, redisCpuUsPerCall, longestRedisCommandUs: longest, longestCommand });
       ctx.log(
-        `hostile: ${what}: service ${serviceCpuUsPerCall.toFixed(0)} µs, redis ${redisCpuUsPerCall.toFixed(0)} µs CPU per call, longest command ${longest} µs`,
+        `hostile: ${what}: service ${serviceCpuUsPerCall.toFixed(0)} µs, redis ${redisCpuUsPerCall.toFixed(0)} µs CPU per call, ` +
+          `longest command ${longest} µs`,
       );
     };
     for (const [what, once] of writes) await measure(what, once);
@@ -172,7 +173,8 @@ export async function hostileSection(ctx: Ctx): Promise<HostileResult> {
       const result = await runNoisyNeighbour(svc.address, { attackers, durationMs: ctx.opts.quick ? 3000 : 8000 });
       victim.push({ attackers, result });
       ctx.log(
-        `hostile: victim with ${attackers} attacker(s): p50 ${result.victim.p50Ms.toFixed(1)} ms, p99 ${result.victim.p99Ms.toFixed(1)} ms, ${result.victim.calls} calls`,
+        `hostile: victim with ${attackers} attacker(s): ` +
+          `p50 ${result.victim.p50Ms.toFixed(1)} ms, p99 ${result.victim.p99Ms.toFixed(1)} ms, ${result.victim.calls} calls`,
       );
     }
     return { dear, victim };

@@ -255,10 +255,15 @@ export async function memorySection(ctx: Ctx): Promise<MemoryResult> {
       streams,
       perLease,
       notes: [
-        `${n.toLocaleString('en-US')} leases over ${opts.hosts} hosts (node-NNN.cluster.example.com), 64-hex workload ids, the default container profile.`,
-        'bytes per lease = (used_memory difference - growth of event streams) / leases; the breakdown is MEMORY USAGE ... SAMPLES 0 of every key of the pool, grouped.',
-        'stable key, released: the leases were created with stable keys and released, so each pair is held for its key (its record, its digest index entry, two sorted-set entries); the figure is per held pair.',
-        'fixed = used_memory difference after creating the pool and allocating and releasing one lease (which writes both permutation arrays out to their full length); an event stream is counted at its cap (meta.eventmax entries), which it reaches after that many changes whatever the number of active leases.',
+        `${n.toLocaleString('en-US')} leases over ${opts.hosts} hosts (node-NNN.cluster.example.com), ` +
+          '64-hex workload ids, the default container profile.',
+        'bytes per lease = (used_memory difference - growth of event streams) / leases; ' +
+          'the breakdown is MEMORY USAGE ... SAMPLES 0 of every key of the pool, grouped.',
+        'stable key, released: the leases were created with stable keys and released, so each pair is held for its key ' +
+          '(its record, its digest index entry, two sorted-set entries); the figure is per held pair.',
+        'fixed = used_memory difference after creating the pool and allocating and releasing one lease ' +
+          '(which writes both permutation arrays out to their full length); an event stream is counted at its cap ' +
+          '(meta.eventmax entries), which it reaches after that many changes whatever the number of active leases.',
       ],
     };
   } finally {

@@ -31,7 +31,9 @@ export const AGENT_FLAGS = [
     flag: '--runtime-socket',
     arg: '<path>',
     env: 'MCS_RUNTIME_SOCKET',
-    help: "the runtime's API socket (default: podman /run/podman/podman.sock; cri the first of /run/containerd/containerd.sock, /run/crio/crio.sock)",
+    help:
+      "the runtime's API socket (default: podman /run/podman/podman.sock; " +
+      'cri the first of /run/containerd/containerd.sock, /run/crio/crio.sock)',
   },
   {
     key: 'stateDir',

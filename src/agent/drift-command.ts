@@ -43,7 +43,8 @@ export function registerDriftCommand(program: Command): void {
     .command('drift')
     .description(
       'Compare what the container runtime runs on this host (from the host agent) with the leases the service holds for it: ' +
-        'missing (runs, no lease), extra (lease, nothing runs), different-level, unlabelled (runs, no level known). Exit 1 when anything drifted.',
+        'missing (runs, no lease), extra (lease, nothing runs), different-level, unlabelled (runs, no level known). ' +
+        'Exit 1 when anything drifted.',
     )
     .addOption(new Option('--socket <path>', "the host agent's socket").env('MCS_AGENT_SOCKET').default(DEFAULT_AGENT_SOCKET))
     .addHelpText(

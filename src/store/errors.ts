@@ -129,6 +129,9 @@ export class StoreUnavailableError extends StoreError {
 }
 
 /** One typed error per script error code: the compiler checks that every name of contract.ts has one. */
+/** A time in ms since the epoch as ISO 8601, or the text as it came when it is not a number. */
+const isoTimeOr = (ms: string | undefined) => (Number.isFinite(Number(ms)) ? new Date(Number(ms)).toISOString() : ms);
+
 const SCRIPT_ERROR_BUILDERS: { readonly [N in ScriptErrorName]: (v: readonly string[], pool: string) => StoreError } = {
   POOL_NOT_INITIALIZED: (v, pool) => new PoolNotInitializedError(`pool ${pool} does not exist in Redis`),
   POOL_EXHAUSTED: (v, pool) =>
@@ -227,7 +230,7 @@ const SCRIPT_ERROR_BUILDERS: { readonly [N in ScriptErrorName]: (v: readonly str
   KEYED_EXHAUSTED: () => new KeyedSlotsExhaustedError('too many static and disabled leases in this pool (524,288)'),
   HOST_EXPIRED: (v) =>
     new HostExpiredError(
-      `host ${v[0]} missed its heartbeats and its leases were reclaimed at ${Number.isFinite(Number(v[1])) ? new Date(Number(v[1])).toISOString() : v[1]}; ` +
+      `host ${v[0]} missed its heartbeats and its leases were reclaimed at ${isoTimeOr(v[1])}; ` +
         'call Reconcile with the workloads it runs before anything else',
       { host: v[0]!, reclaimed_at_ms: v[1]! },
     ),

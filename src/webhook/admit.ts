@@ -199,7 +199,8 @@ export class Admitter {
     if (!(plan.anchors.length && !recursive)) patch.push(...annotationRemoval(pod.annotations, [ANNOTATIONS.shares]));
     const warnings = recursive
       ? [
-          `mcs-allocator: the pod's claims are held at different levels; it gets level ${lease.level} of its own and seLinuxChangePolicy Recursive`,
+          `mcs-allocator: the pod's claims are held at different levels; ` +
+            `it gets level ${lease.level} of its own and seLinuxChangePolicy Recursive`,
         ]
       : [];
     return {

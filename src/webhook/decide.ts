@@ -154,7 +154,9 @@ export function planCreate(
       return {
         kind: 'deny',
         code: 400,
-        message: `${named.field} is ${named.text} but ${from} is ${level}: the containers of a pod share one level (their volumes are mounted with one label)`,
+        message:
+          `${named.field} is ${named.text} but ${from} is ${level}: ` +
+          'the containers of a pod share one level (their volumes are mounted with one label)',
       };
     }
     level = canonical;
@@ -221,7 +223,8 @@ export function updateLevelProblem(old: PodFacts, now: PodFacts): string | undef
   if (oldLevel !== undefined) known.add(oldLevel);
   for (const l of now.levels) {
     if (!known.has(l.text)) {
-      return `${l.field} is ${l.text}, but the pod was admitted with ${oldLevel === undefined ? 'no level' : `level ${oldLevel}`}: a container added later runs at the pod's level`;
+      const admitted = oldLevel === undefined ? 'no level' : `level ${oldLevel}`;
+      return `${l.field} is ${l.text}, but the pod was admitted with ${admitted}: a container added later runs at the pod's level`;
     }
   }
   return undefined;

@@ -51,7 +51,10 @@ export interface WebhookServerOptions {
   readonly listen: string;
   readonly certFile: string;
   readonly keyFile: string;
-  /** When set, admissions (not /healthz, /metrics) need a client certificate this CA signed: the apiserver's, from its AdmissionConfiguration kubeconfig. */
+  /**
+   * When set, admissions (not /healthz, /metrics) need a client certificate this
+   * CA signed: the apiserver's, from its AdmissionConfiguration kubeconfig.
+   */
   readonly clientCaFile?: string;
   readonly admitter: Admitter;
   readonly log: Logger;

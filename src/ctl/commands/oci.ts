@@ -264,7 +264,8 @@ export function registerOciCommands(program: Command): void {
     .addOption(
       new Option(
         '--refusal <how>',
-        'how a refusal reaches the user: exit (non-zero exit status) or exec (a config whose process cannot start, its path naming the reason: Podman shows it)',
+        'how a refusal reaches the user: exit (non-zero exit status) or ' +
+          'exec (a config whose process cannot start, its path naming the reason: Podman shows it)',
       )
         .choices(['exit', 'exec'])
         .env('MCS_REFUSAL')

@@ -18,7 +18,10 @@ import { deadlineLeft, type Handled } from '../unary.js';
 import { requireHost, requireWorkloadId, ttlSeconds } from '../validation.js';
 import type { HandlerContext } from './context.js';
 
-/** Workloads per Reconcile: thousands per host, bounded so that one call cannot run away and its answer (every lease of the host) fits a 4 MB message. */
+/**
+ * Workloads per Reconcile: thousands per host, bounded so that one call
+ * cannot run away and its answer (every lease of the host) fits a 4 MB message.
+ */
 const MAX_RECONCILE_WORKLOADS = 2_000;
 
 type Handlers = Pick<LabelAllocatorHandlers, 'Heartbeat' | 'Reconcile'>;
@@ -57,7 +60,9 @@ export function hostHandlers({ deps, store, authorizer, unary, message }: Handle
           workload_id: workloadId,
           level: levelText,
           reason: 'OUTSIDE_POOL',
-          message: `level ${levelText} is not inside pool ${store.settings.name} (s${deps.policy.sensitivity}, ${formatCategoryRange(deps.policy.categories)})`,
+          message:
+            `level ${levelText} is not inside pool ${store.settings.name} ` +
+            `(s${deps.policy.sensitivity}, ${formatCategoryRange(deps.policy.categories)})`,
           holder_lease_id: '',
           holder_host: '',
           holder_workload_id: '',

@@ -63,7 +63,10 @@ end
 -- lease again).
 local function join(slot, r, workload, level, suffix)
   if Records.isHold(r) then
-    local lease = {suffix = suffix, labels = Records.internLabels(A.processPrefix, A.mountPrefix, A.roPrefix), request = '', ttl = 0, retention = r.retention}
+    local lease = {
+      suffix = suffix, labels = Records.internLabels(A.processPrefix, A.mountPrefix, A.roPrefix),
+      request = '', ttl = 0, retention = r.retention,
+    }
     Leases.reviveHold(slot, r, host, workload, lease, now)
     Events.emit('RESTORED', slot, r)
     return push('r', Records.leaseReply(slot, r))
@@ -96,7 +99,8 @@ local limits = {quota = tonumber(A.hostQuota), staticQuota = tonumber(A.hostStat
 local maxStaticPairs = tonumber(A.maxStaticPairs)
 local reported = Call.rest(A.rest)
 for base = 1, #reported - 4, 5 do
-  local workload, level, kind, suffix, refusal = reported[base], reported[base + 1], reported[base + 2], reported[base + 3], reported[base + 4]
+  local workload, level, kind = reported[base], reported[base + 1], reported[base + 2]
+  local suffix, refusal = reported[base + 3], reported[base + 4]
   local done = false
 
   local held, r = Leases.heldBy(host, workload)

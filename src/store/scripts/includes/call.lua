@@ -36,7 +36,9 @@ function Call.seal()
     end
   end
   for name, t in pairs({E = E, C = C, Key = Key}) do
-    setmetatable(t, {__index = function(_, k) error(name .. '.' .. tostring(k) .. ' is not in src/store/contract.ts (or not bound yet)') end})
+    setmetatable(t, {__index = function(_, k)
+      error(name .. '.' .. tostring(k) .. ' is not in src/store/contract.ts (or not bound yet)')
+    end})
   end
   Call.sealed = true
 end

@@ -89,7 +89,9 @@ end
 
 -- One match for the fields of Records.FIELDS, in that order: the tabs
 -- appended stand for the trailing empty fields that are not stored.
-Records.DECODE = '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t'
+Records.DECODE = '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t'
+  .. '([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t'
+  .. '([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t'
 function Records.decodeRecord(s)
   local id, host, workloads, token, created, expires, labels, request, kind, level, claims, stableKey, stableScope, retention, held =
     string.match(s .. '\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t', Records.DECODE)

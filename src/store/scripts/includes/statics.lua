@@ -99,7 +99,9 @@ function Statics.staticConflict(level, cats)
   if #cats == 2 then
     local rank = Statics.rankOfPair(cats[1], cats[2], low)
     local r = Records.readRecord(rank)
-    if r and Leases.isLive(rank, r) then return {E.LEVEL_IN_USE, level, r.id, r.host, Records.members(r)[1] or '', r.held == '1' and r.stableKey or ''} end
+    if r and Leases.isLive(rank, r) then
+      return {E.LEVEL_IN_USE, level, r.id, r.host, Records.members(r)[1] or '', r.held == '1' and r.stableKey or ''}
+    end
     if reserved[rank] then return {E.LEVEL_RESERVED, level, level} end
   end
 
@@ -130,7 +132,9 @@ function Statics.staticConflict(level, cats)
         local r = Records.readRecord(slot)
         if r and Leases.isLive(slot, r) then
           local other = Statics.categoriesOf(r.level)
-          if r.level == level then return {E.LEVEL_IN_USE, level, r.id, r.host, Records.members(r)[1] or '', r.held == '1' and r.stableKey or ''} end
+          if r.level == level then
+            return {E.LEVEL_IN_USE, level, r.id, r.host, Records.members(r)[1] or '', r.held == '1' and r.stableKey or ''}
+          end
           if Statics.isSubset(other, cats) then return {E.LEVEL_CONFLICT, level, r.id, r.level, 'dominates', r.host} end
           if Statics.isSubset(cats, other) then return {E.LEVEL_CONFLICT, level, r.id, r.level, 'is dominated by', r.host} end
         end
