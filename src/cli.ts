@@ -4,9 +4,8 @@ import { pino } from 'pino';
 import pretty from 'pino-pretty';
 import { addFlags } from './config/flags.js';
 import { ConfigError } from './config/parsers.js';
-import { buildServeConfig } from './config/serve-config.js';
 import { SERVE_FLAGS, type ServeOptions } from './config/serve-flags.js';
-import { startServer, type RunningServer } from './server/server.js';
+import type { RunningServer } from './server/server.js';
 
 /** Exit codes of `mcs-allocator serve`. */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -26,6 +25,9 @@ Examples:
   MCS_CATEGORIES=c0.c255 mcs-allocator serve --pool lab`,
   )
   .action(async (raw: ServeOptions) => {
+    // Loaded here, not above: the agent and the webhook need neither the
+    // gRPC server nor (the agent) Redis, and start smaller without them.
+    const [{ buildServeConfig }, { startServer }] = await Promise.all([import('./config/serve-config.js'), import('./server/server.js')]);
     let config;
     try {
       config = buildServeConfig(raw);

@@ -1,6 +1,7 @@
 import { buildServeConfig } from '../../src/config/serve-config.js';
 import { DEFAULTS } from '../../src/config/serve-flags.js';
-import { createRedis, parseRedisTarget } from '../../src/redis/connection.js';
+import { createRedis } from '../../src/redis/connection.js';
+import { parseRedisTarget } from '../../src/redis/target.js';
 import { LeaseStore } from '../../src/store/lease-store.js';
 import type { Redis } from 'ioredis';
 import { hostNames, requestId, WorkloadIds } from './workload.js';

@@ -11,7 +11,7 @@ import type { Profile } from '../domain/profile.js';
 import { normalizePath } from '../domain/paths.js';
 import { parsePolicy, type Policy } from '../domain/authz.js';
 import { isValidPoolName } from '../store/keys.js';
-import { parseHostPorts, parseRedisTarget, type RedisTarget } from '../redis/connection.js';
+import { parseHostPorts, parseRedisTarget, type RedisTarget } from '../redis/target.js';
 import { parseFlags } from './flags.js';
 import { SERVE_FLAGS, type ServeOptions } from './serve-flags.js';
 import {

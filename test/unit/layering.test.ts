@@ -65,6 +65,32 @@ function closure(entry: string): Set<string> {
   return seen;
 }
 
+/**
+ * What loading `entry` loads at once: its static imports, followed, without
+ * `import type` (erased) and `import()` (loaded when that code runs).
+ * Files of the repository and the packages they import, as written.
+ */
+function loadedAtOnce(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const todo = [entry];
+  while (todo.length > 0) {
+    const f = todo.pop()!;
+    if (files.has(f)) continue;
+    files.add(f);
+    const text = readFileSync(join(ROOT, f), 'utf8');
+    const specs = [
+      ...text.matchAll(/^\s*(?:import|export)\s(?!type\s)[^;]*?\sfrom\s+'([^']+)'/gm),
+      ...text.matchAll(/^\s*import\s+'([^']+)'/gm),
+    ].map((m) => m[1]!);
+    for (const s of specs) {
+      if (!s.startsWith('.')) packages.add(s);
+      else todo.push(relative(ROOT, join(ROOT, dirname(f), s)).replace(/\.js$/, '.ts'));
+    }
+  }
+  return { files, packages };
+}
+
 const under =
   (...dirs: string[]) =>
   (target: string) =>
@@ -111,6 +137,29 @@ describe('layering', () => {
       const shared = ['src/config/flags.ts', 'src/config/log-flags.ts', 'src/config/client-flags.ts'];
       const loaded = [...closure(entry)].filter((f) => under('src/server', 'src/store', 'src/config')(f) && !shared.includes(f));
       expect(loaded, entry).toEqual([]);
+    }
+  });
+
+  it("mcs-allocator loads a command's machinery only when that command runs", () => {
+    // cli.ts registers serve, agent and webhook; until one runs, nothing may
+    // load a Redis client, gRPC, protobuf, metrics, the server or the store
+    // (the agent ran with all of them, 20 MiB more, when cli.ts did).
+    const { files, packages } = loadedAtOnce('src/cli.ts');
+    expect(files.has('src/config/serve-flags.ts')).toBe(true);
+    const heavy = [...files].filter(under('src/server', 'src/store', 'src/client', 'src/webhook/run.ts', 'src/redis/connection.ts'));
+    expect(heavy).toEqual([]);
+    expect([...packages].filter((p) => /^(ioredis|@grpc\/|protobufjs|prom-client|yaml)/.test(p))).toEqual([]);
+    // The commands' modules, loaded with import() when registering: of the
+    // store only its names and limits (data, for checking the flags).
+    const data = ['src/store/keys.ts', 'src/store/contract.ts', 'src/store/limits.ts'];
+    for (const entry of ['src/agent/command.ts', 'src/webhook/command.ts']) {
+      const loaded = loadedAtOnce(entry);
+      const heavy = [...loaded.files].filter((f) => under('src/server', 'src/store', 'src/webhook/run.ts')(f) && !data.includes(f));
+      expect(heavy, entry).toEqual([]);
+      expect(
+        [...loaded.packages].filter((p) => /^(ioredis|@grpc\/|protobufjs|prom-client)/.test(p)),
+        entry,
+      ).toEqual([]);
     }
   });
 
