@@ -27,19 +27,30 @@ function sources(dir: string): string[] {
   return out;
 }
 
-/** What a file imports: relative imports as repository paths (.ts), packages and node: modules as written. */
-function importsOf(file: string): string[] {
+/**
+ * What a file imports: relative imports as repository paths (.ts), packages
+ * and node: modules as written. `atOnce`: only what loading the file loads
+ * then, without `import type` (erased) and `import()` (loaded when that
+ * code runs).
+ */
+function importsOf(file: string, atOnce = false): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
   const specs = [
-    ...text.matchAll(/^\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'/gm),
+    ...text.matchAll(
+      atOnce ? /^\s*(?:import|export)\s(?!type\s)[^;]*?\sfrom\s+'([^']+)'/gm : /^\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'/gm,
+    ),
     ...text.matchAll(/^\s*import\s+'([^']+)'/gm),
-    ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g),
+    ...(atOnce ? [] : text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)),
   ].map((m) => m[1]!);
   return specs.map((s) => (s.startsWith('.') ? relative(ROOT, join(ROOT, dirname(file), s)).replace(/\.js$/, '.ts') : s));
 }
 
+/** An import resolved to a file of this repository (importsOf), not a package. */
+const REPOSITORY_PATH = /^(src|test|testkit|bench|scripts|proto|dist)\//;
+
 const FILES = [...sources('src'), ...sources('test'), ...sources('testkit'), ...sources('bench')];
 const GRAPH = new Map(FILES.map((f) => [f, importsOf(f)]));
+const AT_ONCE = new Map(FILES.map((f) => [f, importsOf(f, true)]));
 
 /** Every import of the files under `dir`, with its file. */
 function importsUnder(dir: string): { file: string; target: string }[] {
@@ -52,49 +63,31 @@ function offending(dir: string, refused: (target: string) => boolean): string[] 
     .map(({ file, target }) => `${file} -> ${target}`);
 }
 
-/** The files `entry` loads, following relative imports (type-only ones too). */
-function closure(entry: string): Set<string> {
-  const seen = new Set<string>();
+/**
+ * The files `entry` loads, following relative imports (type-only ones
+ * too), and the packages they import; with AT_ONCE, what loading it loads
+ * at once.
+ */
+function closure(entry: string, graph = GRAPH): Set<string> & { packages: Set<string> } {
+  const seen = Object.assign(new Set<string>(), { packages: new Set<string>() });
   const todo = [entry];
   while (todo.length > 0) {
     const f = todo.pop()!;
     if (seen.has(f)) continue;
     seen.add(f);
-    for (const t of GRAPH.get(f) ?? []) if (GRAPH.has(t)) todo.push(t);
+    for (const t of graph.get(f) ?? []) {
+      if (graph.has(t)) todo.push(t);
+      else if (!REPOSITORY_PATH.test(t)) seen.packages.add(t);
+    }
   }
   return seen;
 }
 
-/**
- * What loading `entry` loads at once: its static imports, followed, without
- * `import type` (erased) and `import()` (loaded when that code runs).
- * Files of the repository and the packages they import, as written.
- */
-function loadedAtOnce(entry: string): { files: Set<string>; packages: Set<string> } {
-  const files = new Set<string>();
-  const packages = new Set<string>();
-  const todo = [entry];
-  while (todo.length > 0) {
-    const f = todo.pop()!;
-    if (files.has(f)) continue;
-    files.add(f);
-    const text = readFileSync(join(ROOT, f), 'utf8');
-    const specs = [
-      ...text.matchAll(/^\s*(?:import|export)\s(?!type\s)[^;]*?\sfrom\s+'([^']+)'/gm),
-      ...text.matchAll(/^\s*import\s+'([^']+)'/gm),
-    ].map((m) => m[1]!);
-    for (const s of specs) {
-      if (!s.startsWith('.')) packages.add(s);
-      else todo.push(relative(ROOT, join(ROOT, dirname(f), s)).replace(/\.js$/, '.ts'));
-    }
-  }
-  return { files, packages };
-}
-
+/** Whether a path is one of `dirs` (directories or files) or inside one. */
 const under =
   (...dirs: string[]) =>
   (target: string) =>
-    dirs.some((d) => target.startsWith(`${d}/`));
+    dirs.some((d) => target === d || target.startsWith(`${d}/`));
 const NODE_IO = /^(node:)?(fs|fs\/promises|net|http|https|http2|tls|dgram|child_process|worker_threads|cluster|readline)$/;
 
 describe('layering', () => {
@@ -144,8 +137,9 @@ describe('layering', () => {
     // cli.ts registers serve, agent and webhook; until one runs, nothing may
     // load a Redis client, gRPC, protobuf, metrics, the server or the store
     // (the agent ran with all of them, 20 MiB more, when cli.ts did).
-    const { files, packages } = loadedAtOnce('src/cli.ts');
-    expect(files.has('src/config/serve-flags.ts')).toBe(true);
+    const files = closure('src/cli.ts', AT_ONCE);
+    const packages = files.packages;
+    expect(files.has('src/config/serve-flags.ts') && packages.has('commander')).toBe(true);
     const heavy = [...files].filter(under('src/server', 'src/store', 'src/client', 'src/webhook/run.ts', 'src/redis/connection.ts'));
     expect(heavy).toEqual([]);
     expect([...packages].filter((p) => /^(ioredis|@grpc\/|protobufjs|prom-client|yaml)/.test(p))).toEqual([]);
@@ -153,8 +147,8 @@ describe('layering', () => {
     // store only its names and limits (data, for checking the flags).
     const data = ['src/store/keys.ts', 'src/store/contract.ts', 'src/store/limits.ts'];
     for (const entry of ['src/agent/command.ts', 'src/webhook/command.ts']) {
-      const loaded = loadedAtOnce(entry);
-      const heavy = [...loaded.files].filter((f) => under('src/server', 'src/store', 'src/webhook/run.ts')(f) && !data.includes(f));
+      const loaded = closure(entry, AT_ONCE);
+      const heavy = [...loaded].filter((f) => under('src/server', 'src/store', 'src/webhook/run.ts')(f) && !data.includes(f));
       expect(heavy, entry).toEqual([]);
       expect(
         [...loaded.packages].filter((p) => /^(ioredis|@grpc\/|protobufjs|prom-client)/.test(p)),
