@@ -25,6 +25,12 @@ export interface OpenedLeaseStore {
   readonly connect: () => Promise<void>;
   /** The store's init, and a warning when it moved the pool from an older key layout in place. */
   readonly init: (opts: Parameters<LeaseStore['init']>[0]) => Promise<InitResult>;
+  /**
+   * Whether Redis answers on every connection the store uses (the writer
+   * too: with it gone no change can be made), within `timeoutMs`: the
+   * health check of both the service and the webhook.
+   */
+  readonly ping: (timeoutMs: number) => Promise<boolean>;
 }
 
 export function leaseStoreFor(redis: Redis | Cluster, config: ServeConfig, log: Logger): OpenedLeaseStore {
@@ -79,5 +85,15 @@ export function leaseStoreFor(redis: Redis | Cluster, config: ServeConfig, log: 
     }
     return result;
   };
-  return { store, writer, logRecreated, connect, init };
+  const ping = async (timeoutMs: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    const answers = await Promise.race([
+      Promise.all([redis.ping(), writer?.ping() ?? 'PONG']),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new StoreUnavailableError('ping timed out')), timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    return answers.every((a) => a === 'PONG');
+  };
+  return { store, writer, logRecreated, connect, init, ping };
 }

@@ -9,7 +9,7 @@ import { createRedis } from '../redis/connection.js';
 import { describeTarget } from '../redis/target.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded.js';
 import { LeaseStore } from '../store/lease-store.js';
-import { PoolConfigMismatchError, PoolStateInconsistentError, ReservedInUseError, StoreUnavailableError } from '../store/errors.js';
+import { PoolConfigMismatchError, PoolStateInconsistentError, ReservedInUseError } from '../store/errors.js';
 import { allocatorService } from './allocator-service.js';
 import { leaseStoreFor } from './lease-store-for.js';
 import { Reaper } from './reaper.js';
@@ -130,14 +130,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   const checkHealth = async () => {
     try {
       if (!poolReady) await initPool();
-      let timer: NodeJS.Timeout | undefined;
-      const pong = await Promise.race([
-        Promise.all([redis.ping(), writer?.ping() ?? 'PONG']).then(([a, b]) => (a === 'PONG' && b === 'PONG' ? 'PONG' : 'NO')),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new StoreUnavailableError('ping timed out')), config.redisTimeoutMs);
-        }),
-      ]).finally(() => clearTimeout(timer));
-      setServing(pong === 'PONG', 'redis answers');
+      setServing(await opened.ping(config.redisTimeoutMs), 'redis answers');
     } catch (err) {
       if (isFatalInitError(err)) log.error({ err: (err as Error).message }, 'cannot open the pool');
       setServing(false, (err as Error).message);

@@ -11,13 +11,7 @@ import { createRedis } from '../redis/connection.js';
 import { describeTarget } from '../redis/target.js';
 import { leaseStoreFor } from '../server/lease-store-for.js';
 import { Reaper } from '../server/reaper.js';
-import {
-  HostExpiredError,
-  PoolConfigMismatchError,
-  PoolStateInconsistentError,
-  ReservedInUseError,
-  StoreUnavailableError,
-} from '../store/errors.js';
+import { HostExpiredError, PoolConfigMismatchError, PoolStateInconsistentError, ReservedInUseError } from '../store/errors.js';
 import type { LeaseStore } from '../store/lease-store.js';
 import { Admitter } from './admit.js';
 import type { WebhookConfig } from './config.js';
@@ -79,14 +73,7 @@ export async function openStore(config: WebhookConfig, log: Logger): Promise<Ope
   const check = async () => {
     try {
       if (!ready) await init();
-      let t: NodeJS.Timeout | undefined;
-      const pong = await Promise.race([
-        redis.ping(),
-        new Promise<never>((_, reject) => {
-          t = setTimeout(() => reject(new StoreUnavailableError('ping timed out')), c.redisTimeoutMs);
-        }),
-      ]).finally(() => clearTimeout(t));
-      healthy = pong === 'PONG';
+      healthy = await opened.ping(c.redisTimeoutMs);
     } catch (err) {
       if (isFatal(err)) log.error({ err: (err as Error).message }, 'cannot open the pool');
       healthy = false;
