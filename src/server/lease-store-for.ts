@@ -26,9 +26,10 @@ export interface OpenedLeaseStore {
   /** The store's init, and a warning when it moved the pool from an older key layout in place. */
   readonly init: (opts: Parameters<LeaseStore['init']>[0]) => Promise<InitResult>;
   /**
-   * Whether Redis answers on every connection the store uses (the writer
-   * too: with it gone no change can be made), within `timeoutMs`: the
-   * health check of both the service and the webhook.
+   * The health check of both the service and the webhook: true when every
+   * connection the store uses answers PONG (the writer too: with it gone no
+   * change can be made); rejects when one cannot be asked or `timeoutMs`
+   * passes first.
    */
   readonly ping: (timeoutMs: number) => Promise<boolean>;
 }
