@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { hostQuotaPairs, type ServeConfig } from '../config/serve-config.js';
 import { PairSpace } from '../domain/pairs.js';
 import { CONSTANTS } from '../store/contract.js';
-import { StoreUnavailableError } from '../store/errors.js';
+import { PoolConfigMismatchError, PoolStateInconsistentError, ReservedInUseError, StoreUnavailableError } from '../store/errors.js';
 import { LeaseStore, type InitResult } from '../store/lease-store.js';
 
 export interface OpenedLeaseStore {
@@ -32,6 +32,20 @@ export interface OpenedLeaseStore {
    * passes first.
    */
   readonly ping: (timeoutMs: number) => Promise<boolean>;
+  /** Drops both connections at once (a start that failed). */
+  readonly disconnect: () => void;
+  /** Closes both connections, after the commands sent on them are answered. */
+  readonly close: () => Promise<void>;
+}
+
+/**
+ * Errors of opening the pool that waiting does not mend (the pool was
+ * made with other settings, a reserved level is leased, the pool's state
+ * is inconsistent): a start stops on them; a Redis not reachable yet is
+ * waited for instead.
+ */
+export function isFatalOpenError(err: unknown): boolean {
+  return err instanceof PoolConfigMismatchError || err instanceof ReservedInUseError || err instanceof PoolStateInconsistentError;
 }
 
 export function leaseStoreFor(redis: Redis | Cluster, config: ServeConfig, log: Logger): OpenedLeaseStore {
@@ -96,5 +110,13 @@ export function leaseStoreFor(redis: Redis | Cluster, config: ServeConfig, log: 
     ]).finally(() => clearTimeout(timer));
     return answers.every((a) => a === 'PONG');
   };
-  return { store, writer, logRecreated, connect, init, ping };
+  const disconnect = () => {
+    redis.disconnect();
+    writer?.disconnect();
+  };
+  const close = async () => {
+    await redis.quit().catch(() => redis.disconnect());
+    await writer?.quit().catch(() => writer?.disconnect());
+  };
+  return { store, writer, logRecreated, connect, init, ping, disconnect, close };
 }

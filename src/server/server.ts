@@ -9,9 +9,8 @@ import { createRedis } from '../redis/connection.js';
 import { describeTarget } from '../redis/target.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded.js';
 import { LeaseStore } from '../store/lease-store.js';
-import { PoolConfigMismatchError, PoolStateInconsistentError, ReservedInUseError } from '../store/errors.js';
 import { allocatorService } from './allocator-service.js';
-import { leaseStoreFor } from './lease-store-for.js';
+import { isFatalOpenError, leaseStoreFor } from './lease-store-for.js';
 import { Reaper } from './reaper.js';
 import { ReloadingCertificates } from './tls.js';
 import { Metrics, serveMetrics } from './metrics.js';
@@ -39,10 +38,6 @@ export interface RunningServer {
 }
 
 /** Settings that a wrong start cannot fix by waiting: the process should exit. */
-function isFatalInitError(err: unknown): boolean {
-  return err instanceof PoolConfigMismatchError || err instanceof ReservedInUseError || err instanceof PoolStateInconsistentError;
-}
-
 export async function startServer(config: ServeConfig, log: Logger): Promise<RunningServer> {
   let embedded: EmbeddedRedis | undefined;
   let redis: Redis | Cluster;
@@ -66,7 +61,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   });
 
   const opened = leaseStoreFor(redis, config, log);
-  const { store, writer, logRecreated } = opened;
+  const { store, logRecreated } = opened;
   metrics = new Metrics(store, config.redisTimeoutMs);
   metrics.serving.set(0);
 
@@ -110,8 +105,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     await opened.connect();
     await initPool();
   } catch (err) {
-    if (isFatalInitError(err)) {
-      redis.disconnect();
+    if (isFatalOpenError(err)) {
+      opened.disconnect();
       await embedded?.stop();
       throw err;
     }
@@ -132,7 +127,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       if (!poolReady) await initPool();
       setServing(await opened.ping(config.redisTimeoutMs), 'redis answers');
     } catch (err) {
-      if (isFatalInitError(err)) log.error({ err: (err as Error).message }, 'cannot open the pool');
+      if (isFatalOpenError(err)) log.error({ err: (err as Error).message }, 'cannot open the pool');
       setServing(false, (err as Error).message);
     }
     if (!stopped) healthTimer = setTimeout(() => void checkHealth(), HEALTH_INTERVAL_MS);
@@ -198,8 +193,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     stopped = true;
     clearTimeout(healthTimer);
     certificates?.close();
-    redis.disconnect();
-    writer?.disconnect();
+    opened.disconnect();
     await embedded?.stop();
     throw new Error(`cannot listen on ${config.listen}: ${(err as Error).message}`, { cause: err });
   }
@@ -231,8 +225,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       clearTimeout(healthTimer);
       server.forceShutdown();
       await listener.close();
-      redis.disconnect();
-      writer?.disconnect();
+      opened.disconnect();
       await embedded?.stop();
       throw new Error(`cannot serve metrics on ${config.metricsListen}: ${(err as Error).message}`, { cause: err });
     }
@@ -274,8 +267,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
         await reaper.stop();
         certificates?.close();
         await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
-        await redis.quit().catch(() => redis.disconnect());
-        await writer?.quit().catch(() => writer?.disconnect());
+        await opened.close();
         await embedded?.stop();
         log.info('mcs-allocator stopped');
       })();

@@ -9,9 +9,9 @@ import pretty from 'pino-pretty';
 import type { Cluster, Redis } from 'ioredis';
 import { createRedis } from '../redis/connection.js';
 import { describeTarget } from '../redis/target.js';
-import { leaseStoreFor } from '../server/lease-store-for.js';
+import { isFatalOpenError, leaseStoreFor } from '../server/lease-store-for.js';
 import { Reaper } from '../server/reaper.js';
-import { HostExpiredError, PoolConfigMismatchError, PoolStateInconsistentError, ReservedInUseError } from '../store/errors.js';
+import { HostExpiredError } from '../store/errors.js';
 import type { LeaseStore } from '../store/lease-store.js';
 import { Admitter } from './admit.js';
 import type { WebhookConfig } from './config.js';
@@ -24,18 +24,14 @@ function logger(config: WebhookConfig): Logger {
     : pino(options, pino.destination({ dest: 1, sync: true }));
 }
 
-function isFatal(err: unknown): boolean {
-  return err instanceof PoolConfigMismatchError || err instanceof ReservedInUseError || err instanceof PoolStateInconsistentError;
-}
-
-export interface OpenedStore {
+interface OpenedStore {
   readonly store: LeaseStore;
   readonly healthy: () => boolean;
   close(): Promise<void>;
 }
 
 /** Opens the pool as a service replica does: an unreachable Redis is waited for, a wrong pool stops the start. */
-export async function openStore(config: WebhookConfig, log: Logger): Promise<OpenedStore> {
+async function openStore(config: WebhookConfig, log: Logger): Promise<OpenedStore> {
   const c = config.store;
   const redis: Redis | Cluster = createRedis(c.redis!, c.redisTls ? { tls: { ...c.redisTls } } : {});
   log.info({ redis: describeTarget(c.redis!) }, 'using redis');
@@ -45,7 +41,7 @@ export async function openStore(config: WebhookConfig, log: Logger): Promise<Ope
     last = err.message;
   });
   const opened = leaseStoreFor(redis, c, log);
-  const { store, writer } = opened;
+  const { store } = opened;
   let ready = false;
   let healthy = false;
   const init = async () => {
@@ -57,9 +53,8 @@ export async function openStore(config: WebhookConfig, log: Logger): Promise<Ope
     await init();
     healthy = true;
   } catch (err) {
-    if (isFatal(err)) {
-      redis.disconnect();
-      writer?.disconnect();
+    if (isFatalOpenError(err)) {
+      opened.disconnect();
       throw err;
     }
     log.warn({ err: (err as Error).message }, 'redis is not reachable yet; answering 503 on /healthz until it is');
@@ -75,7 +70,7 @@ export async function openStore(config: WebhookConfig, log: Logger): Promise<Ope
       if (!ready) await init();
       healthy = await opened.ping(c.redisTimeoutMs);
     } catch (err) {
-      if (isFatal(err)) log.error({ err: (err as Error).message }, 'cannot open the pool');
+      if (isFatalOpenError(err)) log.error({ err: (err as Error).message }, 'cannot open the pool');
       healthy = false;
     }
     if (!stopped) timer = setTimeout(() => void check(), 1000);
@@ -87,8 +82,7 @@ export async function openStore(config: WebhookConfig, log: Logger): Promise<Ope
     close: async () => {
       stopped = true;
       clearTimeout(timer);
-      await redis.quit().catch(() => redis.disconnect());
-      await writer?.quit().catch(() => writer?.disconnect());
+      await opened.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The store opener that the service and the webhook share: its health
- * ping answers for every connection the store uses, within its bound.
+ * ping answers for every connection the store uses, within its bound, and
+ * a start that cannot open the pool leaves no connection behind.
  */
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { createRedis } from '../../src/redis/connection.js';
 import { parseRedisTarget } from '../../src/redis/target.js';
 import { leaseStoreFor, type OpenedLeaseStore } from '../../src/server/lease-store-for.js';
 import { useRedis } from '../support/fixtures.js';
+import { startService } from '../support/service.js';
 
 const t = useRedis();
 const log = pino({ level: 'silent' });
@@ -50,5 +52,17 @@ describe('leaseStoreFor: ping', () => {
       t.redis.resume();
     }
     expect(await o.ping(1000)).toBe(true);
+  });
+});
+
+describe('a start that cannot open the pool', () => {
+  /** Connections redis-server has open, but the fixture's own. */
+  const clients = async () => ((await t.raw.client('LIST')) as string).trim().split('\n').length;
+
+  it('drops the writer of --redis-min-replicas too, not only the main connection', async () => {
+    await (await startService(t.redis.url, { pool: 'fixed', categories: 'c0.c9' })).close();
+    const before = await clients();
+    await expect(startService(t.redis.url, { pool: 'fixed', categories: 'c0.c19', redisMinReplicas: '1' })).rejects.toThrow(/categories/);
+    await expect.poll(clients, { timeout: 5000, interval: 50 }).toBe(before);
   });
 });
